@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+
+int safe_close(int fd) {
+        if (fd >= 0) {
+                int saved = errno;
+                (void) close(fd);
+                errno = saved;
+        }
+        return -EBADF;
+}
+
+int fd_nonblock(int fd, bool nonblock) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags < 0)
+                return -errno;
+        int nflags = nonblock ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        if (nflags == flags)
+                return 0;
+        return RET_NERRNO(fcntl(fd, F_SETFL, nflags));
+}
+
+int close_all_fds_from(int first) {
+        if (syscall(SYS_close_range, (unsigned) first, ~0U, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+int move_fd(int from, int to) {
+        if (from == to)
+                return RET_NERRNO(fcntl(to, F_SETFD, 0));
+        if (dup2(from, to) < 0)
+                return -errno;
+        safe_close(from);
+        return 0;
+}
+
+int loop_write(int fd, const void *buf, size_t n) {
+        const char *p = buf;
+
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return -EIO;
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((size_t) st.st_size > max)
+                return -EFBIG;
+
+        buf = malloc(max + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, max + 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > max)
+                        return -EFBIG;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        return (int) n;
+}
+
+int write_string_file_at(int dir_fd, const char *path, const char *s) {
+        _cleanup_close_ int fd = openat(dir_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        return loop_write(fd, s, strlen(s));
+}

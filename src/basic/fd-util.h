@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+int safe_close(int fd);
+static inline void closep(int *fd) {
+        safe_close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void close_pairp(int (*p)[2]) {
+        safe_close((*p)[0]);
+        safe_close((*p)[1]);
+}
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+int fd_nonblock(int fd, bool nonblock);
+int close_all_fds_from(int first);
+int move_fd(int from, int to);
+
+/* Write the whole buffer, retrying on EINTR and short writes. */
+int loop_write(int fd, const void *buf, size_t n);
+/* Read up to max bytes of a small file below dir_fd into a NUL-terminated string; refuses
+ * anything that is not a regular file, and files larger than max. */
+int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret);
+int write_string_file_at(int dir_fd, const char *path, const char *s);

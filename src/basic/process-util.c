@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "process-util.h"
+
+int pidfd_open_(pid_t pid) {
+        return RET_NERRNO(syscall(SYS_pidfd_open, pid, 0));
+}
+
+int pidfd_send_signal_(int pidfd, int sig) {
+        return RET_NERRNO(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0));
+}
+
+int wait_for_child(pid_t pid, int *ret_status) {
+        siginfo_t si = {};
+
+        for (;;) {
+                if (waitid(P_PID, (id_t) pid, &si, WEXITED) >= 0)
+                        break;
+                if (errno != EINTR)
+                        return -errno;
+        }
+        if (ret_status)
+                *ret_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+        return 0;
+}
+
+int sigprocmask_many(int how, sigset_t *old, ...) {
+        sigset_t ss;
+        va_list ap;
+
+        sigemptyset(&ss);
+        va_start(ap, old);
+        for (int sig; (sig = va_arg(ap, int)) > 0;)
+                sigaddset(&ss, sig);
+        va_end(ap);
+        return RET_NERRNO(sigprocmask(how, &ss, old));
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sched.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "mount-util.h"
+#include "nspawn-caps.h"
+#include "nspawn-child.h"
+#include "nspawn-etc.h"
+#include "nspawn-seccomp.h"
+#include "nspawn-stub-init.h"
+#include "nspawn-sync.h"
+#include "nspawn-user.h"
+#include "string-util.h"
+#include "strv.h"
+
+typedef struct ChildError {
+        ChildStep step;
+        char detail[256];
+} ChildError;
+
+static int child_fail(ChildError *err, ChildStep step, const char *detail, int r) {
+        err->step = step;
+        snprintf(err->detail, sizeof(err->detail), "%.255s", detail ?: "");
+        return r;
+}
+#define FAIL(err, s, d, r) child_fail((err), (s), (d), (r))
+
+static int loopback_up(void) {
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        return RET_NERRNO(ioctl(fd, SIOCSIFFLAGS, &ifr));
+}
+
+/* A pty from the container's own devpts instance: the slave becomes /dev/console, the master goes to
+ * the parent, which forwards it to the user's terminal. */
+static int setup_console(const ChildContext *c, int root_fd, ChildError *err) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF, console = -EBADF;
+        int r, unlock = 0;
+
+        r = open_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY, &master);
+        if (r < 0)
+                return FAIL(err, STEP_CONSOLE, "", r);
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return FAIL(err, STEP_CONSOLE, "", -errno);
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return FAIL(err, STEP_CONSOLE, "", -errno);
+        r = open_in_root_mkdir(root_fd, "/dev/console", true, &console);
+        if (r < 0)
+                return FAIL(err, STEP_CONSOLE, "", r);
+        r = bind_mount_at(slave, console, false, false);
+        if (r < 0)
+                return FAIL(err, STEP_CONSOLE, "", r);
+        r = sync_send_fd(c->sync_fd, master);
+        if (r < 0)
+                return FAIL(err, STEP_CONSOLE, "", r);
+        return 0;
+}
+
+static int enter_root(const ChildContext *c, ChildError *err) {
+        _cleanup_close_ int root_fd = -EBADF;
+        const char *what = NULL;
+        size_t failed = 0;
+        int r;
+
+        if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return FAIL(err, STEP_MOUNT, "/", -errno);
+        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return FAIL(err, STEP_MOUNT, c->root, -errno);
+        root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return FAIL(err, STEP_MOUNT, c->root, -errno);
+
+        r = mount_plan_apply(c->mount_plan, root_fd, c->host_os_release, &failed);
+        if (r < 0) {
+                const MountEntry *e = &c->mount_plan->entries[failed];
+                return FAIL(err, e->kind == MOUNT_MASK ? STEP_MASK : STEP_MOUNT, e->where, r);
+        }
+        if (c->settings->private_network) {
+                r = loopback_up();
+                if (r < 0)
+                        return FAIL(err, STEP_NETWORK, "", r);
+        }
+        r = etc_setup(root_fd, c->settings->read_only, c->settings->private_network, &what);
+        if (r < 0)
+                return FAIL(err, STEP_ETC, what, r);
+        if (console_mode_has_pty(c->console_mode)) {
+                r = setup_console(c, root_fd, err);
+                if (r < 0)
+                        return r;
+        }
+        if (c->settings->read_only) {
+                r = mount_set_read_only(root_fd, false);
+                if (r < 0)
+                        return FAIL(err, STEP_MOUNT, "/", r);
+        }
+
+        /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves the
+         * container's tree alone, with no host path reachable. */
+        if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+                return FAIL(err, STEP_PIVOT_ROOT, "", -errno);
+        return 0;
+}
+
+static int setup_stdio(const ChildContext *c, ChildError *err) {
+        if (setsid() < 0)
+                return FAIL(err, STEP_CONSOLE, "", -errno);
+        if (!console_mode_has_pty(c->console_mode))
+                return 0;
+
+        int fd = open("/dev/console", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return FAIL(err, STEP_CONSOLE, "", -errno);
+        if (ioctl(fd, TIOCSCTTY, 0) < 0)
+                return FAIL(err, STEP_CONSOLE, "", -errno);
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0)
+                        return FAIL(err, STEP_CONSOLE, "", -errno);
+        safe_close(fd);
+        return 0;
+}
+
+/* The working directory must lie inside the container: "--chdir=/proc/self/fd/N" may not lead to a
+ * host directory through an inherited fd (CVE-2024-21626). */
+static int enter_directory(const char *path, ChildError *err) {
+        char cwd[PATH_MAX];
+
+        if (chdir(path) < 0)
+                return FAIL(err, STEP_CHDIR, path, -errno);
+        if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+                return FAIL(err, STEP_CHDIR, path, -ENOTDIR);
+        return 0;
+}
+
+static int switch_user(const ChildContext *c, UserRecord *u, ChildError *err) {
+        if (u->uid == 0 && u->gid == 0 && u->n_groups == 0)
+                return 0;
+        if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+            setresuid(u->uid, u->uid, u->uid) < 0)
+                return FAIL(err, STEP_USER, c->settings->user, -errno);
+        /* A change of credentials clears the parent-death signal: set it again. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return FAIL(err, STEP_USER, c->settings->user, -errno);
+        return 0;
+}
+
+static int build_environment(const ChildContext *c, const UserRecord *u, char ***ret) {
+        _cleanup_strv_free_ char **env = strv_copy(c->environment);
+        char buf[PATH_MAX + 16];
+
+        if (!env)
+                return -ENOMEM;
+        const struct { const char *name, *value; } vars[] = {
+                { "HOME", u->home }, { "SHELL", u->shell }, { "USER", u->name }, { "LOGNAME", u->name },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(vars); i++) {
+                snprintf(buf, sizeof(buf), "%s=%s", vars[i].name, vars[i].value);
+                if (strv_env_set(&env, buf) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH(e, c->settings->environment)
+                if (strv_env_set(&env, *e) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+/* Resolves the command inside the container, along its PATH. */
+static int find_executable(const char *name, char *const *env, char ret[static PATH_MAX]) {
+        if (strchr(name, '/')) {
+                snprintf(ret, PATH_MAX, "%s", name);
+                return access(ret, X_OK) < 0 ? -errno : 0;
+        }
+        const char *path = strv_env_get(env, "PATH") ?: "/usr/local/bin:/usr/bin:/bin";
+        int last = -ENOENT;
+        for (const char *p = path; *p;) {
+                const char *e = strchrnul(p, ':');
+                if ((size_t) snprintf(ret, PATH_MAX, "%.*s/%s", (int) (e - p), p, name) < PATH_MAX) {
+                        struct stat st;
+                        if (stat(ret, &st) >= 0 && S_ISREG(st.st_mode)) {
+                                if (access(ret, X_OK) >= 0)
+                                        return 0;
+                                last = -errno;
+                        }
+                }
+                p = *e ? e + 1 : e;
+        }
+        return last;
+}
+
+static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, char ***ret_env) {
+        const Settings *s = c->settings;
+        int r;
+
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return FAIL(err, STEP_NAMESPACE, "", -errno);
+        if (sethostname(s->hostname, strlen(s->hostname)) < 0)
+                return FAIL(err, STEP_HOSTNAME, s->hostname, -errno);
+
+        umask(0000);
+        r = enter_root(c, err);
+        if (r < 0)
+                return r;
+        umask(0022);
+
+        r = user_record_lookup(s->user ?: "root", u);
+        if (r < 0)
+                return FAIL(err, STEP_USER, s->user ?: "root", r);
+        r = build_environment(c, u, ret_env);
+        if (r < 0)
+                return FAIL(err, STEP_NONE, "", r);
+        return 0;
+}
+
+static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err) {
+        const Settings *s = c->settings;
+        int r;
+
+        r = setup_stdio(c, err);
+        if (r < 0)
+                return r;
+        r = enter_directory(s->chdir ?: (s->user ? u->home : "/"), err);
+        if (r < 0 && !s->chdir && s->user)
+                r = enter_directory("/", err);
+        if (r < 0)
+                return r;
+
+        r = capability_bounding_set_limit(c->capabilities);
+        if (r < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", r);
+        r = seccomp_install_container_filter();
+        if (r < 0)
+                return FAIL(err, STEP_SECCOMP, "", r);
+        if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", -errno);
+        r = switch_user(c, u, err);
+        if (r < 0)
+                return r;
+        r = capability_set_process(c->capabilities);
+        if (r < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", r);
+        return 0;
+}
+
+static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, ChildError *err) {
+        char *const *argv = c->settings->parameters;
+        char path[PATH_MAX], argv0[PATH_MAX + 1];
+        char *shell_argv[2] = { argv0, NULL };
+        int r;
+
+        if (!argv) {
+                /* No command: the user's login shell, as a login shell. */
+                const char *b = strrchr(u->shell, '/');
+                snprintf(argv0, sizeof(argv0), "-%s", b ? b + 1 : u->shell);
+                r = find_executable(u->shell, env, path);
+                if (r < 0)
+                        r = find_executable("/bin/sh", env, path);
+                argv = shell_argv;
+        } else
+                r = find_executable(argv[0], env, path);
+        if (r == -ENOENT)
+                return FAIL(err, STEP_EXEC_NOT_FOUND, argv == shell_argv ? u->shell : argv[0], r);
+        if (r < 0)
+                return FAIL(err, STEP_EXEC, argv[0], r);
+
+        execve(path, argv, env);
+        return FAIL(err, errno == ENOENT ? STEP_EXEC_NOT_FOUND : STEP_EXEC, path, -errno);
+}
+
+_Noreturn void child_run(const ChildContext *context) {
+        _cleanup_strv_free_ char **env = NULL;
+        ChildContext cc = *context, *c = &cc;
+        UserRecord u = {};
+        ChildError err = {};
+        sigset_t none;
+        int r;
+
+        /* Only stdio and the sync socket (moved to fd 3) stay open: nothing of the host's leaks into
+         * the container, not even during set-up. Signals blocked for the parent's signalfd are
+         * unblocked again. */
+        if (c->sync_fd != 3 && dup3(c->sync_fd, 3, O_CLOEXEC) < 0)
+                _exit(EXIT_FAILURE);
+        c->sync_fd = 3;
+        (void) close_all_fds_from(4);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+
+        /* The container never outlives the launcher: if the parent dies, so does PID 1, and with it
+         * the PID namespace. The "go" byte comes only after the parent placed us in our cgroups. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || sync_wait_byte(c->sync_fd) < 0)
+                _exit(EXIT_FAILURE);
+
+        r = child_setup(c, &err, &u, &env);
+        if (r >= 0 && c->settings->as_pid2) {
+                pid_t pid = fork();
+                if (pid < 0)
+                        r = FAIL(&err, STEP_FORK, "", -errno);
+                else if (pid > 0) {
+                        safe_close(c->sync_fd);
+                        stub_init_run(pid);
+                }
+        }
+        if (r >= 0)
+                r = payload_prepare(c, &u, &err);
+        if (r >= 0)
+                r = payload_exec(c, &u, env, &err);
+
+        (void) sync_send_error(c->sync_fd, err.step, r, err.detail);
+        _exit(err.step == STEP_EXEC_NOT_FOUND ? 127 : err.step == STEP_EXEC ? 126 : EXIT_FAILURE);
+}

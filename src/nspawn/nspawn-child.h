@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "nspawn-mount.h"
+#include "nspawn-settings.h"
+
+/* What the child needs, all computed by the parent before clone(): the child only applies it. */
+typedef struct ChildContext {
+        const Settings *settings;
+        const MountPlan *mount_plan;
+        const char *root;               /* the tree's canonical path on the host */
+        const char *host_os_release;    /* contents, or NULL */
+        char **environment;             /* the payload's base environment */
+        ConsoleMode console_mode;       /* effective mode */
+        uint64_t capabilities;
+        int sync_fd;
+} ChildContext;
+
+/* Runs in the new namespaces as their PID 1: sets up the container and executes the payload. Reports a
+ * failure to the parent over sync_fd and exits non-zero. Never returns. */
+_Noreturn void child_run(const ChildContext *c);

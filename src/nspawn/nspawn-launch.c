@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "i18n.h"
+#include "log.h"
+#include "mount-util.h"
+#include "nspawn-cgroup.h"
+#include "nspawn-child.h"
+#include "nspawn-launch.h"
+#include "nspawn-mount.h"
+#include "nspawn-supervise.h"
+#include "nspawn-sync.h"
+#include "process-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+/* The tree must be an existing directory other than the host's own root. */
+static int resolve_root(const char *directory, char **ret) {
+        _cleanup_free_ char *p = realpath(directory, NULL);
+        struct stat st, host;
+
+        if (!p) {
+                if (errno == ENOENT)
+                        return log_error_errno(-ENOENT, _("Directory %s does not exist."), directory);
+                return log_error_errno(-errno, _("Failed to resolve directory %s: %m"), directory);
+        }
+        if (stat(p, &st) < 0)
+                return log_error_errno(-errno, _("Failed to access directory %s: %m"), directory);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, _("%s is not a directory."), directory);
+        if (stat("/", &host) >= 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+                return log_error_errno(-EINVAL, _("Refusing to use the host's root directory as the container's root: %s"), directory);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* The machine's id: --uuid, else a valid /etc/machine-id of the tree (read inside it), else random. */
+static int pick_uuid(const Settings *s, const char *root, Id128 *ret) {
+        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+        char buf[65] = {};
+        struct stat st;
+
+        if (s->uuid_set) {
+                *ret = s->uuid;
+                return 0;
+        }
+        root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd >= 0 && open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd) >= 0 &&
+            fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && read(fd, buf, sizeof(buf) - 1) > 0 &&
+            id128_from_string(strstrip(buf), ret) >= 0 && !id128_is_null(ret))
+                return 0;
+        return id128_randomize(ret);
+}
+
+static int build_environment(const Settings *s, const Id128 *uuid, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        char buf[128];
+        const char *term = getenv("TERM");
+
+        if (isempty(term) || !isatty(STDIN_FILENO) || string_has_cc(term) || strlen(term) > 64)
+                term = "vt220";
+        if (strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
+            strv_extend(&env, "container=nspawn") < 0)
+                return -ENOMEM;
+        char u[37];
+        snprintf(buf, sizeof(buf), "container_uuid=%s", id128_to_uuid_string(uuid, u));
+        if (strv_extend(&env, buf) < 0)
+                return -ENOMEM;
+        snprintf(buf, sizeof(buf), "TERM=%s", term);
+        if (strv_extend(&env, buf) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+static char *read_host_os_release(void) {
+        char *s = NULL;
+        if (read_small_file_at(AT_FDCWD, "/etc/os-release", 64 * 1024, &s) < 0 &&
+            read_small_file_at(AT_FDCWD, "/usr/lib/os-release", 64 * 1024, &s) < 0)
+                return NULL;
+        return s;
+}
+
+static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
+        int pidfd = -EBADF;
+        struct clone_args args = {
+                .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+                         CLONE_INTO_CGROUP | (s->private_network ? CLONE_NEWNET : 0),
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) cgroup_fd,
+        };
+        long pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0)
+                return -errno;
+        if (pid > 0)
+                *ret_pidfd = pidfd;
+        return (pid_t) pid;
+}
+
+typedef struct Launch {
+        char *root;
+        char *os_release;
+        char **environment;
+        MountPlan plan;
+        ContainerCgroup cgroup;
+        int pair[2];
+        int signal_fd;
+        int pidfd;
+        sigset_t old_mask;
+} Launch;
+
+static void launch_done(Launch *l) {
+        container_cgroup_destroy(&l->cgroup);
+        safe_close(l->pair[0]);
+        safe_close(l->pair[1]);
+        safe_close(l->signal_fd);
+        safe_close(l->pidfd);
+        (void) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
+        mount_plan_done(&l->plan);
+        strv_free(l->environment);
+        free(l->os_release);
+        free(l->root);
+}
+
+static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
+        Id128 uuid;
+        int r;
+
+        r = resolve_root(s->directory, &l->root);
+        if (r < 0)
+                return r;
+        r = pick_uuid(s, l->root, &uuid);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to generate a machine id: %m"));
+        if (build_environment(s, &uuid, &l->environment) < 0)
+                return log_oom();
+        r = mount_plan_build(s, &l->plan);
+        if (r < 0)
+                return log_oom();
+        l->os_release = read_host_os_release();
+        if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
+                return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
+
+        r = container_cgroup_create(s->machine, &l->cgroup);
+        if (r < 0)
+                return r;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
+                return log_error_errno(-errno, _("Failed to create the set-up channel: %m"));
+
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGHUP);
+        sigaddset(&ss, SIGWINCH);
+        if (sigprocmask(SIG_BLOCK, &ss, &l->old_mask) < 0)
+                return log_error_errno(-errno, _("Failed to block signals: %m"));
+        l->signal_fd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (l->signal_fd < 0)
+                return log_error_errno(-errno, _("Failed to create signalfd: %m"));
+        return 0;
+}
+
+int container_run(const Settings *s, int *ret_status) {
+        Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .cgroup.fd = -EBADF };
+        ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
+        int r;
+
+        sigprocmask(SIG_SETMASK, NULL, &l.old_mask);
+        r = launch_prepare(s, &l, mode);
+        if (r < 0)
+                goto finish;
+
+        if (!s->quiet && mode == CONSOLE_INTERACTIVE)
+                log_info(_("Spawning container %s on %s.\r\nPress Ctrl-] three times within 1s to kill container."),
+                         s->machine, l.root);
+
+        ChildContext ctx = {
+                .settings = s,
+                .mount_plan = &l.plan,
+                .root = l.root,
+                .host_os_release = l.os_release,
+                .environment = l.environment,
+                .console_mode = mode,
+                .capabilities = settings_capability_mask(s),
+                .sync_fd = l.pair[1],
+        };
+        pid_t pid = clone_container(s, l.cgroup.fd, &l.pidfd);
+        if (pid < 0) {
+                r = log_error_errno(pid, _("Failed to start the container: %m"));
+                goto finish;
+        }
+        if (pid == 0) {
+                safe_close(l.pair[0]);
+                child_run(&ctx);
+        }
+        l.pair[1] = safe_close(l.pair[1]);
+
+        r = container_cgroup_attach_v1(&l.cgroup, pid);
+        if (r >= 0)
+                r = sync_send_byte(l.pair[0]);
+        if (r < 0) {
+                (void) pidfd_send_signal_(l.pidfd, SIGKILL);
+                (void) wait_for_child(pid, NULL);
+                r = log_error_errno(r, _("Failed to place the container in its cgroup: %m"));
+                goto finish;
+        }
+
+        Supervisor sup = {
+                .pid = pid,
+                .pidfd = l.pidfd,
+                .sync_fd = TAKE_FD(l.pair[0]),
+                .signal_fd = l.signal_fd,
+                .console_mode = mode,
+                .kill_signal = s->kill_signal > 0 ? s->kill_signal : SIGKILL,
+                .quiet = s->quiet,
+                .machine = s->machine,
+        };
+        r = supervisor_run(&sup, ret_status);
+        safe_close(sup.sync_fd);
+finish:
+        launch_done(&l);
+        return r;
+}

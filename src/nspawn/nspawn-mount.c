@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "mount-util.h"
+#include "nspawn-mount.h"
+#include "string-util.h"
+
+#define MS_API (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+static const char *const mount_kind_table[_MOUNT_KIND_MAX] = {
+        [MOUNT_FS] = "fs",
+        [MOUNT_READ_ONLY_SELF] = "read-only",
+        [MOUNT_MASK] = "mask",
+        [MOUNT_BIND_HOST] = "bind",
+        [MOUNT_POPULATE_RUN] = "populate-run",
+        [MOUNT_POPULATE_DEV] = "populate-dev",
+};
+
+const char *mount_kind_to_string(MountKind k) {
+        return k >= 0 && k < _MOUNT_KIND_MAX ? mount_kind_table[k] : NULL;
+}
+
+static int plan_add(MountPlan *p, MountEntry e) {
+        MountEntry *n = realloc(p->entries, (p->n_entries + 1) * sizeof(MountEntry));
+        if (!n)
+                return -ENOMEM;
+        p->entries = n;
+
+        MountEntry *c = &n[p->n_entries];
+        *c = e;
+        c->where = strdup(e.where);
+        c->what = e.what ? strdup(e.what) : NULL;
+        c->options = e.options ? strdup(e.options) : NULL;
+        p->n_entries++;
+        if (!c->where || (e.what && !c->what) || (e.options && !c->options))
+                return -ENOMEM;
+        return 0;
+}
+
+#define FS(w, type, fl, opts) (MountEntry) { .kind = MOUNT_FS, .where = (char *) (w), .what = (char *) (type), .flags = (fl), .options = (char *) (opts) }
+#define RO_SELF(w) (MountEntry) { .kind = MOUNT_READ_ONLY_SELF, .where = (char *) (w), .optional = true }
+#define MASK(w) (MountEntry) { .kind = MOUNT_MASK, .where = (char *) (w), .optional = true }
+#define POPULATE(k, w) (MountEntry) { .kind = (k), .where = (char *) (w) }
+
+int mount_plan_build(const Settings *s, MountPlan *ret) {
+        const MountEntry base[] = {
+                FS("/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=20%"),
+                POPULATE(MOUNT_POPULATE_RUN, "/run"),
+                FS("/proc", "proc", MS_API, NULL),
+                RO_SELF("/proc/sys"),
+                RO_SELF("/proc/sysrq-trigger"),
+                RO_SELF("/proc/irq"),
+                RO_SELF("/proc/bus"),
+                RO_SELF("/proc/fs"),
+                MASK("/proc/kcore"),
+                MASK("/proc/keys"),
+                MASK("/proc/kallsyms"),
+                MASK("/proc/timer_list"),
+                MASK("/proc/sched_debug"),
+                MASK("/proc/acpi"),
+                MASK("/proc/scsi"),
+                FS("/sys", "sysfs", MS_API | MS_RDONLY, NULL),
+                FS("/sys/fs/cgroup", "cgroup2", MS_API, NULL),
+                FS("/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k"),
+                POPULATE(MOUNT_POPULATE_DEV, "/dev"),
+                FS("/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"),
+                FS("/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=20%"),
+                FS("/dev/mqueue", "mqueue", MS_API, NULL),
+                FS("/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=20%"),
+        };
+        MountPlan p = {};
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(base); i++) {
+                r = plan_add(&p, base[i]);
+                if (r < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; i < s->n_binds; i++) {
+                r = plan_add(&p, (MountEntry) {
+                        .kind = MOUNT_BIND_HOST,
+                        .where = s->binds[i].destination,
+                        .what = s->binds[i].source,
+                        .read_only = s->binds[i].read_only,
+                        .recursive = s->binds[i].recursive,
+                });
+                if (r < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; i < s->n_tmpfs; i++) {
+                r = plan_add(&p, FS(s->tmpfs[i].path, "tmpfs", MS_NOSUID | MS_NODEV, s->tmpfs[i].options));
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = p;
+        return 0;
+fail:
+        mount_plan_done(&p);
+        return r;
+}
+
+void mount_plan_done(MountPlan *p) {
+        for (size_t i = 0; i < p->n_entries; i++) {
+                free(p->entries[i].where);
+                free(p->entries[i].what);
+                free(p->entries[i].options);
+        }
+        free(p->entries);
+        *p = (MountPlan) {};
+}
+
+void mount_plan_dump(const MountPlan *p, FILE *f) {
+        for (size_t i = 0; i < p->n_entries; i++) {
+                const MountEntry *e = &p->entries[i];
+                fprintf(f, "%s %s", mount_kind_to_string(e->kind), e->where);
+                if (e->what)
+                        fprintf(f, " %s", e->what);
+                if (e->options)
+                        fprintf(f, " %s", e->options);
+                if (e->read_only)
+                        fputs(" ro", f);
+                if (e->kind == MOUNT_BIND_HOST && !e->recursive)
+                        fputs(" norbind", f);
+                fputc('\n', f);
+        }
+}
+
+static int populate_run(int root_fd, const char *host_os_release) {
+        _cleanup_close_ int run = -EBADF, host = -EBADF, inacc = -EBADF, sd = -EBADF;
+        int r;
+
+        r = open_in_root(root_fd, "/run", O_DIRECTORY, &run);
+        if (r < 0)
+                return r;
+        if (mkdirat(run, "host", 0755) < 0 && errno != EEXIST)
+                return -errno;
+        host = openat(run, "host", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (host < 0)
+                return -errno;
+
+        /* Masking nodes that the launcher creates itself, on a tmpfs the payload has not seen yet. */
+        if (mkdirat(host, "inaccessible", 0755) < 0)
+                return -errno;
+        inacc = openat(host, "inaccessible", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (inacc < 0)
+                return -errno;
+        if (mknodat(inacc, "reg", S_IFREG | 0000, 0) < 0 || mkdirat(inacc, "dir", 0000) < 0)
+                return -errno;
+
+        const struct { const char *name; const char *content; } files[] = {
+                { "container-manager", "nspawn\n" },
+                { "os-release", host_os_release },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                if (!files[i].content)
+                        continue;
+                _cleanup_close_ int f = openat(host, files[i].name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+                if (f < 0)
+                        return -errno;
+                r = loop_write(f, files[i].content, strlen(files[i].content));
+                if (r < 0)
+                        return r;
+        }
+
+        if (mkdirat(run, "systemd", 0755) < 0 && errno != EEXIST)
+                return -errno;
+        sd = openat(run, "systemd", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sd < 0)
+                return -errno;
+        _cleanup_close_ int c = openat(sd, "container", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+        if (c < 0)
+                return -errno;
+        r = loop_write(c, "nspawn\n", 7);
+        if (r < 0)
+                return r;
+
+        return remount_read_only_at(host);
+}
+
+static int populate_dev(int root_fd) {
+        static const struct { const char *name; unsigned maj, min; } nodes[] = {
+                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+        };
+        static const struct { const char *name, *target; } links[] = {
+                { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }
+        };
+        static const char *const dirs[] = { "pts", "shm", "mqueue" };
+        _cleanup_close_ int dev = -EBADF;
+        int r;
+
+        r = open_in_root(root_fd, "/dev", O_DIRECTORY, &dev);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
+                if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+                        return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (symlinkat(links[i].target, dev, links[i].name) < 0)
+                        return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(dev, dirs[i], 0755) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int apply_bind_host(const MountEntry *e, int root_fd) {
+        _cleanup_close_ int src = -EBADF, dst = -EBADF;
+        struct stat st;
+        int r;
+
+        src = open(e->what, O_PATH | O_CLOEXEC);
+        if (src < 0)
+                return -errno;
+        if (fstat(src, &st) < 0)
+                return -errno;
+        r = open_in_root_mkdir(root_fd, e->where, !S_ISDIR(st.st_mode), &dst);
+        if (r < 0)
+                return r;
+        return bind_mount_at(src, dst, e->recursive, e->read_only);
+}
+
+static int apply_one(const MountEntry *e, int root_fd, const char *host_os_release) {
+        _cleanup_close_ int fd = -EBADF, src = -EBADF;
+        int r;
+
+        switch (e->kind) {
+        case MOUNT_FS:
+                r = open_in_root_mkdir(root_fd, e->where, false, &fd);
+                if (r < 0)
+                        return r;
+                return mount_fs_at(fd, e->what, e->flags, e->options);
+        case MOUNT_READ_ONLY_SELF:
+                r = open_in_root(root_fd, e->where, O_PATH, &fd);
+                if (r < 0)
+                        return r;
+                return remount_read_only_at(fd);
+        case MOUNT_MASK: {
+                struct stat st;
+                r = open_in_root(root_fd, e->where, O_PATH, &fd);
+                if (r < 0)
+                        return r;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                r = open_in_root(root_fd, S_ISDIR(st.st_mode) ? "/run/host/inaccessible/dir"
+                                                               : "/run/host/inaccessible/reg", O_PATH, &src);
+                if (r < 0)
+                        return r;
+                return bind_mount_at(src, fd, false, true);
+        }
+        case MOUNT_BIND_HOST:
+                return apply_bind_host(e, root_fd);
+        case MOUNT_POPULATE_RUN:
+                return populate_run(root_fd, host_os_release);
+        case MOUNT_POPULATE_DEV:
+                return populate_dev(root_fd);
+        default:
+                return -EINVAL;
+        }
+}
+
+int mount_plan_apply(const MountPlan *p, int root_fd, const char *host_os_release, size_t *ret_failed) {
+        for (size_t i = 0; i < p->n_entries; i++) {
+                int r = apply_one(&p->entries[i], root_fd, host_os_release);
+                if (r == -ENOENT && p->entries[i].optional)
+                        continue;
+                if (r < 0) {
+                        *ret_failed = i;
+                        return r;
+                }
+        }
+        return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "nspawn-settings.h"
+
+typedef enum MountKind {
+        MOUNT_FS,               /* a new file system instance */
+        MOUNT_READ_ONLY_SELF,   /* a path of the container bound onto itself, read-only */
+        MOUNT_MASK,             /* an inaccessible node from /run/host/inaccessible bound over a path */
+        MOUNT_BIND_HOST,        /* a host path bound into the container */
+        MOUNT_POPULATE_RUN,     /* fill /run: /run/host, /run/systemd/container */
+        MOUNT_POPULATE_DEV,     /* device nodes and the usual symlinks in /dev */
+        _MOUNT_KIND_MAX,
+        _MOUNT_KIND_INVALID = -EINVAL,
+} MountKind;
+
+typedef struct MountEntry {
+        MountKind kind;
+        char *where;            /* path inside the container */
+        char *what;             /* file system type, or host source path */
+        char *options;
+        unsigned long flags;
+        bool optional;          /* a target that does not exist is skipped */
+        bool read_only;
+        bool recursive;
+} MountEntry;
+
+typedef struct MountPlan {
+        MountEntry *entries;
+        size_t n_entries;
+} MountPlan;
+
+/* Everything the container's file system needs, in order, as data: nothing is touched. */
+int mount_plan_build(const Settings *s, MountPlan *ret);
+void mount_plan_done(MountPlan *p);
+void mount_plan_dump(const MountPlan *p, FILE *f);
+const char *mount_kind_to_string(MountKind k);
+
+/* Carries out the plan below root_fd (the container's root, already a mount point). On failure returns
+ * a negative errno and the index of the entry that failed. */
+int mount_plan_apply(const MountPlan *p, int root_fd, const char *host_os_release, size_t *ret_failed);

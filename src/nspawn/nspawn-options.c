@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <signal.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cap-list.h"
+#include "i18n.h"
+#include "log.h"
+#include "machine-name.h"
+#include "nspawn-bind.h"
+#include "nspawn-options.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_HOSTNAME,
+        ARG_UUID,
+        ARG_CHDIR,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_READ_ONLY,
+        ARG_PRIVATE_NETWORK,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_KILL_SIGNAL,
+        ARG_CONSOLE,
+};
+
+static void help(void) {
+        printf(_("%s [OPTIONS...] [--] [COMMAND [ARGS...]]\n\n"
+                 "Run a command in a light-weight container.\n\n"
+                 "  -h --help                 Show this help\n"
+                 "     --version              Print the version\n"
+                 "  -q --quiet                Do not show status information\n"
+                 "\nImage:\n"
+                 "  -D --directory=PATH       Root directory for the container\n"
+                 "\nExecution:\n"
+                 "  -a --as-pid2              Run the command as PID 2 under a minimal init\n"
+                 "     --chdir=PATH           Working directory inside the container\n"
+                 "  -E --setenv=NAME=VALUE    Pass an environment variable to PID 1\n"
+                 "  -u --user=USER            Run the command as this user of the container\n"
+                 "     --kill-signal=SIGNAL   Signal that stops the container\n"
+                 "     --no-new-privileges[=BOOL]\n"
+                 "                            Set the no_new_privs flag for the payload\n"
+                 "\nIdentity:\n"
+                 "  -M --machine=NAME         Name of the container (default: directory name)\n"
+                 "     --hostname=NAME        Hostname of the container (default: machine name)\n"
+                 "     --uuid=UUID            Machine UUID of the container\n"
+                 "\nSecurity:\n"
+                 "     --capability=CAP       Keep this capability in addition to the defaults\n"
+                 "     --drop-capability=CAP  Drop this capability from the defaults\n"
+                 "\nNetworking:\n"
+                 "     --private-network      Disconnect from the host network (only lo)\n"
+                 "\nFiles:\n"
+                 "     --read-only            Mount the root directory read-only\n"
+                 "     --bind=SRC[:DST[:OPTS]]\n"
+                 "                            Bind-mount a host path into the container\n"
+                 "     --bind-ro=SRC[:DST[:OPTS]]\n"
+                 "                            Same, read-only\n"
+                 "     --tmpfs=PATH[:OPTS]    Mount a tmpfs on a path of the container\n"
+                 "\nInput/output:\n"
+                 "     --console=MODE         interactive, read-only, passive, pipe or autopipe\n"
+                 "  -P --pipe                 Same as --console=pipe\n"),
+               program_invocation_short_name);
+}
+
+static int parse_cap_option(const char *arg, const char *option, uint64_t *mask) {
+        uint64_t m;
+        int r = capability_mask_from_string(arg, &m);
+
+        if (r < 0)
+                return log_error_errno(r, _("Invalid capability list for %s: %s"), option, arg);
+        *mask |= m;
+        return 0;
+}
+
+static int parse_one(int c, const char *arg, Settings *s) {
+        int r;
+
+        switch (c) {
+        case 'D':
+                free(s->directory);
+                s->directory = strdup(arg);
+                return s->directory ? 0 : log_oom();
+        case 'M':
+                if (!machine_name_is_valid(arg))
+                        return log_error_errno(-EINVAL, _("Invalid machine name: %s"), arg);
+                free(s->machine);
+                s->machine = strdup(arg);
+                return s->machine ? 0 : log_oom();
+        case ARG_HOSTNAME:
+                if (!hostname_is_valid(arg))
+                        return log_error_errno(-EINVAL, _("Invalid hostname: %s"), arg);
+                free(s->hostname);
+                s->hostname = strdup(arg);
+                return s->hostname ? 0 : log_oom();
+        case ARG_UUID:
+                if (id128_from_string(arg, &s->uuid) < 0 || id128_is_null(&s->uuid))
+                        return log_error_errno(-EINVAL, _("Invalid UUID: %s"), arg);
+                s->uuid_set = true;
+                return 0;
+        case 'u':
+                if (isempty(arg) || string_has_cc(arg) || strchr(arg, ':') || strlen(arg) > 256)
+                        return log_error_errno(-EINVAL, _("Invalid user name: %s"), arg);
+                free(s->user);
+                s->user = strdup(arg);
+                return s->user ? 0 : log_oom();
+        case ARG_CHDIR: {
+                _cleanup_free_ char *p = strdup(arg);
+                if (!p)
+                        return log_oom();
+                if (path_check_container(p) < 0)
+                        return log_error_errno(-EINVAL, _("Working directory must be an absolute path: %s"), arg);
+                free(s->chdir);
+                s->chdir = TAKE_PTR(p);
+                return 0;
+        }
+        case 'E': {
+                const char *eq = strchr(arg, '=');
+                if (!eq || eq == arg || string_has_cc(arg) || strcspn(arg, "=") != (size_t) (eq - arg))
+                        return log_error_errno(-EINVAL, _("Environment assignment must be NAME=VALUE: %s"), arg);
+                for (const char *p = arg; p < eq; p++)
+                        if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                              (p > arg && *p >= '0' && *p <= '9')))
+                                return log_error_errno(-EINVAL, _("Invalid environment variable name: %s"), arg);
+                r = strv_env_set(&s->environment, arg);
+                return r < 0 ? log_oom() : 0;
+        }
+        case ARG_BIND:
+        case ARG_BIND_RO: {
+                BindMount b;
+                r = bind_mount_parse(arg, c == ARG_BIND_RO, &b);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid bind mount specification %s: %s"), arg,
+                                               _("expected absolute SRC[:DST[:rbind|norbind]]"));
+                BindMount *n = realloc(s->binds, (s->n_binds + 1) * sizeof(BindMount));
+                if (!n) {
+                        bind_mount_done(&b);
+                        return log_oom();
+                }
+                s->binds = n;
+                s->binds[s->n_binds++] = b;
+                return 0;
+        }
+        case ARG_TMPFS: {
+                TmpfsMount t;
+                r = tmpfs_mount_parse(arg, &t);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid tmpfs specification %s: %s"), arg,
+                                               _("expected absolute PATH[:OPTIONS]"));
+                TmpfsMount *n = realloc(s->tmpfs, (s->n_tmpfs + 1) * sizeof(TmpfsMount));
+                if (!n) {
+                        tmpfs_mount_done(&t);
+                        return log_oom();
+                }
+                s->tmpfs = n;
+                s->tmpfs[s->n_tmpfs++] = t;
+                return 0;
+        }
+        case ARG_READ_ONLY:
+                s->read_only = true;
+                return 0;
+        case ARG_PRIVATE_NETWORK:
+                s->private_network = true;
+                return 0;
+        case ARG_CAPABILITY:
+                return parse_cap_option(arg, "--capability", &s->capability_add);
+        case ARG_DROP_CAPABILITY:
+                return parse_cap_option(arg, "--drop-capability", &s->capability_drop);
+        case ARG_NO_NEW_PRIVILEGES:
+                if (!arg) {
+                        s->no_new_privileges = true;
+                        return 0;
+                }
+                r = parse_boolean(arg);
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--no-new-privileges", arg);
+                s->no_new_privileges = r;
+                return 0;
+        case 'a':
+                s->as_pid2 = true;
+                return 0;
+        case ARG_KILL_SIGNAL:
+                r = signal_from_string(arg);
+                if (r < 0 || r == SIGSTOP)
+                        return log_error_errno(-EINVAL, _("Invalid signal: %s"), arg);
+                s->kill_signal = r;
+                return 0;
+        case ARG_CONSOLE: {
+                ConsoleMode m = console_mode_from_string(arg);
+                if (m < 0)
+                        return log_error_errno(m, _("Invalid console mode: %s"), arg);
+                if (s->console_mode >= 0 && s->console_mode != m)
+                        return log_error_errno(-EINVAL, _("Conflicting console modes: %s and %s"),
+                                               console_mode_to_string(s->console_mode), arg);
+                s->console_mode = m;
+                return 0;
+        }
+        case 'P':
+                if (s->console_mode >= 0 && s->console_mode != CONSOLE_PIPE)
+                        return log_error_errno(-EINVAL, _("Conflicting console modes: %s and %s"),
+                                               console_mode_to_string(s->console_mode), "pipe");
+                s->console_mode = CONSOLE_PIPE;
+                return 0;
+        case 'q':
+                s->quiet = true;
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int settings_parse_argv(int argc, char *argv[], Settings *ret) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "quiet", no_argument, NULL, 'q' },
+                { "directory", required_argument, NULL, 'D' },
+                { "machine", required_argument, NULL, 'M' },
+                { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                { "uuid", required_argument, NULL, ARG_UUID },
+                { "user", required_argument, NULL, 'u' },
+                { "chdir", required_argument, NULL, ARG_CHDIR },
+                { "setenv", required_argument, NULL, 'E' },
+                { "bind", required_argument, NULL, ARG_BIND },
+                { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+                { "tmpfs", required_argument, NULL, ARG_TMPFS },
+                { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                { "capability", required_argument, NULL, ARG_CAPABILITY },
+                { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+                { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+                { "as-pid2", no_argument, NULL, 'a' },
+                { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+                { "console", required_argument, NULL, ARG_CONSOLE },
+                { "pipe", no_argument, NULL, 'P' },
+                {}
+        };
+        Settings s = { .console_mode = _CONSOLE_MODE_INVALID };
+        int c, r;
+
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+hqD:M:u:E:aP", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        settings_done(&s);
+                        return 0;
+                case ARG_VERSION:
+                        printf("nspawn %s\n", PROJECT_VERSION);
+                        settings_done(&s);
+                        return 0;
+                case '?':
+                        if (optopt > 0 && optopt < 0x100)
+                                log_error(_("Unknown option -%c, or it lacks its argument. See --help."), optopt);
+                        else
+                                log_error(_("Unknown option %s, or it lacks its argument. See --help."), argv[optind - 1]);
+                        settings_done(&s);
+                        return -EINVAL;
+                default:
+                        r = parse_one(c, optarg, &s);
+                        if (r < 0) {
+                                settings_done(&s);
+                                return r;
+                        }
+                }
+        }
+
+        uint64_t both = s.capability_add & s.capability_drop;
+        if (both && s.capability_add != UINT64_MAX) {
+                int cap = __builtin_ctzll(both);
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("Capability %s is both kept and dropped."),
+                                       capability_to_name(cap) ?: "?");
+        }
+
+        if (optind < argc) {
+                s.parameters = strv_copy(argv + optind);
+                if (!s.parameters) {
+                        settings_done(&s);
+                        return log_oom();
+                }
+        }
+
+        *ret = s;
+        return 1;
+}
+
+int settings_resolve(Settings *s) {
+        if (!s->directory) {
+                if (!s->machine)
+                        return log_error_errno(-EINVAL, _("No container directory given: use -D PATH."));
+                s->directory = strjoin("/var/lib/machines/", s->machine);
+                if (!s->directory)
+                        return log_oom();
+        }
+        if (!s->machine) {
+                _cleanup_free_ char *b = path_basename_dup(s->directory);
+                if (!b || !machine_name_is_valid(b))
+                        return log_error_errno(-EINVAL,
+                                               _("Directory name '%s' is not a valid machine name; pass one with -M NAME."),
+                                               b ?: s->directory);
+                s->machine = TAKE_PTR(b);
+        }
+        if (!s->hostname) {
+                s->hostname = strdup(s->machine);
+                if (!s->hostname)
+                        return log_oom();
+        }
+        return 0;
+}

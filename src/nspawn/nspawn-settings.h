@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "parse-util.h"
+
+typedef enum ConsoleMode {
+        CONSOLE_INTERACTIVE,
+        CONSOLE_READ_ONLY,
+        CONSOLE_PASSIVE,
+        CONSOLE_PIPE,
+        CONSOLE_AUTOPIPE,
+        _CONSOLE_MODE_MAX,
+        _CONSOLE_MODE_INVALID = -EINVAL,
+} ConsoleMode;
+
+const char *console_mode_to_string(ConsoleMode m);
+ConsoleMode console_mode_from_string(const char *s);
+
+static inline bool console_mode_has_pty(ConsoleMode m) {
+        return m == CONSOLE_INTERACTIVE || m == CONSOLE_READ_ONLY || m == CONSOLE_PASSIVE;
+}
+
+typedef struct BindMount {
+        char *source;
+        char *destination;
+        bool read_only;
+        bool recursive;
+} BindMount;
+
+typedef struct TmpfsMount {
+        char *path;
+        char *options;
+} TmpfsMount;
+
+/* Everything the command line asked for; immutable once parsed and resolved. */
+typedef struct Settings {
+        char *directory;
+        char *machine;
+        char *hostname;
+        Id128 uuid;
+        bool uuid_set;
+        char *user;
+        char *chdir;
+        char **environment;     /* -E NAME=VALUE assignments */
+        char **parameters;      /* the command and its arguments */
+
+        BindMount *binds;
+        size_t n_binds;
+        TmpfsMount *tmpfs;
+        size_t n_tmpfs;
+
+        bool read_only;
+        bool private_network;
+        uint64_t capability_add;
+        uint64_t capability_drop;
+        bool no_new_privileges;
+        bool as_pid2;
+        int kill_signal;        /* 0: the default for the mode */
+        ConsoleMode console_mode;  /* _CONSOLE_MODE_INVALID: chosen from the terminal */
+        bool quiet;
+} Settings;
+
+void settings_done(Settings *s);
+/* The capabilities the container keeps: the default set, CAP_NET_ADMIN with a private network,
+ * plus --capability=, minus --drop-capability=. */
+uint64_t settings_capability_mask(const Settings *s);
+/* Interactive when stdin and stdout are terminals, otherwise read-only (pipe for autopipe). */
+ConsoleMode settings_effective_console_mode(const Settings *s, bool stdin_tty, bool stdout_tty);

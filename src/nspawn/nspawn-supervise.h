@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "nspawn-settings.h"
+
+typedef struct Supervisor {
+        pid_t pid;
+        int pidfd;
+        int sync_fd;            /* open until the payload runs (EOF) or set-up failed */
+        int signal_fd;
+        ConsoleMode console_mode;
+        int kill_signal;
+        bool setup_failed;
+        bool quiet;
+        const char *machine;
+} Supervisor;
+
+/* Runs until the container's PID 1 exits: forwards the console, turns SIGTERM/SIGINT/SIGHUP into the
+ * kill signal, logs a set-up failure reported by the child. Returns the exit status for nspawn. */
+int supervisor_run(Supervisor *s, int *ret_status);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "log.h"
+#include "nspawn-launch.h"
+#include "nspawn-options.h"
+
+/* fds 0-2 must exist: otherwise the launcher's own sockets could land on them and reach the payload
+ * as its stdio. */
+static int ensure_stdio(void) {
+        for (int i = 0; i < 3; i++)
+                if (fcntl(i, F_GETFD) < 0) {
+                        int fd = open("/dev/null", O_RDWR);
+                        if (fd < 0)
+                                return -errno;
+                        if (fd != i) {
+                                close(fd);
+                                return -EBADF;
+                        }
+                }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Settings s = {};
+        int r, status = EXIT_FAILURE;
+
+        log_parse_environment("NSPAWN_LOG_LEVEL");
+        if (ensure_stdio() < 0)
+                return EXIT_FAILURE;
+
+        r = settings_parse_argv(argc, argv, &s);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (s.quiet && log_get_max_level() == LOG_INFO)
+                log_set_max_level(LOG_WARNING);
+
+        if (geteuid() != 0)
+                r = log_error_errno(-EPERM, _("Need to be root."));
+        else
+                r = settings_resolve(&s);
+        if (r >= 0)
+                r = container_run(&s, &status);
+
+        settings_done(&s);
+        return r < 0 ? EXIT_FAILURE : status;
+}

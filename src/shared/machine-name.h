@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#define MACHINE_NAME_MAX 64
+
+/* Hostname rules (letters, digits, '-', '_' and '.', no empty labels, no leading or trailing '-'
+ * or '.'), at most 64 characters; ".host" is reserved for the host. */
+bool hostname_is_valid(const char *s);
+bool machine_name_is_valid(const char *s);

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "mount-util.h"
+
+static int openat2_(int dirfd, const char *path, int flags, unsigned long long resolve) {
+        struct open_how how = {
+                .flags = (unsigned long long) flags | O_CLOEXEC,
+                .resolve = resolve,
+        };
+        return RET_NERRNO(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
+}
+
+static const char *skip_slashes(const char *p) {
+        while (*p == '/')
+                p++;
+        return *p ? p : ".";
+}
+
+int open_in_root(int root_fd, const char *path, int flags, int *ret_fd) {
+        int fd = openat2_(root_fd, skip_slashes(path), flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0)
+                return fd;
+        *ret_fd = fd;
+        return 0;
+}
+
+int open_in_root_mkdir(int root_fd, const char *path, bool is_file, int *ret_fd) {
+        const char *rel = skip_slashes(path);
+        int r = open_in_root(root_fd, rel, O_PATH, ret_fd);
+
+        if (r != -ENOENT)
+                return r;
+
+        /* Walk down from the root, creating what is missing. Each prefix is resolved from the
+         * container root again, so that a symlink met on the way stays inside the tree. */
+        _cleanup_close_ int dir_fd = -EBADF;
+        r = open_in_root(root_fd, ".", O_PATH | O_DIRECTORY, &dir_fd);
+        if (r < 0)
+                return r;
+        for (const char *p = rel; *p;) {
+                const char *e = strchrnul(p, '/');
+                size_t l = (size_t) (e - p);
+                bool last = !e[strspn(e, "/")];
+                char name[256], prefix[4096];
+
+                if (l >= sizeof(name) || (size_t) (e - rel) >= sizeof(prefix))
+                        return -ENAMETOOLONG;
+                memcpy(name, p, l);
+                name[l] = 0;
+                memcpy(prefix, rel, (size_t) (e - rel));
+                prefix[e - rel] = 0;
+
+                if (last && is_file) {
+                        int f = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                        if (f < 0 && errno != EEXIST && errno != EISDIR)
+                                return -errno;
+                        safe_close(f);
+                } else if (mkdirat(dir_fd, name, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+
+                _cleanup_close_ int next = -EBADF;
+                r = open_in_root(root_fd, prefix, O_PATH | (last ? 0 : O_DIRECTORY), &next);
+                if (r < 0)
+                        return r;
+                safe_close(dir_fd);
+                dir_fd = TAKE_FD(next);
+                p = e + strspn(e, "/");
+        }
+        *ret_fd = TAKE_FD(dir_fd);
+        return 0;
+}
+
+int mount_fs_at(int target_fd, const char *fstype, unsigned long flags, const char *options) {
+        char p[64];
+
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", target_fd);
+        return RET_NERRNO(mount(fstype, p, fstype, flags, options));
+}
+
+int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only) {
+        _cleanup_close_ int tree = RET_NERRNO(syscall(SYS_open_tree, source_fd, "",
+                                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                      (recursive ? AT_RECURSIVE : 0)));
+        if (tree < 0)
+                return tree;
+        if (read_only) {
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+                if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                            &attr, sizeof(attr)) < 0)
+                        return -errno;
+        }
+        return RET_NERRNO(syscall(SYS_move_mount, tree, "", target_fd, "",
+                                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+}
+
+int remount_read_only_at(int fd) {
+        return bind_mount_at(fd, fd, true, true);
+}
+
+int mount_set_read_only(int fd, bool recursive) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        return RET_NERRNO(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                                  &attr, sizeof(attr)));
+}
