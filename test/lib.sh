@@ -10,7 +10,6 @@ SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 TEST_NAME=$(basename "$0" .sh)
 FAILURES=0
 CHECKS=0
-CLEANUPS=()
 
 fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
 pass() { echo "ok: $*"; }
@@ -48,7 +47,9 @@ run_nspawn() {
         rm -f "$o" "$e"
 }
 
-on_exit() { CLEANUPS+=("$*"); }
+# Registers a cleanup command; works from command substitutions too (T=$(overlay_tree x)), since
+# the list lives in a file.
+on_exit() { echo "$*" >> "$WORK/.cleanups"; }
 
 # The state of the machine that a test must leave as it found it.
 snapshot() {
@@ -76,12 +77,20 @@ test_begin() {
 }
 
 test_cleanup() {
-        local i
-        for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
-                eval "${CLEANUPS[$i]}" || true
-        done
-        CLEANUPS=()
-        rm -rf "$WORK"
+        local c
+        if [ -f "$WORK/.cleanups" ]; then
+                while IFS= read -r c; do
+                        eval "$c" || true
+                done < <(tac "$WORK/.cleanups")
+                rm -f "$WORK/.cleanups"
+        fi
+        # Never follow a mount that a failed cleanup left: -xdev keeps rm on $WORK's file system.
+        if grep -q " $WORK" /proc/self/mountinfo; then
+                echo "FAIL: mounts left under $WORK" >&2
+                FAILURES=$((FAILURES + 1))
+        else
+                rm -rf "$WORK"
+        fi
 }
 
 test_end() {

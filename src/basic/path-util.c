@@ -61,3 +61,20 @@ char *path_basename_dup(const char *p) {
                 return NULL;
         return strdup(b);
 }
+
+int path_compare(const char *a, const char *b) {
+        for (;;) {
+                a += strspn(a, "/");
+                b += strspn(b, "/");
+                if (!*a || !*b)
+                        return (*a != 0) - (*b != 0);
+                size_t la = strcspn(a, "/"), lb = strcspn(b, "/");
+                int r = strncmp(a, b, MIN(la, lb));
+                if (r != 0)
+                        return r < 0 ? -1 : 1;
+                if (la != lb)
+                        return la < lb ? -1 : 1;
+                a += la;
+                b += lb;
+        }
+}

@@ -13,3 +13,6 @@ bool path_is_normalized(const char *p);
 char *path_simplify(char *p);
 /* Last component, or NULL for "/" and the empty string. */
 char *path_basename_dup(const char *p);
+/* Orders paths component by component, so that a parent sorts before its children ("/a" < "/a/b" <
+ * "/a-b"). */
+int path_compare(const char *a, const char *b);

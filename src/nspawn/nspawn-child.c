@@ -76,6 +76,9 @@ static int setup_console(const ChildContext *c, int root_fd, ChildError *err) {
         r = sync_send_fd(c->sync_fd, master);
         if (r < 0)
                 return FAIL(err, STEP_CONSOLE, "", r);
+        /* Keep the slave open until the payload has the console open (the fd is O_CLOEXEC): a master
+         * whose slave is closed reads EIO, which the parent takes for the end of the console. */
+        (void) TAKE_FD(slave);
         return 0;
 }
 
@@ -156,11 +159,12 @@ static int enter_directory(const char *path, ChildError *err) {
 }
 
 static int switch_user(const ChildContext *c, UserRecord *u, ChildError *err) {
-        if (u->uid == 0 && u->gid == 0 && u->n_groups == 0)
-                return 0;
+        /* Never keep the launcher's supplementary groups, also not for root. */
         if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
             setresuid(u->uid, u->uid, u->uid) < 0)
-                return FAIL(err, STEP_USER, c->settings->user, -errno);
+                return FAIL(err, STEP_USER, c->settings->user ?: "root", -errno);
+        if (u->uid == 0)
+                return 0;
         /* A change of credentials clears the parent-death signal: set it again. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return FAIL(err, STEP_USER, c->settings->user, -errno);
@@ -227,11 +231,30 @@ static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, ch
         umask(0022);
 
         r = user_record_lookup(s->user ?: "root", u);
+        if (r == -ESRCH && !s->user)
+                /* A tree without a passwd entry for root still runs commands as root. */
+                r = user_record_from_passwd("", "0", u);
+        if (r == -ESRCH)
+                return FAIL(err, STEP_USER_UNKNOWN, s->user, r);
         if (r < 0)
                 return FAIL(err, STEP_USER, s->user ?: "root", r);
         r = build_environment(c, u, ret_env);
         if (r < 0)
                 return FAIL(err, STEP_NONE, "", r);
+        return 0;
+}
+
+/* The bounding set and the system call filter hold for every process of the container, the stub init
+ * of --as-pid2 included: they are applied before it forks. */
+static int lock_down(const ChildContext *c, ChildError *err) {
+        int r;
+
+        r = capability_bounding_set_limit(c->capabilities);
+        if (r < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", r);
+        r = seccomp_install_container_filter();
+        if (r < 0)
+                return FAIL(err, STEP_SECCOMP, "", r);
         return 0;
 }
 
@@ -248,12 +271,6 @@ static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err
         if (r < 0)
                 return r;
 
-        r = capability_bounding_set_limit(c->capabilities);
-        if (r < 0)
-                return FAIL(err, STEP_CAPABILITIES, "", r);
-        r = seccomp_install_container_filter();
-        if (r < 0)
-                return FAIL(err, STEP_SECCOMP, "", r);
         if (s->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return FAIL(err, STEP_CAPABILITIES, "", -errno);
         r = switch_user(c, u, err);
@@ -314,12 +331,15 @@ _Noreturn void child_run(const ChildContext *context) {
                 _exit(EXIT_FAILURE);
 
         r = child_setup(c, &err, &u, &env);
+        if (r >= 0)
+                r = lock_down(c, &err);
         if (r >= 0 && c->settings->as_pid2) {
                 pid_t pid = fork();
                 if (pid < 0)
                         r = FAIL(&err, STEP_FORK, "", -errno);
                 else if (pid > 0) {
                         safe_close(c->sync_fd);
+                        (void) capability_set_process(c->capabilities);
                         stub_init_run(pid);
                 }
         }

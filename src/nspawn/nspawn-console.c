@@ -25,7 +25,6 @@ int pty_forward_set_raw(PtyForward *f) {
         f->saved_valid = true;
         raw = f->saved;
         cfmakeraw(&raw);
-        raw.c_oflag = f->saved.c_oflag;  /* keep output processing: the container's pty does its own */
         return RET_NERRNO(tcsetattr(f->in_fd, TCSANOW, &raw));
 }
 
@@ -88,18 +87,21 @@ bool pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec) {
                 f->n_escape = 0;
                 return false;
         }
-        if (f->n_escape > 0 && now_usec - f->escape_usec[0] > ESCAPE_WINDOW_USEC)
-                f->n_escape = 0;
-        f->escape_usec[f->n_escape++] = now_usec;
-        if (f->n_escape < 3)
+        /* Keep the presses of the last second only, oldest first. */
+        size_t kept = 0;
+        for (size_t i = 0; i < f->n_escape; i++)
+                if (now_usec - f->escape_usec[i] <= ESCAPE_WINDOW_USEC)
+                        f->escape_usec[kept++] = f->escape_usec[i];
+        if (kept == ELEMENTSOF(f->escape_usec)) {
+                memmove(f->escape_usec, f->escape_usec + 1, (kept - 1) * sizeof(uint64_t));
+                kept--;
+        }
+        f->escape_usec[kept++] = now_usec;
+        f->n_escape = kept;
+        if (kept < 3)
                 return false;
-        if (now_usec - f->escape_usec[0] <= ESCAPE_WINDOW_USEC)
-                return true;
-        /* Slide the window: keep the last two presses. */
-        f->escape_usec[0] = f->escape_usec[1];
-        f->escape_usec[1] = f->escape_usec[2];
-        f->n_escape = 2;
-        return false;
+        f->n_escape = 0;
+        return true;
 }
 
 static uint64_t now_usec(void) {

@@ -39,18 +39,21 @@ static int install_host_file(int etc_fd, const char *name, const char *host_path
                 return bind_mount_at(src, dst, false, true);
         }
 
+        /* Binary-safe: /etc/localtime is a compiled zone file with NUL bytes. */
         r = read_small_file_at(AT_FDCWD, host_path, ETC_FILE_MAX, &want);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
                 return r;
-        if (read_small_file_at(etc_fd, name, ETC_FILE_MAX, &have) >= 0 && streq(have, want))
+        size_t n = (size_t) r;
+        r = read_small_file_at(etc_fd, name, ETC_FILE_MAX, &have);
+        if (r >= 0 && (size_t) r == n && memcmp(have, want, n) == 0)
                 return 0;
 
         _cleanup_close_ int fd = openat(etc_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return -errno;
-        return loop_write(fd, want, strlen(want));
+        return loop_write(fd, want, n);
 }
 
 static int setup_localtime(int root_fd, int etc_fd, bool read_only) {

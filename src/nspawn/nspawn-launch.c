@@ -187,7 +187,7 @@ int container_run(const Settings *s, int *ret_status) {
                 goto finish;
 
         if (!s->quiet && mode == CONSOLE_INTERACTIVE)
-                log_info(_("Spawning container %s on %s.\r\nPress Ctrl-] three times within 1s to kill container."),
+                log_info(_("Spawning container %s on %s.\nPress Ctrl-] three times within 1s to kill container."),
                          s->machine, l.root);
 
         ChildContext ctx = {

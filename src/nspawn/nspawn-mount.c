@@ -9,6 +9,7 @@
 
 #include "fd-util.h"
 #include "mount-util.h"
+#include "path-util.h"
 #include "nspawn-mount.h"
 #include "string-util.h"
 
@@ -99,6 +100,14 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                 if (r < 0)
                         goto fail;
         }
+        /* A parent path is mounted before anything below it, so that --tmpfs=/mnt does not hide
+         * --bind=...:/mnt/data; the sort is stable, so equal destinations keep their order. */
+        for (size_t i = ELEMENTSOF(base) + 1; i < p.n_entries; i++)
+                for (size_t j = i; j > ELEMENTSOF(base) && path_compare(p.entries[j - 1].where, p.entries[j].where) > 0; j--) {
+                        MountEntry t = p.entries[j];
+                        p.entries[j] = p.entries[j - 1];
+                        p.entries[j - 1] = t;
+                }
         *ret = p;
         return 0;
 fail:

@@ -251,7 +251,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+hqD:M:u:E:aP", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:hqD:M:u:E:aP", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -261,6 +261,10 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                         printf("nspawn %s\n", PROJECT_VERSION);
                         settings_done(&s);
                         return 0;
+                case ':':
+                        log_error(_("Option %s needs an argument. See --help."), argv[optind - 1]);
+                        settings_done(&s);
+                        return -EINVAL;
                 case '?':
                         if (optopt > 0 && optopt < 0x100)
                                 log_error(_("Unknown option -%c, or it lacks its argument. See --help."), optopt);

@@ -120,6 +120,8 @@ const char *child_step_format(ChildStep step) {
                 return _("Failed to set up the network%s: %m");
         case STEP_USER:
                 return _("Failed to switch to the user '%s': %m");
+        case STEP_USER_UNKNOWN:
+                return _("User '%s' not found in the container's /etc/passwd.");
         case STEP_CHDIR:
                 return _("Failed to change to the working directory '%s': %m");
         case STEP_CAPABILITIES:

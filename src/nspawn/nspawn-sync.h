@@ -21,6 +21,7 @@ typedef enum ChildStep {
         STEP_PIVOT_ROOT,
         STEP_NETWORK,
         STEP_USER,
+        STEP_USER_UNKNOWN,
         STEP_CHDIR,
         STEP_CAPABILITIES,
         STEP_SECCOMP,

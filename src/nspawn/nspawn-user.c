@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,8 +119,8 @@ static int group_match(char *line, void *userdata) {
         char *state = NULL;
         for (char *m = strtok_r(f[3], ",", &state); m; m = strtok_r(NULL, ",", &state))
                 if (streq(m, u->name)) {
-                        if (u->n_groups >= 64)
-                                return 1;
+                        if (u->n_groups >= NGROUPS_MAX)
+                                return -E2BIG;
                         gid_t *n = realloc(u->groups, (u->n_groups + 1) * sizeof(gid_t));
                         if (!n)
                                 return -ENOMEM;

@@ -5,7 +5,7 @@
 
 #define MACHINE_NAME_MAX 64
 
-/* Hostname rules (letters, digits, '-', '_' and '.', no empty labels, no leading or trailing '-'
+/* Hostname rules as systemd has them (letters, digits, '-' and '.', no empty labels, no leading or trailing '-'
  * or '.'), at most 64 characters; ".host" is reserved for the host. */
 bool hostname_is_valid(const char *s);
 bool machine_name_is_valid(const char *s);

@@ -16,7 +16,11 @@ assert_eq 42 "$RC" "exit status passes through"
 run_nspawn -q -D "$T" --pipe sh -c 'exit 255'
 assert_eq 255 "$RC" "exit status 255 passes through"
 
-run_nspawn -q -D "$T" --pipe sh -c 'kill -9 $$'
+# PID 1 cannot be killed from inside its own namespace: kill it from the host.
+"$NSPAWN" -q -D "$T" --pipe sleep 1002 </dev/null & P=$!
+sleep 0.5
+kill -KILL "$(pgrep -fx 'sleep 1002')"
+wait $P; RC=$?
 assert_eq 137 "$RC" "a payload killed by SIGKILL gives 128+9"
 
 run_nspawn -q -D "$T" --pipe sh -c 'echo $$; hostname; echo "$container"; echo "$container_uuid"'
@@ -60,7 +64,7 @@ sleep 0.5
 kill -TERM $P
 wait $P; RC=$?
 assert_eq 137 "$RC" "SIGTERM to nspawn kills the payload"
-assert_eq "" "$(pgrep -f 'sleep 1000')" "no payload survives"
+assert_eq "" "$(pgrep -fx 'sleep 1000')" "no payload survives"
 
 # --kill-signal: a payload that handles SIGTERM exits cleanly.
 "$NSPAWN" -q -D "$T" --kill-signal=SIGTERM --pipe sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' </dev/null & P=$!
@@ -75,7 +79,7 @@ sleep 0.5
 kill -KILL $P
 wait $P 2>/dev/null
 sleep 0.5
-assert_eq "" "$(pgrep -f 'sleep 1001')" "the container never outlives a SIGKILLed nspawn"
+assert_eq "" "$(pgrep -fx 'sleep 1001')" "the container never outlives a SIGKILLed nspawn"
 # The cgroup of the killed launcher is left over; the next start with the same name reuses it.
 run_nspawn -q -D "$T" --pipe /bin/true
 assert_eq 0 "$RC" "a leftover empty cgroup does not block the next start"

@@ -100,4 +100,12 @@ TEST(strjoin_strstrip) {
         ASSERT_FALSE(string_has_cc("ab"));
 }
 
+TEST(path_compare) {
+        ASSERT_TRUE(path_compare("/a", "/a/b") < 0);
+        ASSERT_TRUE(path_compare("/a/b", "/a-b") < 0);
+        ASSERT_TRUE(path_compare("/a//b/", "/a/b") == 0);
+        ASSERT_TRUE(path_compare("/b", "/a/z") > 0);
+        ASSERT_TRUE(path_compare("/", "/a") < 0);
+}
+
 DEFINE_TEST_MAIN
