@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bpf-devices.h"
 #include "cgroup-util.h"
 #include "fd-util.h"
 #include "i18n.h"
@@ -31,7 +32,17 @@ int container_cgroup_create(const char *machine, ContainerCgroup *ret) {
                 return r;
         }
 
-        if (cgroup_v1_controller_mounted("devices")) {
+        /* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task
+         * migration needed), else the v1 devices controller on hybrid hosts. */
+        r = bpf_devices_attach_container_policy(c.fd);
+        if (r < 0)
+                log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
+        if (r < 0 && !cgroup_v1_controller_mounted("devices")) {
+                log_error_errno(r, _("Failed to install the device policy for the container: %m"));
+                container_cgroup_destroy(&c);
+                return r;
+        }
+        if (r < 0) {
                 _cleanup_close_ int v1 = -EBADF;
                 r = cgroup_create("/sys/fs/cgroup/devices", c.path, &v1);
                 if (r >= 0) {
