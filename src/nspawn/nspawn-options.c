@@ -267,9 +267,9 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                         return -EINVAL;
                 case '?':
                         if (optopt > 0 && optopt < 0x100)
-                                log_error(_("Unknown option -%c, or it lacks its argument. See --help."), optopt);
+                                log_error(_("Unknown option -%c. See --help."), optopt);
                         else
-                                log_error(_("Unknown option %s, or it lacks its argument. See --help."), argv[optind - 1]);
+                                log_error(_("Unknown option %s. See --help."), argv[optind - 1]);
                         settings_done(&s);
                         return -EINVAL;
                 default:
