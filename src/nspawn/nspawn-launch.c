@@ -148,6 +148,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 return log_error_errno(r, _("Failed to generate a machine id: %m"));
         if (build_environment(s, &uuid, &l->environment) < 0)
                 return log_oom();
+        for (size_t i = 0; i < s->n_binds; i++)
+                if (access(s->binds[i].source, F_OK) < 0)
+                        return log_error_errno(-errno, _("Bind mount source %s: %m"), s->binds[i].source);
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();

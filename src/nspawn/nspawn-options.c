@@ -4,6 +4,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "cap-list.h"
 #include "i18n.h"
@@ -309,6 +310,12 @@ int settings_resolve(Settings *s) {
                 if (!s->directory)
                         return log_oom();
         }
+        /* Checked before a name is derived from it: "-D /" is wrong for that reason first. */
+        struct stat st, host;
+        if (stat(s->directory, &st) >= 0 && stat("/", &host) >= 0 &&
+            st.st_dev == host.st_dev && st.st_ino == host.st_ino)
+                return log_error_errno(-EINVAL, _("Refusing to use the host's root directory as the container's root: %s"),
+                                       s->directory);
         if (!s->machine) {
                 _cleanup_free_ char *b = path_basename_dup(s->directory);
                 if (!b || !machine_name_is_valid(b))
