@@ -61,7 +61,7 @@ assert_eq 1 "$RC" "a bad option value exits 1"
 assert_eq "Ungültiges Signal: NOPE" "$ERR" "an option error is German"
 
 nspawn_in de_DE.UTF-8 --no-such-option
-assert_eq "Unbekannte Option --no-such-option, oder ihr fehlt das Argument. Siehe --help." "$ERR" \
+assert_eq "Unbekannte Option --no-such-option. Siehe --help." "$ERR" \
         "an unknown option is reported in German"
 
 # A failure reported by the container's set-up is translated by the launcher.
