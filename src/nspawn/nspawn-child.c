@@ -96,7 +96,8 @@ static int enter_root(const ChildContext *c, ChildError *err) {
         if (root_fd < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
 
-        r = mount_plan_apply(c->mount_plan, root_fd, c->host_os_release, &failed);
+        MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd };
+        r = mount_plan_apply(c->mount_plan, root_fd, &mctx, &failed);
         if (r < 0) {
                 const MountEntry *e = &c->mount_plan->entries[failed];
                 return FAIL(err, e->kind == MOUNT_MASK ? STEP_MASK : STEP_MOUNT, e->where, r);
@@ -185,6 +186,8 @@ static int build_environment(const ChildContext *c, const UserRecord *u, char **
                 if (strv_env_set(&env, buf) < 0)
                         return -ENOMEM;
         }
+        if (c->notify_fd >= 0 && strv_env_set(&env, "NOTIFY_SOCKET=/run/host/notify") < 0)
+                return -ENOMEM;
         STRV_FOREACH(e, c->settings->environment)
                 if (strv_env_set(&env, *e) < 0)
                         return -ENOMEM;
@@ -288,6 +291,28 @@ static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, 
         char *shell_argv[2] = { argv0, NULL };
         int r;
 
+        if (c->settings->boot) {
+                /* The tree's init, resolved inside the container (after pivot_root): a symlink to a
+                 * host path finds nothing, it never runs a host binary. */
+                static const char *const inits[] = {
+                        "/usr/lib/systemd/systemd", "/lib/systemd/systemd", "/sbin/init",
+                        "/etc/init", "/bin/init", "/bin/sh",
+                };
+                _cleanup_free_ char **v = NULL;
+                size_t n = strv_length(argv);
+                for (size_t i = 0; i < ELEMENTSOF(inits); i++)
+                        if (access(inits[i], X_OK) >= 0) {
+                                v = calloc(n + 2, sizeof(char *));
+                                if (!v)
+                                        return FAIL(err, STEP_EXEC, inits[i], -ENOMEM);
+                                v[0] = (char *) inits[i];
+                                for (size_t j = 0; j < n; j++)
+                                        v[j + 1] = argv[j];
+                                execve(inits[i], v, env);
+                                return FAIL(err, STEP_EXEC, inits[i], -errno);
+                        }
+                return FAIL(err, STEP_EXEC_NOT_FOUND, "init", -ENOENT);
+        }
         if (!argv) {
                 /* No command: the user's login shell, as a login shell. */
                 const char *b = strrchr(u->shell, '/');
@@ -318,10 +343,14 @@ _Noreturn void child_run(const ChildContext *context) {
         /* Only stdio and the sync socket (moved to fd 3) stay open: nothing of the host's leaks into
          * the container, not even during set-up. Signals blocked for the parent's signalfd are
          * unblocked again. */
-        if (c->sync_fd != 3 && dup3(c->sync_fd, 3, O_CLOEXEC) < 0)
+        int sync_hi = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 100);
+        int notify_hi = c->notify_fd >= 0 ? fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 100) : -EBADF;
+        if (sync_hi < 0 || (c->notify_fd >= 0 && notify_hi < 0) || dup3(sync_hi, 3, O_CLOEXEC) < 0 ||
+            (notify_hi >= 0 && dup3(notify_hi, 4, O_CLOEXEC) < 0))
                 _exit(EXIT_FAILURE);
         c->sync_fd = 3;
-        (void) close_all_fds_from(4);
+        c->notify_fd = notify_hi >= 0 ? 4 : -EBADF;
+        (void) close_all_fds_from(c->notify_fd >= 0 ? 5 : 4);
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
 

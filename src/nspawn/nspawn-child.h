@@ -14,6 +14,7 @@ typedef struct ChildContext {
         ConsoleMode console_mode;       /* effective mode */
         uint64_t capabilities;
         int sync_fd;
+        int notify_fd;                  /* --boot: the socket for /run/host/notify, else -1 */
 } ChildContext;
 
 /* Runs in the new namespaces as their PID 1: sets up the container and executes the payload. Reports a

@@ -86,6 +86,22 @@ static int build_environment(const Settings *s, const Id128 *uuid, char ***ret) 
         return 0;
 }
 
+/* --boot needs something that looks like an OS: /usr and an os-release file, both resolved inside the
+ * tree (an absolute os-release symlink must not reach the host's file). */
+static int check_os_tree(const char *root) {
+        _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), usr = -EBADF, osr = -EBADF;
+
+        if (root_fd < 0)
+                return log_error_errno(-errno, _("Failed to open %s: %m"), root);
+        if (open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, &usr) < 0 ||
+            (open_in_root(root_fd, "/etc/os-release", O_PATH, &osr) < 0 &&
+             open_in_root(root_fd, "/usr/lib/os-release", O_PATH, &osr) < 0))
+                return log_error_errno(-ENOEXEC,
+                                       _("Directory %s does not look like an OS tree (no /usr or no os-release file); refusing to boot it."),
+                                       root);
+        return 0;
+}
+
 static char *read_host_os_release(void) {
         char *s = NULL;
         if (read_small_file_at(AT_FDCWD, "/etc/os-release", 64 * 1024, &s) < 0 &&
@@ -120,6 +136,7 @@ typedef struct Launch {
         int pair[2];
         int signal_fd;
         int pidfd;
+        int notify_fd;
         sigset_t old_mask;
 } Launch;
 
@@ -129,6 +146,7 @@ static void launch_done(Launch *l) {
         safe_close(l->pair[1]);
         safe_close(l->signal_fd);
         safe_close(l->pidfd);
+        safe_close(l->notify_fd);
         (void) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
         mount_plan_done(&l->plan);
         strv_free(l->environment);
@@ -143,6 +161,11 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = resolve_root(s->directory, &l->root);
         if (r < 0)
                 return r;
+        if (s->boot) {
+                r = check_os_tree(l->root);
+                if (r < 0)
+                        return r;
+        }
         r = pick_uuid(s, l->root, &uuid);
         if (r < 0)
                 return log_error_errno(r, _("Failed to generate a machine id: %m"));
@@ -157,6 +180,13 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
                 return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
+
+        if (s->boot) {
+                int one = 1;
+                l->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                if (l->notify_fd < 0 || setsockopt(l->notify_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+                        return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
+        }
 
         r = container_cgroup_create(s->machine, &l->cgroup);
         if (r < 0)
@@ -180,7 +210,8 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
 }
 
 int container_run(const Settings *s, int *ret_status) {
-        Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .cgroup.fd = -EBADF };
+        Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
+                     .cgroup.fd = -EBADF };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
 
@@ -202,6 +233,7 @@ int container_run(const Settings *s, int *ret_status) {
                 .console_mode = mode,
                 .capabilities = settings_capability_mask(s),
                 .sync_fd = l.pair[1],
+                .notify_fd = l.notify_fd,
         };
         pid_t pid = clone_container(s, l.cgroup.fd, &l.pidfd);
         if (pid < 0) {
@@ -230,7 +262,10 @@ int container_run(const Settings *s, int *ret_status) {
                 .sync_fd = TAKE_FD(l.pair[0]),
                 .signal_fd = l.signal_fd,
                 .console_mode = mode,
-                .kill_signal = s->kill_signal > 0 ? s->kill_signal : SIGKILL,
+                .kill_signal = s->kill_signal > 0 ? s->kill_signal : s->boot ? SIGRTMIN + 3 : SIGKILL,
+                .notify_fd = l.notify_fd,
+                .boot = s->boot,
+                .notify_ready = s->notify_ready,
                 .quiet = s->quiet,
                 .machine = s->machine,
         };

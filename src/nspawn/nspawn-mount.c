@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -141,7 +143,7 @@ void mount_plan_dump(const MountPlan *p, FILE *f) {
         }
 }
 
-static int populate_run(int root_fd, const char *host_os_release) {
+static int populate_run(int root_fd, const MountContext *ctx) {
         _cleanup_close_ int run = -EBADF, host = -EBADF, inacc = -EBADF, sd = -EBADF;
         int r;
 
@@ -165,7 +167,7 @@ static int populate_run(int root_fd, const char *host_os_release) {
 
         const struct { const char *name; const char *content; } files[] = {
                 { "container-manager", "nspawn\n" },
-                { "os-release", host_os_release },
+                { "os-release", ctx->host_os_release },
         };
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 if (!files[i].content)
@@ -189,6 +191,14 @@ static int populate_run(int root_fd, const char *host_os_release) {
         r = loop_write(c, "nspawn\n", 7);
         if (r < 0)
                 return r;
+
+        if (ctx->notify_fd >= 0) {
+                /* Bound through the directory fd: the tree's path may be longer than sun_path. */
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/notify", host);
+                if (bind(ctx->notify_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                        return -errno;
+        }
 
         return remount_read_only_at(host);
 }
@@ -237,7 +247,7 @@ static int apply_bind_host(const MountEntry *e, int root_fd) {
         return bind_mount_at(src, dst, e->recursive, e->read_only);
 }
 
-static int apply_one(const MountEntry *e, int root_fd, const char *host_os_release) {
+static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx) {
         _cleanup_close_ int fd = -EBADF, src = -EBADF;
         int r;
 
@@ -268,7 +278,7 @@ static int apply_one(const MountEntry *e, int root_fd, const char *host_os_relea
         case MOUNT_BIND_HOST:
                 return apply_bind_host(e, root_fd);
         case MOUNT_POPULATE_RUN:
-                return populate_run(root_fd, host_os_release);
+                return populate_run(root_fd, ctx);
         case MOUNT_POPULATE_DEV:
                 return populate_dev(root_fd);
         default:
@@ -276,9 +286,9 @@ static int apply_one(const MountEntry *e, int root_fd, const char *host_os_relea
         }
 }
 
-int mount_plan_apply(const MountPlan *p, int root_fd, const char *host_os_release, size_t *ret_failed) {
+int mount_plan_apply(const MountPlan *p, int root_fd, const MountContext *ctx, size_t *ret_failed) {
         for (size_t i = 0; i < p->n_entries; i++) {
-                int r = apply_one(&p->entries[i], root_fd, host_os_release);
+                int r = apply_one(&p->entries[i], root_fd, ctx);
                 if (r == -ENOENT && p->entries[i].optional)
                         continue;
                 if (r < 0) {

@@ -39,6 +39,12 @@ void mount_plan_done(MountPlan *p);
 void mount_plan_dump(const MountPlan *p, FILE *f);
 const char *mount_kind_to_string(MountKind k);
 
+/* What populating /run needs from the launcher. */
+typedef struct MountContext {
+        const char *host_os_release;    /* contents for /run/host/os-release, or NULL */
+        int notify_fd;                  /* an unbound datagram socket to bind at /run/host/notify, or -1 */
+} MountContext;
+
 /* Carries out the plan below root_fd (the container's root, already a mount point). On failure returns
  * a negative errno and the index of the entry that failed. */
-int mount_plan_apply(const MountPlan *p, int root_fd, const char *host_os_release, size_t *ret_failed);
+int mount_plan_apply(const MountPlan *p, int root_fd, const MountContext *ctx, size_t *ret_failed);

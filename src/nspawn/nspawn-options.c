@@ -31,6 +31,7 @@ enum {
         ARG_NO_NEW_PRIVILEGES,
         ARG_KILL_SIGNAL,
         ARG_CONSOLE,
+        ARG_NOTIFY_READY,
 };
 
 static void help(void) {
@@ -42,7 +43,9 @@ static void help(void) {
                  "\nImage:\n"
                  "  -D --directory=PATH       Root directory for the container\n"
                  "\nExecution:\n"
+                 "  -b --boot                 Boot the tree: run its init as PID 1\n"
                  "  -a --as-pid2              Run the command as PID 2 under a minimal init\n"
+                 "     --notify-ready=BOOL    Report readiness only when the guest's init does\n"
                  "     --chdir=PATH           Working directory inside the container\n"
                  "  -E --setenv=NAME=VALUE    Pass an environment variable to PID 1\n"
                  "  -u --user=USER            Run the command as this user of the container\n"
@@ -191,6 +194,15 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case 'a':
                 s->as_pid2 = true;
                 return 0;
+        case 'b':
+                s->boot = true;
+                return 0;
+        case ARG_NOTIFY_READY:
+                r = parse_boolean(arg);
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--notify-ready", arg);
+                s->notify_ready = r;
+                return 0;
         case ARG_KILL_SIGNAL:
                 r = signal_from_string(arg);
                 if (r < 0 || r == SIGSTOP)
@@ -242,6 +254,8 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
                 { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
                 { "as-pid2", no_argument, NULL, 'a' },
+                { "boot", no_argument, NULL, 'b' },
+                { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
                 { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
                 { "console", required_argument, NULL, ARG_CONSOLE },
                 { "pipe", no_argument, NULL, 'P' },
@@ -252,7 +266,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:hqD:M:u:E:aP", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -288,6 +302,15 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 settings_done(&s);
                 return log_error_errno(-EINVAL, _("Capability %s is both kept and dropped."),
                                        capability_to_name(cap) ?: "?");
+        }
+
+        if (s.boot && s.as_pid2) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--boot and --as-pid2 cannot be combined."));
+        }
+        if (s.boot && s.user) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
         if (optind < argc) {

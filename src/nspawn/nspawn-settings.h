@@ -59,6 +59,8 @@ typedef struct Settings {
         uint64_t capability_drop;
         bool no_new_privileges;
         bool as_pid2;
+        bool boot;              /* run the tree's init as PID 1; parameters go to it */
+        bool notify_ready;      /* READY=1 to our own notify socket only when the guest says so */
         int kill_signal;        /* 0: the default for the mode */
         ConsoleMode console_mode;  /* _CONSOLE_MODE_INVALID: chosen from the terminal */
         bool quiet;

@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +18,9 @@
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "process-util.h"
+#include "string-util.h"
 
-enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN };
+enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_NOTIFY, EV_TIMER };
 
 static void log_child_error(const SyncMessage *m) {
         const char *fmt = child_step_format((ChildStep) m->step);
@@ -30,9 +35,29 @@ static int epoll_add(int ep, int fd, uint32_t events, uint64_t tag) {
         return RET_NERRNO(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 }
 
+/* Tells our own service manager (a Type=notify unit) about us. */
+static void notify_own_manager(const char *message) {
+        const char *e = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t l;
+
+        if (isempty(e) || (e[0] != '/' && e[0] != '@') || (l = strlen(e)) >= sizeof(sa.sun_path))
+                return;
+        memcpy(sa.sun_path, e, l);
+        if (sa.sun_path[0] == '@')
+                sa.sun_path[0] = 0;
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0)
+                (void) sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *) &sa,
+                              (socklen_t) (offsetof(struct sockaddr_un, sun_path) + l));
+}
+
 typedef struct Loop {
         Supervisor *s;
         int ep;
+        int timer_fd;
+        bool stopping;
+        bool guest_ready;
         PtyForward fwd;
         bool have_master;
         bool exited;
@@ -48,6 +73,8 @@ static int on_sync(Loop *l) {
                 /* EOF (the payload runs) or a broken channel: either way the set-up phase is over. */
                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->s->sync_fd, NULL);
                 l->s->sync_fd = safe_close(l->s->sync_fd);
+                if (r == 0 && !l->s->setup_failed && !l->s->notify_ready)
+                        notify_own_manager("READY=1\nSTATUS=Container running.");
                 return 0;
         }
         if (m.type == SYNC_ERROR) {
@@ -84,6 +111,44 @@ static void kill_container(Loop *l, int sig) {
         (void) pidfd_send_signal_(l->s->pidfd, sig);
 }
 
+static void on_notify(Loop *l) {
+        char buf[4096];
+
+        for (;;) {
+                ssize_t n = recv(l->s->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+                if (n < 0)
+                        return;
+                buf[n] = 0;
+                for (char *line = buf, *next; line && *line; line = next) {
+                        next = strchr(line, '\n');
+                        if (next)
+                                *next++ = 0;
+                        if (streq(line, "READY=1") && !l->guest_ready) {
+                                l->guest_ready = true;
+                                log_debug("The guest's init reports READY=1.");
+                                if (l->s->notify_ready)
+                                        notify_own_manager("READY=1\nSTATUS=Container running, guest ready.");
+                        } else if (startswith(line, "STATUS=") && !string_has_cc(line))
+                                log_debug("Guest status: %s", line + 7);
+                }
+        }
+}
+
+/* The first request to stop asks a booted guest to shut down and gives it BOOT_STOP_TIMEOUT_SEC; a
+ * second request, or the timeout, kills it. */
+static void stop_container(Loop *l) {
+        if (!l->s->boot || l->stopping) {
+                kill_container(l, l->stopping ? SIGKILL : l->s->kill_signal);
+                l->stopping = true;
+                return;
+        }
+        l->stopping = true;
+        kill_container(l, l->s->kill_signal);
+        struct itimerspec its = { .it_value.tv_sec = BOOT_STOP_TIMEOUT_SEC };
+        if (l->timer_fd >= 0)
+                (void) timerfd_settime(l->timer_fd, 0, &its, NULL);
+}
+
 static int on_signal(Loop *l) {
         struct signalfd_siginfo si;
 
@@ -99,7 +164,7 @@ static int on_signal(Loop *l) {
         case SIGHUP:
                 if (!l->s->quiet)
                         log_info(_("Container %s is being stopped."), l->s->machine);
-                kill_container(l, l->s->kill_signal);
+                stop_container(l);
                 break;
         }
         return 0;
@@ -129,6 +194,15 @@ static int loop_iterate(Loop *l) {
                         if (pty_forward_drain_master(&l->fwd) < 0)
                                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->fwd.master, NULL);
                         break;
+                case EV_NOTIFY:
+                        on_notify(l);
+                        break;
+                case EV_TIMER:
+                        if (!l->s->quiet)
+                                log_info(_("Container %s did not stop in time, killing it."), l->s->machine);
+                        kill_container(l, SIGKILL);
+                        (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->timer_fd, NULL);
+                        break;
                 case EV_STDIN:
                         if (pty_forward_read_input(&l->fwd) == 1) {
                                 if (!l->s->quiet)
@@ -155,6 +229,17 @@ static int exit_status_of(const Loop *l) {
                 }
                 return si->si_status;
         }
+        /* reboot(2) in a PID namespace kills its init with SIGHUP (restart) or SIGINT (power-off, halt). */
+        if (l->s->boot && si->si_status == SIGHUP) {
+                if (!l->s->quiet)
+                        log_info(_("Container %s is being rebooted."), l->s->machine);
+                return NSPAWN_EXIT_REBOOT;
+        }
+        if (l->s->boot && si->si_status == SIGINT) {
+                if (!l->s->quiet)
+                        log_info(_("Container %s has been shut down."), l->s->machine);
+                return 0;
+        }
         if (!l->s->quiet)
                 log_info(_("Container %s terminated by signal %s."), l->s->machine, signal_to_string(si->si_status, buf));
         return 128 + si->si_status;
@@ -162,14 +247,17 @@ static int exit_status_of(const Loop *l) {
 
 int supervisor_run(Supervisor *s, int *ret_status) {
         _cleanup_close_ int ep = epoll_create1(EPOLL_CLOEXEC);
-        Loop l = { .s = s, .ep = ep };
+        _cleanup_close_ int timer_fd = s->boot ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -EBADF;
+        Loop l = { .s = s, .ep = ep, .timer_fd = timer_fd };
         int r;
 
         if (ep < 0)
                 return log_error_errno(-errno, _("Failed to create epoll instance: %m"));
         if ((r = epoll_add(ep, s->signal_fd, EPOLLIN, EV_SIGNAL)) < 0 ||
             (r = epoll_add(ep, s->pidfd, EPOLLIN, EV_CHILD)) < 0 ||
-            (r = epoll_add(ep, s->sync_fd, EPOLLIN, EV_SYNC)) < 0)
+            (r = epoll_add(ep, s->sync_fd, EPOLLIN, EV_SYNC)) < 0 ||
+            (s->notify_fd >= 0 && (r = epoll_add(ep, s->notify_fd, EPOLLIN, EV_NOTIFY)) < 0) ||
+            (timer_fd >= 0 && (r = epoll_add(ep, timer_fd, EPOLLIN, EV_TIMER)) < 0))
                 return log_error_errno(r, _("Failed to set up the event loop: %m"));
 
         while (!l.exited) {

@@ -13,10 +13,18 @@ typedef struct Supervisor {
         int signal_fd;
         ConsoleMode console_mode;
         int kill_signal;
+        int notify_fd;          /* --boot: datagrams from the guest's init, or -1 */
+        bool boot;
+        bool notify_ready;
         bool setup_failed;
         bool quiet;
         const char *machine;
 } Supervisor;
+
+/* How long a booted guest gets to stop after the kill signal before it is killed. */
+#define BOOT_STOP_TIMEOUT_SEC 15
+/* Exit status of nspawn -b when the guest asked to reboot: the unit restarts it. */
+#define NSPAWN_EXIT_REBOOT 133
 
 /* Runs until the container's PID 1 exits: forwards the console, turns SIGTERM/SIGINT/SIGHUP into the
  * kill signal, logs a set-up failure reported by the child. Returns the exit status for nspawn. */

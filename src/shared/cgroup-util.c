@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -110,6 +111,26 @@ int cgroup_attach(const char *root, const char *path, pid_t pid) {
         return loop_write(fd, n, strlen(n));
 }
 
+/* Removes the sub-cgroups below dir (a guest's own manager creates them), deepest first. */
+static void cgroup_remove_children(int dir_fd, unsigned depth) {
+        _cleanup_close_ int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0 || depth > 64 || !(d = fdopendir(fd)))
+                return;
+        fd = -EBADF;
+        for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub >= 0)
+                        cgroup_remove_children(sub, depth + 1);
+                for (int i = 0; i < 200 && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno == EBUSY; i++)
+                        nanosleep(&(struct timespec) { .tv_nsec = 5 * 1000 * 1000 }, NULL);
+        }
+        closedir(d);
+}
+
 int cgroup_kill_and_remove(const char *root, const char *path) {
         char p[4096];
 
@@ -120,6 +141,7 @@ int cgroup_kill_and_remove(const char *root, const char *path) {
         if (dir < 0)
                 return errno == ENOENT ? 0 : -errno;
         (void) write_string_file_at(dir, "cgroup.kill", "1");
+        cgroup_remove_children(dir, 0);
 
         /* The kernel needs a moment after the last task exits before the cgroup counts as empty. */
         for (int i = 0; i < 200; i++) {

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# nspawn -b: debootstrapped trees (systemd 252, 257, 262) boot to multi-user.target with no failed
+# units and power off; SIGTERM powers off; a guest reboot gives 133; --notify-ready; a non-systemd
+# init (busybox); trees that are no OS are refused.
+. "$(dirname "$0")/../lib.sh"
+test_begin
+
+# A unit that waits for the boot to finish, records the result on the host and powers off.
+add_record_unit() { # tree
+        local t=$1
+        cat > "$t/etc/systemd/system/record.service" <<'UNIT'
+[Unit]
+Description=Record the boot result and power off
+[Service]
+Type=simple
+ExecStart=/bin/sh -c 'systemctl is-system-running --wait > /host-out/state 2>&1; systemctl --failed --no-legend --plain > /host-out/failed 2>&1; systemctl poweroff'
+[Install]
+WantedBy=multi-user.target
+UNIT
+        mkdir -p "$t/etc/systemd/system/multi-user.target.wants"
+        ln -sf ../record.service "$t/etc/systemd/system/multi-user.target.wants/record.service"
+}
+
+for suite in ${BOOT_SUITES:-bookworm trixie sid}; do
+        T=$(overlay_tree "boot-$suite" "$suite")
+        O="$WORK/out-$suite"; mkdir -p "$O"
+        add_record_unit "$T"
+        start=$(date +%s%N)
+        timeout 120 "$NSPAWN" -q -b -D "$T" --bind="$O:/host-out" --console=passive; RC=$?
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        echo "$suite: boot and power-off took $ms ms"
+        assert_eq 0 "$RC" "$suite: a guest power-off ends nspawn with 0"
+        assert_eq running "$(cat "$O/state" 2>/dev/null)" "$suite: the system reaches 'running'"
+        assert_eq "" "$(cat "$O/failed" 2>/dev/null)" "$suite: no failed units"
+done
+
+T=$(overlay_tree boot-ctl)
+rm -f "$T/etc/systemd/system/multi-user.target.wants/record.service"
+
+# SIGTERM to nspawn: a clean power-off with exit 0, within a few seconds.
+"$NSPAWN" -q -b -D "$T" --console=passive </dev/null & P=$!
+sleep 2
+start=$(date +%s%N)
+kill -TERM $P
+wait $P; RC=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 0 "$RC" "SIGTERM powers the guest off with exit 0"
+assert_true "the power-off took ${ms} ms (< 5000)" test "$ms" -lt 5000
+
+# A reboot inside the guest: exit 133.
+mkdir -p "$T/etc/systemd/system/multi-user.target.wants"
+cat > "$T/etc/systemd/system/reboot-now.service" <<'UNIT'
+[Service]
+Type=simple
+ExecStart=/bin/sh -c 'systemctl is-system-running --wait; systemctl reboot'
+UNIT
+ln -sf ../reboot-now.service "$T/etc/systemd/system/multi-user.target.wants/reboot-now.service"
+timeout 60 "$NSPAWN" -q -b -D "$T" --console=passive </dev/null; RC=$?
+assert_eq 133 "$RC" "a guest reboot gives exit 133"
+rm -f "$T/etc/systemd/system/multi-user.target.wants/reboot-now.service"
+
+# --notify-ready: nspawn's own READY=1 waits for the guest's; without it, it comes at once.
+python3 - "$WORK/notify" "$WORK/notify.log" <<'PY' & L=$!
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], 'w') as f:
+    while True:
+        m = s.recv(4096).decode()
+        f.write(m.replace('\n', ' ') + '\n')
+        f.flush()
+PY
+on_exit "kill $L"
+sleep 0.3
+for ready in yes no; do
+        : > "$WORK/notify.log"
+        NOTIFY_SOCKET="$WORK/notify" "$NSPAWN" -q -b -D "$T" --console=passive --notify-ready=$ready </dev/null & P=$!
+        for i in $(seq 100); do [ -s "$WORK/notify.log" ] && break; sleep 0.1; done
+        if [ $ready = yes ]; then
+                assert_match 'READY=1.*guest ready' "$(cat "$WORK/notify.log")" "--notify-ready=yes: READY=1 after the guest's"
+        else
+                assert_match '^READY=1 STATUS=Container running\.$' "$(cat "$WORK/notify.log")" "--notify-ready=no: READY=1 when the container runs"
+        fi
+        kill -TERM $P; wait $P
+done
+
+# A non-systemd init: busybox init runs its inittab, and its power-off ends nspawn with 0.
+B=$(busybox_tree "$WORK/bb")
+mkdir -p "$B/usr/lib" "$B/host-out"
+echo 'ID=busybox' > "$B/usr/lib/os-release"
+ln -s ../bin/busybox "$B/sbin/init"
+cat > "$B/etc/inittab" <<'TAB'
+::sysinit:/bin/sh -c 'echo "pid=$$ init=$(cat /proc/1/comm)" > /host-out/bb'
+::once:/bin/poweroff
+TAB
+mkdir -p "$WORK/out-bb"
+timeout 30 "$NSPAWN" -q -b -D "$B" --bind="$WORK/out-bb:/host-out" --console=passive </dev/null; RC=$?
+assert_eq 0 "$RC" "busybox init boots and powers off with exit 0"
+assert_match 'init=init' "$(cat "$WORK/out-bb/bb" 2>/dev/null)" "busybox init ran as PID 1 and ran its inittab"
+
+# An init that ignores the shutdown signal is killed after the timeout.
+cat > "$B/etc/inittab" <<'TAB'
+::sysinit:/bin/true
+TAB
+"$NSPAWN" -q -b -D "$B" --console=passive </dev/null & P=$!
+sleep 1
+start=$(date +%s)
+kill -TERM $P
+wait $P; RC=$?
+secs=$(( $(date +%s) - start ))
+assert_true "a guest that ignores SIGRTMIN+3 is killed after the timeout (${secs}s, exit $RC)" test "$secs" -le 20 -a "$RC" -ne 0
+
+# Trees that are no OS are refused, with nothing left behind.
+mkdir -p "$WORK/empty"
+run_nspawn -b -D "$WORK/empty"
+assert_true "a tree without os-release is refused" test "$RC" -ne 0
+assert_match 'does not look like an OS tree' "$ERR" "and the message says why"
+
+# /sbin/init pointing outside the tree never runs a host binary.
+mkdir -p "$WORK/evil/usr/lib" "$WORK/evil/sbin" "$WORK/evil/etc"
+echo 'ID=evil' > "$WORK/evil/usr/lib/os-release"
+printf '#!/bin/sh\ntouch %s/host-ran\n' "$WORK" > "$WORK/host-init"; chmod +x "$WORK/host-init"
+ln -s "$WORK/host-init" "$WORK/evil/sbin/init"
+run_nspawn -b -D "$WORK/evil"
+assert_true "an init symlink to a host path is not found" test "$RC" -ne 0
+assert_false "the host binary never ran" test -e "$WORK/host-ran"
+
+test_end
