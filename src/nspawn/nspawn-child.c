@@ -367,7 +367,12 @@ _Noreturn void child_run(const ChildContext *context) {
                 if (pid < 0)
                         r = FAIL(&err, STEP_FORK, "", -errno);
                 else if (pid > 0) {
-                        safe_close(c->sync_fd);
+                        /* The stub keeps nothing of the host's: not the caller's terminal on 0-2. */
+                        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                        for (int i = 0; null >= 0 && i < 3; i++)
+                                (void) dup2(null, i);
+                        safe_close(null);
+                        (void) close_all_fds_from(3);
                         (void) capability_set_process(c->capabilities);
                         stub_init_run(pid);
                 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@ int main(int argc, char *argv[]) {
         int r, status = EXIT_FAILURE;
 
         log_parse_environment("NSPAWN_LOG_LEVEL");
+        /* A reader that goes away must give EPIPE (output dropped), not kill the supervisor before it
+         * restores the terminal and removes the cgroup. */
+        (void) signal(SIGPIPE, SIG_IGN);
         if (ensure_stdio() < 0)
                 return EXIT_FAILURE;
 

@@ -50,14 +50,18 @@ char *machine_cgroup_path(const char *machine) {
         return e ? strjoin("machine.slice/machine-", e, ".scope") : NULL;
 }
 
+/* Empty means no process in the cgroup or anywhere below it (a guest's own sub-cgroups count). */
 static int cgroup_is_empty(int dir_fd) {
-        _cleanup_free_ char *procs = NULL;
-        int r = read_small_file_at(dir_fd, "cgroup.procs", 1 << 20, &procs);
+        _cleanup_free_ char *s = NULL;
+        int r = read_small_file_at(dir_fd, "cgroup.events", 4096, &s);
+        if (r >= 0)
+                return strstr(s, "populated 0") != NULL;
+        r = read_small_file_at(dir_fd, "cgroup.procs", 1 << 20, &s);
         if (r == -EFBIG)
                 return 0;
         if (r < 0)
                 return r;
-        return isempty(strstrip(procs));
+        return isempty(strstrip(s));
 }
 
 int cgroup_create(const char *root, const char *path, int *ret_fd) {
