@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -59,19 +60,38 @@ int loop_write(int fd, const void *buf, size_t n) {
         return 0;
 }
 
+int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd) {
+        char p[64];
+        struct stat st;
+
+        if (fstat(path_fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", path_fd);
+        int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        *ret_fd = fd;
+        return 0;
+}
+
 int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t n = 0;
+        int r;
 
-        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
+        /* Look before opening: opening a device node can have side effects, and a FIFO blocks. */
+        _cleanup_close_ int path_fd = openat(dir_fd, path, O_PATH | O_CLOEXEC);
+        if (path_fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
+        r = fd_reopen_regular(path_fd, &st, &fd);
+        if (r < 0)
+                return r;
         if ((size_t) st.st_size > max)
                 return -EFBIG;
 

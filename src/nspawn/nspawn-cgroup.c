@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,6 +37,25 @@ int container_cgroup_create(const char *machine, ContainerCgroup *ret) {
         /* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task
          * migration needed), else the v1 devices controller on hybrid hosts. */
         r = bpf_devices_attach_container_policy(c.fd);
+        if (r >= 0) {
+                /* The guest gets the payload child; the scope with the policy is above its root. */
+                if (mkdirat(c.fd, "payload", 0755) < 0 && errno != EEXIST)
+                        r = -errno;
+                else {
+                        int p = openat(c.fd, "payload", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (p < 0)
+                                r = -errno;
+                        else {
+                                safe_close(c.fd);
+                                c.fd = p;
+                        }
+                }
+                if (r < 0) {
+                        log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c.unified_root, c.path);
+                        container_cgroup_destroy(&c);
+                        return r;
+                }
+        }
         if (r < 0)
                 log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
         if (r < 0 && !cgroup_v1_controller_mounted("devices")) {

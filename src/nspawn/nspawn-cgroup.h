@@ -4,12 +4,13 @@
 #include <sys/types.h>
 
 /* The container's cgroup when no registry creates it: machine.slice/machine-<name>.scope in the
- * cgroup2 hierarchy, and on hybrid hosts the same path in the v1 devices hierarchy, which carries the
- * device policy there. */
+ * cgroup2 hierarchy. The payload runs in its "payload" child, which is also the root of its cgroup
+ * namespace: the device policy attached to the scope stays out of the guest's reach. Where the kernel
+ * cannot attach it, the v1 devices hierarchy carries the policy (same path) on hybrid hosts. */
 typedef struct ContainerCgroup {
         const char *unified_root;
         char *path;
-        int fd;                 /* the cgroup2 directory, for CLONE_INTO_CGROUP */
+        int fd;                 /* the payload cgroup2 directory, for CLONE_INTO_CGROUP */
         bool devices_v1;
 } ContainerCgroup;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,10 +51,19 @@ static int install_host_file(int etc_fd, const char *name, const char *host_path
         if (r >= 0 && (size_t) r == n && memcmp(have, want, n) == 0)
                 return 0;
 
-        _cleanup_close_ int fd = openat(etc_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+        /* A new file renamed over the old one: never written through a hard link either. */
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), ".#%s.nspawn", name);
+        (void) unlinkat(etc_fd, tmp, 0);
+        _cleanup_close_ int fd = openat(etc_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0)
                 return -errno;
-        return loop_write(fd, want, n);
+        r = loop_write(fd, want, n);
+        if (r >= 0 && renameat(etc_fd, tmp, etc_fd, name) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlinkat(etc_fd, tmp, 0);
+        return r;
 }
 
 static int setup_localtime(int root_fd, int etc_fd, bool read_only) {

@@ -58,8 +58,9 @@ static int pick_uuid(const Settings *s, const char *root, Id128 *ret) {
                 return 0;
         }
         root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd >= 0 && open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NONBLOCK | O_NOCTTY, &fd) >= 0 &&
-            fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && read(fd, buf, sizeof(buf) - 1) > 0 &&
+        _cleanup_close_ int path_fd = -EBADF;
+        if (root_fd >= 0 && open_in_root(root_fd, "/etc/machine-id", O_PATH, &path_fd) >= 0 &&
+            fd_reopen_regular(path_fd, &st, &fd) >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
             id128_from_string(strstrip(buf), ret) >= 0 && !id128_is_null(ret))
                 return 0;
         return id128_randomize(ret);

@@ -58,6 +58,7 @@ typedef struct Loop {
         int timer_fd;
         bool stopping;
         bool guest_ready;
+        bool input_paused;
         PtyForward fwd;
         bool have_master;
         bool exited;
@@ -105,6 +106,25 @@ static int on_sync(Loop *l) {
                         l->fwd.in_fd = -EBADF;  /* not pollable (a regular file): no input */
         }
         return 0;
+}
+
+/* Back-pressure: while input waits for the container, stop reading the terminal and wait for the
+ * master to take more; a container that does not read its console must not make us spin. */
+static void update_input_watch(Loop *l) {
+        bool pending = l->fwd.in_len > 0;
+        struct epoll_event m = { .events = EPOLLIN | (pending ? EPOLLOUT : 0), .data.u64 = EV_MASTER };
+
+        if (l->fwd.master_hup)
+                return;
+        (void) epoll_ctl(l->ep, EPOLL_CTL_MOD, l->fwd.master, &m);
+        if (l->fwd.in_fd < 0 || pending == l->input_paused)
+                return;
+        struct epoll_event in = { .events = EPOLLIN, .data.u64 = EV_STDIN };
+        if (pending)
+                (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->fwd.in_fd, NULL);
+        else
+                (void) epoll_ctl(l->ep, EPOLL_CTL_ADD, l->fwd.in_fd, &in);
+        l->input_paused = pending;
 }
 
 static void kill_container(Loop *l, int sig) {
@@ -191,8 +211,14 @@ static int loop_iterate(Loop *l) {
                                 (void) on_sync(l);
                         break;
                 case EV_MASTER:
-                        if (pty_forward_drain_master(&l->fwd) < 0)
+                        if ((evs[i].events & EPOLLOUT) && pty_forward_flush_input(&l->fwd) >= 0)
+                                update_input_watch(l);
+                        if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+                            !l->fwd.master_hup && pty_forward_drain_master(&l->fwd) < 0) {
                                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->fwd.master, NULL);
+                                l->fwd.in_len = 0;      /* nobody will read it now */
+                                update_input_watch(l);
+                        }
                         break;
                 case EV_NOTIFY:
                         on_notify(l);
@@ -211,6 +237,8 @@ static int loop_iterate(Loop *l) {
                         }
                         if (l->fwd.in_fd < 0)
                                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
+                        else
+                                update_input_watch(l);
                         break;
                 }
         return 0;
@@ -257,8 +285,11 @@ int supervisor_run(Supervisor *s, int *ret_status) {
             (r = epoll_add(ep, s->pidfd, EPOLLIN, EV_CHILD)) < 0 ||
             (r = epoll_add(ep, s->sync_fd, EPOLLIN, EV_SYNC)) < 0 ||
             (s->notify_fd >= 0 && (r = epoll_add(ep, s->notify_fd, EPOLLIN, EV_NOTIFY)) < 0) ||
-            (timer_fd >= 0 && (r = epoll_add(ep, timer_fd, EPOLLIN, EV_TIMER)) < 0))
+            (timer_fd >= 0 && (r = epoll_add(ep, timer_fd, EPOLLIN, EV_TIMER)) < 0)) {
+                kill_container(&l, SIGKILL);
+                (void) wait_for_child(s->pid, NULL);
                 return log_error_errno(r, _("Failed to set up the event loop: %m"));
+        }
 
         while (!l.exited) {
                 r = loop_iterate(&l);

@@ -23,7 +23,7 @@
 static const struct { int major, minor; } allowed[] = {
         { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 },       /* null zero full random urandom */
         { 5, 0 }, { 5, 1 }, { 5, 2 },                           /* tty console ptmx */
-        { 136, ANY_MINOR },                                     /* pts slaves of the container's devpts */
+        { 136, ANY_MINOR },                                     /* pts slaves, read/write only */
         { 10, 200 },                                            /* net/tun */
 };
 
@@ -37,12 +37,17 @@ int bpf_devices_attach_container_policy(int cgroup_fd) {
         prog[n++] = LDX_W(BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor));
         prog[n++] = MOV_REG(BPF_REG_3, BPF_REG_2);
         prog[n++] = AND_IMM(BPF_REG_3, 0xFFFF);
+        /* r6 = the mknod bit of the access mask: pts nodes are opened, never created */
+        prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_2);
+        prog[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_6, 0, 0, 16);
+        prog[n++] = AND_IMM(BPF_REG_6, BPF_DEVCG_ACC_MKNOD);
         to_deny = n;
         prog[n++] = JNE_IMM(BPF_REG_3, BPF_DEVCG_DEV_CHAR, 0);
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
                 if (allowed[i].minor == ANY_MINOR) {
+                        prog[n++] = JNE_IMM(BPF_REG_4, allowed[i].major, 1);
                         jumps[n_jumps++] = n;
-                        prog[n++] = JEQ_IMM(BPF_REG_4, allowed[i].major, 0);
+                        prog[n++] = JEQ_IMM(BPF_REG_6, 0, 0);
                 } else {
                         prog[n++] = JNE_IMM(BPF_REG_4, allowed[i].major, 1);
                         jumps[n_jumps++] = n;
