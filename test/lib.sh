@@ -111,6 +111,18 @@ test_end() {
         exit $?
 }
 
+# Removes what a SIGKILLed launcher leaves: its (empty) machine cgroup, with the sub-cgroups below.
+remove_machine_cgroup() { # machine name (as in the cgroup directory)
+        local d i
+        for d in $(find /sys/fs/cgroup -maxdepth 3 -type d -name "machine-$1.scope"); do
+                for i in $(seq 50); do
+                        find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+                        [ -d "$d" ] || break
+                        sleep 0.1
+                done
+        done
+}
+
 # The cached debootstrapped tree (built once by tools/make-tree); read-only for the tests.
 debian_tree() {
         "$SRCDIR/tools/make-tree" "${1:-bookworm}"

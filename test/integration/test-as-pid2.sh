@@ -86,6 +86,6 @@ assert_eq "" "$(pgrep -f 'sleep 1006')" "-a: the container never outlives a SIGK
 # The dead stub is reparented to the host's PID 1 as a zombie until that reaps it: only a live one counts.
 assert_eq "" "$(ps -o stat=,pid= -C nspawn-stub | grep -v '^Z')" "-a: no live stub survives"
 # The cgroup of the killed launcher is left behind (see test-run-basic); remove it.
-find /sys/fs/cgroup -depth -type d -name 'machine-pid2.scope' -exec rmdir {} \; 2>/dev/null
+remove_machine_cgroup pid2
 
 test_end

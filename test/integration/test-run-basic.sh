@@ -83,6 +83,6 @@ assert_eq "" "$(pgrep -fx 'sleep 1001')" "the container never outlives a SIGKILL
 # The cgroup of the killed launcher is left over; the next start with the same name reuses it.
 run_nspawn -q -D "$T" --pipe /bin/true
 assert_eq 0 "$RC" "a leftover empty cgroup does not block the next start"
-find /sys/fs/cgroup -depth -type d -name 'machine-deb.scope' -exec rmdir {} \; 2>/dev/null
+remove_machine_cgroup deb
 
 test_end
