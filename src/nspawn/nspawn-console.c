@@ -82,16 +82,21 @@ int pty_forward_drain_master(PtyForward *f) {
         }
 }
 
-bool pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec) {
-        if (c != ESCAPE_CHAR) {
-                f->n_escape = 0;
-                return false;
-        }
-        /* Keep the presses of the last second only, oldest first. */
+EscapeAction pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec) {
+        /* Keep the ^] presses of the last second only, oldest first. */
         size_t kept = 0;
         for (size_t i = 0; i < f->n_escape; i++)
                 if (now_usec - f->escape_usec[i] <= ESCAPE_WINDOW_USEC)
                         f->escape_usec[kept++] = f->escape_usec[i];
+        f->n_escape = kept;
+
+        if (c != ESCAPE_CHAR) {
+                EscapeAction a = ESCAPE_NONE;
+                if (kept >= 2 && (c == 'p' || c == 'r'))
+                        a = c == 'p' ? ESCAPE_POWEROFF : ESCAPE_REBOOT;
+                f->n_escape = 0;
+                return a;
+        }
         if (kept == ELEMENTSOF(f->escape_usec)) {
                 memmove(f->escape_usec, f->escape_usec + 1, (kept - 1) * sizeof(uint64_t));
                 kept--;
@@ -99,9 +104,9 @@ bool pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec) {
         f->escape_usec[kept++] = now_usec;
         f->n_escape = kept;
         if (kept < 3)
-                return false;
+                return ESCAPE_NONE;
         f->n_escape = 0;
-        return true;
+        return ESCAPE_KILL;
 }
 
 static uint64_t now_usec(void) {
@@ -124,9 +129,11 @@ int pty_forward_read_input(PtyForward *f) {
                 return 0;
         }
         uint64_t t = now_usec();
-        for (ssize_t i = 0; i < n; i++)
-                if (pty_forward_escape_feed(f, f->in_buf[f->in_len + (size_t) i], t))
-                        return 1;
+        for (ssize_t i = 0; i < n; i++) {
+                EscapeAction a = pty_forward_escape_feed(f, f->in_buf[f->in_len + (size_t) i], t);
+                if (a != ESCAPE_NONE)
+                        return (int) a;
+        }
         f->in_len += (size_t) n;
         return pty_forward_flush_input(f);
 }

@@ -6,6 +6,13 @@
 #include <stdint.h>
 #include <termios.h>
 
+typedef enum EscapeAction {
+        ESCAPE_NONE,
+        ESCAPE_KILL,            /* ^] ^] ^] */
+        ESCAPE_POWEROFF,        /* ^] ^] p */
+        ESCAPE_REBOOT,          /* ^] ^] r */
+} EscapeAction;
+
 /* Forwards between the user's terminal (or stdin/stdout) and the container's pty master. */
 typedef struct PtyForward {
         int master;
@@ -28,8 +35,9 @@ void pty_forward_restore(PtyForward *f);
 void pty_forward_update_size(PtyForward *f, int tty_fd);
 /* Reads what the container wrote and passes it on; returns -EIO once the pty is closed. */
 int pty_forward_drain_master(PtyForward *f);
-/* Reads the user's input; returns 1 when ^] was pressed three times within a second. */
+/* Reads the user's input; returns an EscapeAction (> 0) when an escape sequence was typed within a
+ * second: the bytes read with it are not forwarded. */
 int pty_forward_read_input(PtyForward *f);
 int pty_forward_flush_input(PtyForward *f);
 /* Pure part of the escape detection, for tests: feeds one byte at time now (µs). */
-bool pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec);
+EscapeAction pty_forward_escape_feed(PtyForward *f, char c, uint64_t now_usec);

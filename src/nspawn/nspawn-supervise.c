@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <stddef.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -59,6 +61,7 @@ typedef struct Loop {
         bool stopping;
         bool guest_ready;
         bool input_paused;
+        int slave_fd;
         PtyForward fwd;
         bool have_master;
         bool exited;
@@ -93,6 +96,9 @@ static int on_sync(Loop *l) {
         int out = mode == CONSOLE_PASSIVE ? -EBADF : STDOUT_FILENO;
         pty_forward_init(&l->fwd, fd, in, out);
         l->have_master = true;
+        /* Hold a slave fd ourselves: a guest that closes and reopens /dev/console (systemd does) would
+         * otherwise make the master read EIO in between, and output would stop. */
+        l->slave_fd = ioctl(fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
         (void) fd_nonblock(fd, true);
         pty_forward_update_size(&l->fwd, isatty(STDOUT_FILENO) ? STDOUT_FILENO : STDIN_FILENO);
         r = epoll_add(l->ep, fd, EPOLLIN, EV_MASTER);
@@ -190,6 +196,32 @@ static int on_signal(Loop *l) {
         return 0;
 }
 
+/* Raw mode is on while these are printed: lines end in \r\n. */
+static void on_escape(Loop *l, int action) {
+        switch (action) {
+        case ESCAPE_KILL:
+                if (!l->s->quiet)
+                        log_info(_("\r\nContainer %s is being killed.\r"), l->s->machine);
+                kill_container(l, SIGKILL);
+                break;
+        case ESCAPE_POWEROFF:
+                if (!l->s->quiet)
+                        log_info(_("\r\nContainer %s is being powered off.\r"), l->s->machine);
+                /* systemd's SIGRTMIN+4 is "power off"; a payload that is no init gets the kill signal. */
+                kill_container(l, l->s->boot ? SIGRTMIN + 4 : l->s->kill_signal);
+                break;
+        case ESCAPE_REBOOT:
+                if (!l->s->boot) {
+                        log_info(_("\r\nOnly a booted container can be rebooted.\r"));
+                        break;
+                }
+                if (!l->s->quiet)
+                        log_info(_("\r\nContainer %s is being rebooted.\r"), l->s->machine);
+                kill_container(l, SIGRTMIN + 5);
+                break;
+        }
+}
+
 static int loop_iterate(Loop *l) {
         struct epoll_event evs[8];
         int n = epoll_wait(l->ep, evs, ELEMENTSOF(evs), -1);
@@ -230,11 +262,7 @@ static int loop_iterate(Loop *l) {
                         (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->timer_fd, NULL);
                         break;
                 case EV_STDIN:
-                        if (pty_forward_read_input(&l->fwd) == 1) {
-                                if (!l->s->quiet)
-                                        log_info(_("\r\nContainer %s is being killed."), l->s->machine);
-                                kill_container(l, SIGKILL);
-                        }
+                        on_escape(l, pty_forward_read_input(&l->fwd));
                         if (l->fwd.in_fd < 0)
                                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
                         else
@@ -276,7 +304,7 @@ static int exit_status_of(const Loop *l) {
 int supervisor_run(Supervisor *s, int *ret_status) {
         _cleanup_close_ int ep = epoll_create1(EPOLL_CLOEXEC);
         _cleanup_close_ int timer_fd = s->boot ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -EBADF;
-        Loop l = { .s = s, .ep = ep, .timer_fd = timer_fd };
+        Loop l = { .s = s, .ep = ep, .timer_fd = timer_fd, .slave_fd = -EBADF };
         int r;
 
         if (ep < 0)
@@ -306,6 +334,7 @@ int supervisor_run(Supervisor *s, int *ret_status) {
                 (void) on_sync(&l);
         if (l.have_master) {
                 (void) pty_forward_drain_master(&l.fwd);
+                safe_close(l.slave_fd);
                 pty_forward_restore(&l.fwd);
                 safe_close(l.fwd.master);
         }

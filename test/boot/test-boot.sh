@@ -85,6 +85,22 @@ for ready in yes no; do
         kill -TERM $P; wait $P
 done
 
+# Interactive console: the guest's getty on /dev/console, a root login, then ^]^]p powers off.
+T=$(overlay_tree boot-login)
+"$NSPAWN" -q -D "$T" --pipe sh -c 'echo root:nspawn-test | chpasswd' </dev/null
+PTY="python3 $SRCDIR/test/pty-run.py"
+OUT=$($PTY 30 100 'wait:login: ' 'send:root\n' 'wait:Password: ' 'send:nspawn-test\n' 'wait:# ' \
+        'send:echo LOGGED-IN-$((6*7))\n' 'wait:LOGGED-IN-42' 'send:\x1d\x1d' 'send:p' -- \
+        "$NSPAWN" -b -D "$T")
+assert_match 'login: ' "$OUT" "the guest's getty prompts on the console"
+assert_match 'LOGGED-IN-42' "$OUT" "root logs in on the console and gets a shell"
+assert_match '@@EXIT=0' "$OUT" "^]^]p powers the guest off (exit 0)"
+assert_match '@@RESTORED=yes' "$OUT" "the terminal is restored after the guest powers off"
+
+# ^]^]r reboots it: exit 133.
+OUT=$($PTY 30 100 'wait:login: ' 'send:\x1d\x1d' 'send:r' -- "$NSPAWN" -b -D "$T")
+assert_match '@@EXIT=133' "$OUT" "^]^]r reboots the guest (exit 133)"
+
 # A non-systemd init: busybox init runs its inittab, and its power-off ends nspawn with 0.
 B=$(busybox_tree "$WORK/bb")
 mkdir -p "$B/usr/lib" "$B/host-out"

@@ -165,4 +165,22 @@ TEST(presses_after_trigger_stay_in_bounds) {
         ASSERT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST(escape_poweroff_reboot) {
+        PtyForward f = {};
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 100 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, 'p', T0 + 200 * MSEC), ESCAPE_POWEROFF);
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 300 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 400 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, 'r', T0 + 500 * MSEC), ESCAPE_REBOOT);
+        /* one ^] is not enough, and the two must fall within the second */
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 600 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, 'p', T0 + 700 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 2000 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, ESC, T0 + 2100 * MSEC), ESCAPE_NONE);
+        ASSERT_EQ(pty_forward_escape_feed(&f, 'r', T0 + 3500 * MSEC), ESCAPE_NONE);
+        /* p and r without an escape are plain input */
+        ASSERT_EQ(pty_forward_escape_feed(&f, 'p', T0 + 4000 * MSEC), ESCAPE_NONE);
+}
+
 DEFINE_TEST_MAIN
