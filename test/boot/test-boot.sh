@@ -14,7 +14,7 @@ add_record_unit() { # tree
 Description=Record the boot result and power off
 [Service]
 Type=simple
-ExecStart=/bin/sh -c 'systemctl is-system-running --wait > /host-out/state 2>&1; systemctl --failed --no-legend --plain > /host-out/failed 2>&1; systemctl poweroff'
+ExecStart=/bin/sh -c 'systemctl is-system-running --wait > /host-out/state 2>&1; systemctl --failed --no-legend --plain > /host-out/failed 2>&1; cat /etc/machine-id > /host-out/machine-id; cat /run/systemd/container > /host-out/container; systemctl poweroff'
 [Install]
 WantedBy=multi-user.target
 UNIT
@@ -27,12 +27,18 @@ for suite in ${BOOT_SUITES:-bookworm trixie sid}; do
         O="$WORK/out-$suite"; mkdir -p "$O"
         add_record_unit "$T"
         start=$(date +%s%N)
-        timeout 120 "$NSPAWN" -q -b -D "$T" --bind="$O:/host-out" --console=passive; RC=$?
+        timeout 120 "$NSPAWN" -q -b -D "$T" --bind="$O:/host-out" --console=passive \
+                --uuid=0123456789abcdef0123456789abcdef; RC=$?
         ms=$(( ($(date +%s%N) - start) / 1000000 ))
         echo "$suite: boot and power-off took $ms ms"
         assert_eq 0 "$RC" "$suite: a guest power-off ends nspawn with 0"
         assert_eq running "$(cat "$O/state" 2>/dev/null)" "$suite: the system reaches 'running'"
         assert_eq "" "$(cat "$O/failed" 2>/dev/null)" "$suite: no failed units"
+        # Like systemd-nspawn: the guest's systemd fills the empty /etc/machine-id at boot (from the
+        # tree's D-Bus machine id here, else from container_uuid).
+        assert_match '^[0-9a-f]{32}$' "$(cat "$O/machine-id" 2>/dev/null)" "$suite: the guest has a machine id"
+        assert_eq nspawn "$(cat "$O/container" 2>/dev/null)" "$suite: /run/systemd/container names the manager"
+        assert_eq "" "$(cat "$(debian_tree "$suite")/etc/machine-id")" "$suite: the cached tree's machine-id stays empty"
 done
 
 T=$(overlay_tree boot-ctl)
@@ -47,6 +53,13 @@ wait $P; RC=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 0 "$RC" "SIGTERM powers the guest off with exit 0"
 assert_true "the power-off took ${ms} ms (< 5000)" test "$ms" -lt 5000
+
+# A second SIGTERM does not wait for the shutdown: it kills at once.
+"$NSPAWN" -q -b -D "$T" --console=passive </dev/null & P=$!
+sleep 2
+kill -TERM $P; kill -TERM $P
+wait $P; RC=$?
+assert_true "a second SIGTERM ends nspawn (exit $RC)" test "$RC" = 0 -o "$RC" = 137
 
 # A reboot inside the guest: exit 133.
 mkdir -p "$T/etc/systemd/system/multi-user.target.wants"
