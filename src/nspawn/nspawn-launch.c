@@ -21,6 +21,7 @@
 #include "nspawn-child.h"
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
+#include "nspawn-register.h"
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "process-util.h"
@@ -138,10 +139,13 @@ typedef struct Launch {
         int signal_fd;
         int pidfd;
         int notify_fd;
+        Id128 uuid;
+        Registration *registration;
         sigset_t old_mask;
 } Launch;
 
 static void launch_done(Launch *l) {
+        registration_free(l->registration);
         container_cgroup_destroy(&l->cgroup);
         safe_close(l->pair[0]);
         safe_close(l->pair[1]);
@@ -156,7 +160,6 @@ static void launch_done(Launch *l) {
 }
 
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
-        Id128 uuid;
         int r;
 
         r = resolve_root(s->directory, &l->root);
@@ -167,10 +170,10 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 if (r < 0)
                         return r;
         }
-        r = pick_uuid(s, l->root, &uuid);
+        r = pick_uuid(s, l->root, &l->uuid);
         if (r < 0)
                 return log_error_errno(r, _("Failed to generate a machine id: %m"));
-        if (build_environment(s, &uuid, &l->environment) < 0)
+        if (build_environment(s, &l->uuid, &l->environment) < 0)
                 return log_oom();
         for (size_t i = 0; i < s->n_binds; i++)
                 if (access(s->binds[i].source, F_OK) < 0)
@@ -248,12 +251,19 @@ int container_run(const Settings *s, int *ret_status) {
         l.pair[1] = safe_close(l.pair[1]);
 
         r = container_cgroup_attach_v1(&l.cgroup, pid);
-        if (r >= 0)
+        if (r < 0)
+                log_error_errno(r, _("Failed to place the container in its cgroup: %m"));
+        else
+                /* Registered before the payload runs: it never runs as an unknown machine. */
+                r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
+        if (r >= 0) {
                 r = sync_send_byte(l.pair[0]);
+                if (r < 0)
+                        log_error_errno(r, _("Failed to start the container: %m"));
+        }
         if (r < 0) {
                 (void) pidfd_send_signal_(l.pidfd, SIGKILL);
                 (void) wait_for_child(pid, NULL);
-                r = log_error_errno(r, _("Failed to place the container in its cgroup: %m"));
                 goto finish;
         }
 
@@ -267,6 +277,7 @@ int container_run(const Settings *s, int *ret_status) {
                 .notify_fd = l.notify_fd,
                 .boot = s->boot,
                 .notify_ready = s->notify_ready,
+                .unregistered = !l.registration && s->register_mode == REGISTER_AUTO,
                 .quiet = s->quiet,
                 .machine = s->machine,
         };

@@ -32,6 +32,8 @@ enum {
         ARG_KILL_SIGNAL,
         ARG_CONSOLE,
         ARG_NOTIFY_READY,
+        ARG_REGISTER,
+        ARG_KEEP_UNIT,
 };
 
 static void help(void) {
@@ -56,6 +58,8 @@ static void help(void) {
                  "  -M --machine=NAME         Name of the container (default: directory name)\n"
                  "     --hostname=NAME        Hostname of the container (default: machine name)\n"
                  "     --uuid=UUID            Machine UUID of the container\n"
+                 "     --register=MODE        Register with machined: yes, no or auto\n"
+                 "     --keep-unit            Register the caller's unit instead of a new scope\n"
                  "\nSecurity:\n"
                  "     --capability=CAP       Keep this capability in addition to the defaults\n"
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
@@ -197,6 +201,19 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case 'b':
                 s->boot = true;
                 return 0;
+        case ARG_REGISTER:
+                if (streq(arg, "auto"))
+                        s->register_mode = REGISTER_AUTO;
+                else {
+                        r = parse_boolean(arg);
+                        if (r < 0)
+                                return log_error_errno(r, _("Invalid value for %s: %s"), "--register", arg);
+                        s->register_mode = r ? REGISTER_YES : REGISTER_NO;
+                }
+                return 0;
+        case ARG_KEEP_UNIT:
+                s->keep_unit = true;
+                return 0;
         case ARG_NOTIFY_READY:
                 r = parse_boolean(arg);
                 if (r < 0)
@@ -255,6 +272,8 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
                 { "as-pid2", no_argument, NULL, 'a' },
                 { "boot", no_argument, NULL, 'b' },
+                { "register", required_argument, NULL, ARG_REGISTER },
+                { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
                 { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
                 { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
                 { "console", required_argument, NULL, ARG_CONSOLE },

@@ -36,6 +36,14 @@ typedef struct TmpfsMount {
         char *options;
 } TmpfsMount;
 
+typedef enum RegisterMode {
+        REGISTER_AUTO,          /* register when a registry answers; say so when none does */
+        REGISTER_YES,
+        REGISTER_NO,
+        _REGISTER_MODE_MAX,
+        _REGISTER_MODE_INVALID = -EINVAL,
+} RegisterMode;
+
 /* Everything the command line asked for; immutable once parsed and resolved. */
 typedef struct Settings {
         char *directory;
@@ -64,6 +72,8 @@ typedef struct Settings {
         int kill_signal;        /* 0: the default for the mode */
         ConsoleMode console_mode;  /* _CONSOLE_MODE_INVALID: chosen from the terminal */
         bool quiet;
+        RegisterMode register_mode;
+        bool keep_unit;         /* register the caller's unit (RegisterMachine) instead of a new scope */
 } Settings;
 
 void settings_done(Settings *s);

@@ -77,6 +77,15 @@ static int on_sync(Loop *l) {
                 /* EOF (the payload runs) or a broken channel: either way the set-up phase is over. */
                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->s->sync_fd, NULL);
                 l->s->sync_fd = safe_close(l->s->sync_fd);
+                if (r == 0 && !l->s->setup_failed && l->s->unregistered && !l->s->quiet) {
+                        /* Printed with the terminal in its normal mode, so that the line ends well. */
+                        bool raw = l->fwd.saved_valid;
+                        if (raw)
+                                pty_forward_restore(&l->fwd);
+                        log_notice(_("No machine registry on the system bus; %s runs unregistered."), l->s->machine);
+                        if (raw)
+                                (void) pty_forward_set_raw(&l->fwd);
+                }
                 if (r == 0 && !l->s->setup_failed && !l->s->notify_ready)
                         notify_own_manager("READY=1\nSTATUS=Container running.");
                 return 0;

@@ -16,6 +16,7 @@ typedef struct Supervisor {
         int notify_fd;          /* --boot: datagrams from the guest's init, or -1 */
         bool boot;
         bool notify_ready;
+        bool unregistered;      /* say once the payload runs that no registry answered */
         bool setup_failed;
         bool quiet;
         const char *machine;

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+
+#include "i18n.h"
+#include "log.h"
+#include "nspawn-register.h"
+#include "string-util.h"
+
+/* The part of sd-bus we use, resolved from libsystemd.so.0 at run time. */
+typedef struct BusApi {
+        void *dl;
+        typeof(sd_bus_open_system) *open_system;
+        typeof(sd_bus_set_method_call_timeout) *set_timeout;
+        typeof(sd_bus_message_new_method_call) *new_method_call;
+        typeof(sd_bus_message_append) *append;
+        typeof(sd_bus_message_append_array) *append_array;
+        typeof(sd_bus_message_open_container) *open_container;
+        typeof(sd_bus_message_close_container) *close_container;
+        typeof(sd_bus_call) *call;
+        typeof(sd_bus_call_method) *call_method;
+        typeof(sd_bus_error_free) *error_free;
+        typeof(sd_bus_error_has_name) *error_has_name;
+        typeof(sd_bus_message_unref) *message_unref;
+        typeof(sd_bus_flush_close_unref) *flush_close_unref;
+} BusApi;
+
+struct Registration {
+        BusApi api;
+        sd_bus *bus;
+        char *machine;
+};
+
+static int bus_api_load(BusApi *a) {
+        a->dl = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+        if (!a->dl)
+                return -EOPNOTSUPP;
+#define SYM(field, name) if (!(a->field = (typeof(a->field)) dlsym(a->dl, name))) return -EOPNOTSUPP
+        SYM(open_system, "sd_bus_open_system");
+        SYM(set_timeout, "sd_bus_set_method_call_timeout");
+        SYM(new_method_call, "sd_bus_message_new_method_call");
+        SYM(append, "sd_bus_message_append");
+        SYM(append_array, "sd_bus_message_append_array");
+        SYM(open_container, "sd_bus_message_open_container");
+        SYM(close_container, "sd_bus_message_close_container");
+        SYM(call, "sd_bus_call");
+        SYM(call_method, "sd_bus_call_method");
+        SYM(error_free, "sd_bus_error_free");
+        SYM(error_has_name, "sd_bus_error_has_name");
+        SYM(message_unref, "sd_bus_message_unref");
+        SYM(flush_close_unref, "sd_bus_flush_close_unref");
+#undef SYM
+        return 0;
+}
+
+/* Cheap check before loading anything: is there a system bus socket at all? */
+static bool system_bus_present(void) {
+        const char *e = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        const char *path = "/run/dbus/system_bus_socket";
+        char buf[256];
+        struct stat st;
+
+        if (e) {
+                const char *p = strstr(e, "unix:path=");
+                if (!p)
+                        return true;    /* some other transport: let sd-bus try */
+                p += strlen("unix:path=");
+                size_t l = strcspn(p, ",;");
+                if (l >= sizeof(buf))
+                        return true;
+                memcpy(buf, p, l);
+                buf[l] = 0;
+                path = buf;
+        }
+        return stat(path, &st) >= 0 && S_ISSOCK(st.st_mode);
+}
+
+void registration_free(Registration *r) {
+        if (!r)
+                return;
+        if (r->bus) {
+                sd_bus_error e = SD_BUS_ERROR_NULL;
+                int k = r->api.call_method(r->bus, "org.freedesktop.machine1", "/org/freedesktop/machine1",
+                                           "org.freedesktop.machine1.Manager", "UnregisterMachine", &e, NULL,
+                                           "s", r->machine);
+                if (k < 0 && !r->api.error_has_name(&e, "org.freedesktop.machine1.NoSuchMachine"))
+                        log_debug_errno(k, "Failed to unregister machine %s: %s", r->machine, e.message ?: "");
+                r->api.error_free(&e);
+                r->api.flush_close_unref(r->bus);
+        }
+        if (r->api.dl)
+                dlclose(r->api.dl);
+        free(r->machine);
+        free(r);
+}
+
+static int call_register(Registration *r, const Settings *s, const Id128 *uuid, const char *root, pid_t leader,
+                         sd_bus_error *error) {
+        BusApi *a = &r->api;
+        sd_bus_message *m = NULL, *reply = NULL;
+        int k;
+
+        k = a->new_method_call(r->bus, &m, "org.freedesktop.machine1", "/org/freedesktop/machine1",
+                               "org.freedesktop.machine1.Manager",
+                               s->keep_unit ? "RegisterMachine" : "CreateMachine");
+        if (k >= 0)
+                k = a->append(m, "s", s->machine);
+        if (k >= 0)
+                k = a->append_array(m, 'y', uuid->bytes, sizeof(uuid->bytes));
+        if (k >= 0)
+                k = a->append(m, "ssus", "nspawn", "container", (uint32_t) leader, root);
+        if (k >= 0 && !s->keep_unit) {
+                /* No scope properties: the launcher has made the cgroup already. */
+                k = a->open_container(m, 'a', "(sv)");
+                if (k >= 0)
+                        k = a->close_container(m);
+        }
+        if (k >= 0)
+                k = a->call(r->bus, m, 0, error, &reply);
+        a->message_unref(m);
+        a->message_unref(reply);
+        return k;
+}
+
+int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader, Registration **ret) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        Registration *r;
+        int k;
+
+        *ret = NULL;
+        if (s->register_mode == REGISTER_NO)
+                return 0;
+
+        bool required = s->register_mode == REGISTER_YES;
+        if (!system_bus_present()) {
+                if (required)
+                        return log_error_errno(-EHOSTUNREACH,
+                                               _("No machine registry on the system bus, and --register=yes was given: %s"),
+                                               _("no system bus"));
+                return 0;
+        }
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return log_oom();
+        r->machine = strdup(s->machine);
+        if (!r->machine) {
+                registration_free(r);
+                return log_oom();
+        }
+        k = bus_api_load(&r->api);
+        if (k < 0) {
+                registration_free(r);
+                if (!required)
+                        return 0;
+                return log_error_errno(k, _("Cannot register the machine: libsystemd.so.0 is not available."));
+        }
+        k = r->api.open_system(&r->bus);
+        if (k >= 0)
+                (void) r->api.set_timeout(r->bus, 5 * 1000 * 1000);
+        if (k >= 0)
+                k = call_register(r, s, uuid, root, leader, &error);
+        if (k >= 0) {
+                r->api.error_free(&error);
+                *ret = r;
+                return 1;
+        }
+
+        bool unreachable = r->bus == NULL ||
+                r->api.error_has_name(&error, "org.freedesktop.DBus.Error.ServiceUnknown") ||
+                r->api.error_has_name(&error, "org.freedesktop.DBus.Error.NameHasNoOwner") ||
+                r->api.error_has_name(&error, "org.freedesktop.DBus.Error.NoReply") ||
+                k == -ECONNREFUSED || k == -ENOENT;
+        if (r->api.error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
+                k = log_error_errno(-EEXIST, _("Machine '%s' already exists."), s->machine);
+        else if (unreachable && !required)
+                k = 0;
+        else if (unreachable)
+                k = log_error_errno(k < 0 ? k : -EHOSTUNREACH,
+                                    _("No machine registry on the system bus, and --register=yes was given: %s"),
+                                    error.message ?: strerror(-k));
+        else
+                k = log_error_errno(k, _("Failed to register machine %s: %s"), s->machine,
+                                    error.message ?: strerror(-k));
+        r->api.error_free(&error);
+        if (r->bus) {
+                r->api.flush_close_unref(r->bus);
+                r->bus = NULL;
+        }
+        registration_free(r);
+        return k;
+}

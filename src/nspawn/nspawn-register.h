@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "nspawn-settings.h"
+
+typedef struct Registration Registration;
+
+/* Registers the machine with machined (org.freedesktop.machine1) for leader: RegisterMachine with
+ * --keep-unit, CreateMachine otherwise. libsystemd is loaded only here, on demand, so that a run
+ * without registration pays nothing for it. Returns 1 when registered, 0 when no registry answers
+ * and registration is not required (--register=auto: the caller says so once the container runs, so
+ * that a failed start prints its error alone), or a negative
+ * errno after logging ("Machine 'x' already exists", no registry with --register=yes). */
+int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader, Registration **ret);
+/* Unregisters (ignoring a machine that is already gone) and frees. NULL is fine. */
+void registration_free(Registration *r);
