@@ -114,6 +114,25 @@ assert_match '@@RESTORED=yes' "$OUT" "the terminal is restored after the guest p
 OUT=$($PTY 30 100 'wait:login: ' 'send:\x1d\x1d' 'send:r' -- "$NSPAWN" -b -D "$T")
 assert_match '@@EXIT=133' "$OUT" "^]^]r reboots the guest (exit 133)"
 
+# Nested: nspawn inside a booted guest, where systemd is PID 1 and /sys/fs/cgroup is pure cgroup2
+# (the production case this host cannot offer directly).
+T=$(overlay_tree boot-nested)
+O="$WORK/out-nested"; mkdir -p "$O"
+busybox_tree "$T/srv/bb" >/dev/null
+cp "$NSPAWN" "$T/usr/local/bin/nspawn"
+mkdir -p "$T/etc/systemd/system/multi-user.target.wants"
+cat > "$T/etc/systemd/system/nested.service" <<'UNIT'
+[Service]
+Type=simple
+ExecStart=/bin/sh -c 'systemctl is-system-running --wait > /host-out/state; nspawn -q -D /srv/bb -M inner --pipe sh -c "echo inner-ok; mknod /tmp/x b 8 0 2>/dev/null || echo mknod-denied; exit 7" > /host-out/nested 2>&1; echo rc=$? >> /host-out/nested; find /sys/fs/cgroup -name "machine-*" >> /host-out/nested; systemctl poweroff'
+UNIT
+ln -sf ../nested.service "$T/etc/systemd/system/multi-user.target.wants/nested.service"
+timeout 120 "$NSPAWN" -q -b -D "$T" --bind="$O:/host-out" --console=passive </dev/null; RC=$?
+assert_eq 0 "$RC" "the outer guest boots and powers off"
+assert_eq running "$(cat "$O/state" 2>/dev/null)" "the outer guest is running"
+assert_eq $'inner-ok\nmknod-denied\nrc=7' "$(cat "$O/nested" 2>/dev/null)" \
+        "nspawn runs in a systemd guest on pure cgroup2: device policy on, status passed, its cgroup removed"
+
 # A non-systemd init: busybox init runs its inittab, and its power-off ends nspawn with 0.
 B=$(busybox_tree "$WORK/bb")
 mkdir -p "$B/usr/lib" "$B/host-out"
