@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bpf-devices.h"
@@ -11,17 +12,75 @@
 #include "i18n.h"
 #include "log.h"
 #include "nspawn-cgroup.h"
+#include "string-util.h"
 
-int container_cgroup_create(const char *machine, ContainerCgroup *ret) {
+/* The cgroup2 path of our own process, from /proc/self/cgroup ("0::/path"), without the leading slash. */
+static int own_cgroup_path(char **ret) {
+        _cleanup_free_ char *s = NULL;
+        int r = read_small_file_at(AT_FDCWD, "/proc/self/cgroup", 64 * 1024, &s);
+        if (r < 0)
+                return r;
+        for (char *line = s, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, "0::/", 4) == 0) {
+                        *ret = strdup(line + 4);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOMEDIUM;
+}
+
+/* --keep-unit: stay in the caller's cgroup (a service with Delegate=yes), move ourselves into its
+ * "supervisor" child and run the payload in its "payload" child, so that the service's own cgroup
+ * holds no processes beside its children (cgroup2's rule for delegated trees). */
+static int keep_unit_prepare(ContainerCgroup *c, int *ret_policy_fd) {
+        _cleanup_free_ char *own = NULL;
+        _cleanup_close_ int base = -EBADF;
+        char p[4096];
+        int r;
+
+        r = own_cgroup_path(&own);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to find nspawn's own cgroup: %m"));
+        if (isempty(own))
+                return log_error_errno(-EINVAL, _("--keep-unit needs nspawn to run in a cgroup of its own, such as a service's."));
+        snprintf(p, sizeof(p), "%s/%s", c->unified_root, own);
+        base = open(p, O_DIRECTORY | O_CLOEXEC);
+        if (base < 0)
+                return log_error_errno(-errno, _("Failed to open cgroup %s: %m"), p);
+        if (mkdirat(base, "supervisor", 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, _("Failed to create cgroup %s/supervisor: %m"), p);
+        r = cgroup_attach(p, "supervisor", 0);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to move nspawn into %s/supervisor: %m"), p);
+        c->path = strjoin(own, "/payload");
+        if (!c->path)
+                return log_oom();
+        *ret_policy_fd = TAKE_FD(base);
+        return 0;
+}
+
+int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret) {
         ContainerCgroup c = { .fd = -EBADF };
+        _cleanup_close_ int policy_fd = -EBADF;
         int r;
 
         r = cgroup_unified_root(&c.unified_root);
         if (r < 0)
                 return log_error_errno(r, _("The host has no cgroup2 hierarchy; nspawn needs one."));
-        c.path = machine_cgroup_path(machine);
-        if (!c.path)
-                return log_oom();
+        if (keep_unit) {
+                r = keep_unit_prepare(&c, &policy_fd);
+                if (r < 0) {
+                        free(c.path);
+                        return r;
+                }
+        } else {
+                c.path = machine_cgroup_path(machine);
+                if (!c.path)
+                        return log_oom();
+        }
 
         r = cgroup_create(c.unified_root, c.path, &c.fd);
         if (r == -EBUSY) {
@@ -32,6 +91,11 @@ int container_cgroup_create(const char *machine, ContainerCgroup *ret) {
                 log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c.unified_root, c.path);
                 free(c.path);
                 return r;
+        }
+        if (keep_unit) {
+                /* The policy sits on the service's cgroup, above the payload's namespace root. */
+                r = bpf_devices_attach_container_policy(policy_fd);
+                goto policy_done;
         }
 
         /* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task
@@ -56,6 +120,7 @@ int container_cgroup_create(const char *machine, ContainerCgroup *ret) {
                         return r;
                 }
         }
+policy_done:
         if (r < 0)
                 log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
         if (r < 0 && !cgroup_v1_controller_mounted("devices")) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* The container's cgroup when no registry creates it: machine.slice/machine-<name>.scope in the
@@ -14,7 +15,8 @@ typedef struct ContainerCgroup {
         bool devices_v1;
 } ContainerCgroup;
 
-int container_cgroup_create(const char *machine, ContainerCgroup *ret);
+/* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor. */
+int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one). */
 int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid);
 void container_cgroup_destroy(ContainerCgroup *c);

@@ -192,7 +192,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
-        r = container_cgroup_create(s->machine, &l->cgroup);
+        r = container_cgroup_create(s->machine, s->keep_unit, &l->cgroup);
         if (r < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
