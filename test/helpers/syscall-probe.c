@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Calls each system call the container's filter must refuse, through the native x86-64 ABI, the
+ * i386 ABI (int $0x80) and the x32 ABI, and prints "name abi errno-name" for each. Built statically
+ * by the test and run inside a container. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long i386_call(long nr, long a, long b, long c) {
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+        return ret;
+}
+
+static void report(const char *name, const char *abi, long r, int err) {
+        printf("%s %s %s\n", name, abi, r >= 0 ? "OK" : strerrorname_np(err) ?: "?");
+}
+
+int main(void) {
+        static const struct { const char *name; long x64, i386; } calls[] = {
+                { "kexec_load", 246, 283 }, { "init_module", 175, 128 }, { "finit_module", 313, 350 },
+                { "delete_module", 176, 129 }, { "swapon", 167, 87 }, { "swapoff", 168, 115 },
+                { "iopl", 172, 110 }, { "ioperm", 173, 101 }, { "add_key", 248, 286 },
+                { "request_key", 249, 287 }, { "keyctl", 250, 288 }, { "open_by_handle_at", 304, 342 },
+                { "acct", 163, 51 },
+        };
+        for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+                errno = 0;
+                long r = syscall(calls[i].x64, 0, 0, 0, 0, 0);
+                report(calls[i].name, "x86-64", r, errno);
+                r = i386_call(calls[i].i386, 0, 0, 0);
+                report(calls[i].name, "i386", r < 0 && r > -4096 ? -1 : r, r < 0 ? (int) -r : 0);
+                errno = 0;
+                r = syscall(0x40000000L | (calls[i].x64 == 246 ? 528 : calls[i].x64), 0, 0, 0, 0, 0);
+                report(calls[i].name, "x32", r, errno);
+        }
+        return 0;
+}
