@@ -239,6 +239,8 @@ static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, ch
                 r = user_record_from_passwd("", "0", u);
         if (r == -ESRCH)
                 return FAIL(err, STEP_USER_UNKNOWN, s->user, r);
+        if (r == -EBADMSG || r == -EFBIG)
+                return FAIL(err, STEP_USER_DB, "", r);
         if (r < 0)
                 return FAIL(err, STEP_USER, s->user ?: "root", r);
         r = build_environment(c, u, ret_env);

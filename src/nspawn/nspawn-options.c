@@ -131,7 +131,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
         }
         case 'E': {
                 const char *eq = strchr(arg, '=');
-                if (!eq || eq == arg || string_has_cc(arg) || strcspn(arg, "=") != (size_t) (eq - arg))
+                if (!eq || eq == arg)
                         return log_error_errno(-EINVAL, _("Environment assignment must be NAME=VALUE: %s"), arg);
                 for (const char *p = arg; p < eq; p++)
                         if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -360,11 +360,11 @@ int settings_resolve(Settings *s) {
                                        s->directory);
         if (!s->machine) {
                 _cleanup_free_ char *b = path_basename_dup(s->directory);
-                if (!b || !machine_name_is_valid(b))
+                s->machine = b ? machine_name_from_string(b) : NULL;
+                if (!s->machine)
                         return log_error_errno(-EINVAL,
                                                _("Directory name '%s' is not a valid machine name; pass one with -M NAME."),
                                                b ?: s->directory);
-                s->machine = TAKE_PTR(b);
         }
         if (!s->hostname) {
                 s->hostname = strdup(s->machine);

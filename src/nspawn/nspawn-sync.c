@@ -122,6 +122,8 @@ const char *child_step_format(ChildStep step) {
                 return _("Failed to switch to the user '%s': %m");
         case STEP_USER_UNKNOWN:
                 return _("User '%s' not found in the container's /etc/passwd.");
+        case STEP_USER_DB:
+                return _("The container's /etc/passwd or /etc/group is too large or has an over-long line%s: %m");
         case STEP_CHDIR:
                 return _("Failed to change to the working directory '%s': %m");
         case STEP_CAPABILITIES:

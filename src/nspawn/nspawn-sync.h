@@ -22,6 +22,7 @@ typedef enum ChildStep {
         STEP_NETWORK,
         STEP_USER,
         STEP_USER_UNKNOWN,
+        STEP_USER_DB,
         STEP_CHDIR,
         STEP_CAPABILITIES,
         STEP_SECCOMP,

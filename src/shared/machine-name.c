@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdlib.h>
 #include <string.h>
 
 #include "machine-name.h"
@@ -35,4 +36,27 @@ bool hostname_is_valid(const char *s) {
 bool machine_name_is_valid(const char *s) {
         /* ".host" fails the hostname rules already (leading dot); it stays reserved either way. */
         return hostname_is_valid(s) && !streq(s, ".host");
+}
+
+char *machine_name_from_string(const char *s) {
+        size_t n = strlen(s);
+        char *r = malloc(n + 1), *w = r;
+
+        if (!r)
+                return NULL;
+        /* Keep what hostnames allow; a '.' or '-' only between other characters, never doubled. */
+        for (const char *p = s; *p && (size_t) (w - r) < MACHINE_NAME_MAX; p++) {
+                if (ldh_char(*p))
+                        *w++ = *p;
+                else if ((*p == '.' || *p == '-') && w > r && w[-1] != '.' && w[-1] != '-')
+                        *w++ = *p;
+        }
+        while (w > r && (w[-1] == '.' || w[-1] == '-'))
+                w--;
+        *w = 0;
+        if (!machine_name_is_valid(r)) {
+                free(r);
+                return NULL;
+        }
+        return r;
 }

@@ -172,4 +172,22 @@ TEST(capability_default_mask) {
         ASSERT_FALSE(m >> 32);
 }
 
+TEST(machine_name_from_string) {
+        char *n;
+        ASSERT_STREQ((n = machine_name_from_string("foo bar")), "foobar");
+        free(n);
+        ASSERT_STREQ((n = machine_name_from_string("a..b")), "a.b");
+        free(n);
+        ASSERT_STREQ((n = machine_name_from_string("-lead-")), "lead");
+        free(n);
+        ASSERT_STREQ((n = machine_name_from_string("my_tree!")), "mytree");
+        free(n);
+        n = machine_name_from_string("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ASSERT_EQ(strlen(n), 64);
+        free(n);
+        ASSERT_TRUE(machine_name_from_string("---") == NULL);
+        ASSERT_TRUE(machine_name_from_string("") == NULL);
+        ASSERT_TRUE(machine_name_from_string("...") == NULL);
+}
+
 DEFINE_TEST_MAIN

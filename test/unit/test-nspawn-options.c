@@ -495,4 +495,12 @@ TEST(settings_done_idempotent) {
         settings_done(&s);
 }
 
+TEST(setenv_value_with_newline) {
+        Settings s;
+        ASSERT_EQ(PARSE(&s, "-E", "A=line1\nline2"), 1);
+        ASSERT_STREQ(s.environment[0], "A=line1\nline2");
+        settings_done(&s);
+        ASSERT_TRUE(PARSE_FAILS("-E", "A\nB=1"));
+}
+
 DEFINE_TEST_MAIN
