@@ -1,16 +1,77 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "i18n.h"
+#include "log.h"
+#include "machinectl-bus.h"
+#include "machinectl-options.h"
+#include "machinectl-verbs.h"
+#include "string-util.h"
+#include "strv.h"
 
-/* The client comes with its own issue; until then it says so instead of pretending. */
+#define ARGS_MAX ((size_t) -1)
+
+typedef struct Verb {
+        const char *name;
+        size_t min_args, max_args; /* after the verb */
+        int (*run)(sd_bus *bus, char **names, const Args *args);
+} Verb;
+
+static const Verb verbs[] = {
+        { "list",      0, 0,        verb_list      },
+        { "status",    1, ARGS_MAX, verb_status    },
+        { "show",      0, ARGS_MAX, verb_show      },
+        { "terminate", 1, ARGS_MAX, verb_terminate },
+        { "kill",      1, ARGS_MAX, verb_kill      },
+        { "poweroff",  1, ARGS_MAX, verb_poweroff  },
+        { "stop",      1, ARGS_MAX, verb_poweroff  },
+        { "reboot",    1, ARGS_MAX, verb_reboot    },
+        { "restart",   1, ARGS_MAX, verb_reboot    },
+};
+
+static const Verb *verb_find(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+static int dispatch(const Args *args) {
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        const char *name = args->verb_args[0] ?: "list";
+        size_t n = args->verb_args[0] ? strv_length(args->verb_args) - 1 : 0;
+        const Verb *v = verb_find(name);
+        int r;
+
+        if (!v)
+                return log_error_errno(-EINVAL, _("Unknown command verb '%s'."), name);
+        if (n < v->min_args)
+                return log_error_errno(-EINVAL, _("Too few arguments for '%s'."), name);
+        if (n > v->max_args)
+                return log_error_errno(-EINVAL, _("Too many arguments for '%s'."), name);
+
+        r = machine1_connect(&bus);
+        if (r < 0)
+                return r;
+        return v->run(bus, args->verb_args[0] ? args->verb_args + 1 : NULL, args);
+}
+
 int main(int argc, char *argv[]) {
-        if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-                printf("machinectl %s\n", PROJECT_VERSION);
-                return EXIT_SUCCESS;
-        }
-        fprintf(stderr, "%s\n", _("machinectl: not implemented yet."));
-        return EXIT_FAILURE;
+        Args args;
+        int r;
+
+        log_parse_environment("MACHINECTL_LOG_LEVEL");
+        /* Output cut short by a closed pipe ("machinectl list | head -1") is no error worth a signal. */
+        (void) signal(SIGPIPE, SIG_IGN);
+
+        r = args_parse(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (args.quiet && log_get_max_level() == LOG_INFO)
+                log_set_max_level(LOG_WARNING);
+
+        r = dispatch(&args);
+        args_done(&args);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

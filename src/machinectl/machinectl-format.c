@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "machinectl-format.h"
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
+ * surrogates and code points above U+10FFFF are invalid. */
+static size_t utf8_sequence(const unsigned char *s, uint32_t *ret_cp) {
+        uint32_t cp;
+        size_t n;
+
+        if (s[0] < 0x80) {
+                *ret_cp = s[0];
+                return 1;
+        }
+        if ((s[0] & 0xe0) == 0xc0)
+                n = 2, cp = s[0] & 0x1f;
+        else if ((s[0] & 0xf0) == 0xe0)
+                n = 3, cp = s[0] & 0x0f;
+        else if ((s[0] & 0xf8) == 0xf0)
+                n = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_cp = cp;
+        return n;
+}
+
+static bool codepoint_is_control(uint32_t cp) {
+        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+char *escape_untrusted(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        char *r, *w;
+
+        /* Worst case: every byte becomes \xNN. */
+        r = malloc(strlen(s) * 4 + 1);
+        if (!r)
+                return NULL;
+        w = r;
+        while (*p) {
+                uint32_t cp;
+                size_t n = utf8_sequence(p, &cp);
+
+                if (n == 0 || (n == 1 && codepoint_is_control(cp)) || (n == 2 && codepoint_is_control(cp))) {
+                        unsigned char c = *p;
+                        switch (c) {
+                        case '\033': w = stpcpy(w, "\\e"); break;
+                        case '\n': w = stpcpy(w, "\\n"); break;
+                        case '\t': w = stpcpy(w, "\\t"); break;
+                        case '\r': w = stpcpy(w, "\\r"); break;
+                        default:
+                                /* A C1 code point is escaped byte by byte: \xc2\x9b. */
+                                for (size_t i = 0; i < MAX(n, (size_t) 1); i++)
+                                        w += sprintf(w, "\\x%02x", p[i]);
+                                p += MAX(n, (size_t) 1) - 1;
+                        }
+                        p++;
+                        continue;
+                }
+                memcpy(w, p, n);
+                w += n;
+                p += n;
+        }
+        *w = 0;
+        return r;
+}
+
+char *json_quote(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+        char *r, *w;
+
+        /* Worst case: every byte becomes \uXXXX or U+FFFD (3 bytes), plus the quotes. */
+        r = malloc(strlen(s) * 6 + 3);
+        if (!r)
+                return NULL;
+        w = r;
+        *w++ = '"';
+        while (*p) {
+                uint32_t cp;
+                size_t n = utf8_sequence(p, &cp);
+
+                if (n == 0) {
+                        w = stpcpy(w, "\xef\xbf\xbd");
+                        p++;
+                        continue;
+                }
+                if (cp == '"' || cp == '\\') {
+                        *w++ = '\\';
+                        *w++ = (char) cp;
+                } else if (cp == '\n')
+                        w = stpcpy(w, "\\n");
+                else if (cp == '\t')
+                        w = stpcpy(w, "\\t");
+                else if (cp == '\r')
+                        w = stpcpy(w, "\\r");
+                else if (codepoint_is_control(cp))
+                        w += sprintf(w, "\\u%04x", (unsigned) cp);
+                else {
+                        memcpy(w, p, n);
+                        w += n;
+                }
+                p += n;
+        }
+        *w++ = '"';
+        *w = 0;
+        return r;
+}
+
+size_t utf8_width(const char *s) {
+        size_t n = 0;
+
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if ((*p & 0xc0) != 0x80)
+                        n++;
+        return n;
+}
+
+char *format_timestamp(char *buf, size_t size, uint64_t usec) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, size, "n/a");
+        return buf;
+}
+
+char *format_ago(char *buf, size_t size, uint64_t now, uint64_t then) {
+        static const struct {
+                const char *suffix;
+                uint64_t usec;
+        } units[] = {
+                { " years", UINT64_C(31557600) * USEC_PER_SEC },
+                { " months", UINT64_C(2629800) * USEC_PER_SEC },
+                { " weeks", UINT64_C(604800) * USEC_PER_SEC },
+                { " days", UINT64_C(86400) * USEC_PER_SEC },
+                { "h", UINT64_C(3600) * USEC_PER_SEC },
+                { "min", UINT64_C(60) * USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+        };
+        uint64_t d = now > then ? now - then : 0;
+        size_t l = 0;
+        int shown = 0;
+
+        buf[0] = 0;
+        /* Two units are enough for "since": "1 days 2h ago", "3min 5s ago". */
+        for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
+                uint64_t k = d / units[i].usec;
+                if (k == 0) {
+                        if (shown > 0)
+                                break;
+                        continue;
+                }
+                l += (size_t) snprintf(buf + l, size - MIN(l, size), "%s%llu%s", shown ? " " : "",
+                                       (unsigned long long) k, units[i].suffix);
+                d -= k * units[i].usec;
+                shown++;
+        }
+        if (shown == 0)
+                l = (size_t) snprintf(buf, size, "%llums", (unsigned long long) (d / 1000));
+        if (l < size)
+                snprintf(buf + l, size - l, " ago");
+        return buf;
+}
+
+struct Table {
+        size_t n_columns;
+        size_t n_cells;
+        size_t allocated;
+        char **cells; /* header first, then the rows, row-major */
+};
+
+Table *table_free(Table *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_cells; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(t);
+        return NULL;
+}
+
+static int table_push(Table *t, char *cell) {
+        if (!cell)
+                return -ENOMEM;
+        if (t->n_cells >= t->allocated) {
+                size_t a = MAX(t->allocated * 2, (size_t) 16);
+                char **c = realloc(t->cells, a * sizeof(char *));
+                if (!c) {
+                        free(cell);
+                        return -ENOMEM;
+                }
+                t->cells = c;
+                t->allocated = a;
+        }
+        t->cells[t->n_cells++] = cell;
+        return 0;
+}
+
+Table *table_new(size_t n_columns, const char *const *headers) {
+        _cleanup_(table_freep) Table *t = calloc(1, sizeof(Table));
+
+        if (!t || n_columns == 0)
+                return NULL;
+        t->n_columns = n_columns;
+        for (size_t i = 0; i < n_columns; i++)
+                if (table_push(t, strdup(headers[i])) < 0)
+                        return NULL;
+        return TAKE_PTR(t);
+}
+
+int table_add_row(Table *t, const char *const *cells) {
+        for (size_t i = 0; i < t->n_columns; i++) {
+                int r = table_push(t, escape_untrusted(cells[i] ?: "-"));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+size_t table_rows(const Table *t) {
+        return t->n_cells / t->n_columns - 1;
+}
+
+int table_format(const Table *t, bool header, char **ret) {
+        _cleanup_free_ size_t *width = calloc(t->n_columns, sizeof(size_t));
+        size_t total = 1, pad = 0, first = header ? 0 : t->n_columns;
+        char *r, *w;
+
+        if (!width)
+                return -ENOMEM;
+        for (size_t i = first; i < t->n_cells; i++) {
+                width[i % t->n_columns] = MAX(width[i % t->n_columns], utf8_width(t->cells[i]));
+                total += strlen(t->cells[i]);
+        }
+        /* Padding takes at most width + 1 bytes per cell (the newline included). */
+        for (size_t c = 0; c < t->n_columns; c++)
+                pad += width[c] + 1;
+        total += pad * (t->n_cells / t->n_columns);
+
+        r = w = malloc(total);
+        if (!r)
+                return -ENOMEM;
+        for (size_t i = first; i < t->n_cells; i++) {
+                size_t c = i % t->n_columns;
+                w = stpcpy(w, t->cells[i]);
+                if (c == t->n_columns - 1)
+                        *w++ = '\n';
+                else
+                        w += sprintf(w, "%*s", (int) (width[c] - utf8_width(t->cells[i]) + 1), "");
+        }
+        *w = 0;
+        *ret = r;
+        return 0;
+}
+
+int format_in_addr(int family, const void *bytes, size_t n, char *buf, size_t size) {
+        if (!((family == AF_INET && n == 4) || (family == AF_INET6 && n == 16)))
+                return -EINVAL;
+        if (!inet_ntop(family, bytes, buf, (socklen_t) size))
+                return -errno;
+        return 0;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "log.h"
+#include "machinectl-options.h"
+#include "parse-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_NO_LEGEND,
+        ARG_NO_PAGER,
+        ARG_VALUE,
+        ARG_KILL_WHOM,
+};
+
+static void help(void) {
+        printf(_("%s [OPTIONS...] COMMAND ...\n\n"
+                 "Send control commands to or query the virtual machine and container\n"
+                 "registration manager.\n\n"
+                 "Machine Commands:\n"
+                 "  list                        List running VMs and containers\n"
+                 "  status NAME...              Show VM/container details\n"
+                 "  show [NAME...]              Show properties of one or more VMs/containers\n"
+                 "  poweroff NAME...            Power off one or more containers\n"
+                 "  reboot NAME...              Reboot one or more containers\n"
+                 "  terminate NAME...           Terminate one or more VMs/containers\n"
+                 "  kill NAME...                Send signal to processes of a VM/container\n\n"
+                 "Options:\n"
+                 "  -h --help                   Show this help\n"
+                 "     --version                Show package version\n"
+                 "     --no-pager               Do not pipe output into a pager\n"
+                 "     --no-legend              Do not show the headers and footers\n"
+                 "  -p --property=NAME          Show only properties by this name\n"
+                 "  -P NAME                     Equivalent to --value --property=NAME\n"
+                 "     --value                  When showing properties, only print the value\n"
+                 "  -a --all                    Show all properties, including empty ones\n"
+                 "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
+                 "  -s --signal=SIGNAL          Which signal to send\n"
+                 "  -o --output=MODE            Output mode (short or json)\n"
+                 "  -q --quiet                  Suppress informational messages\n"),
+               program_invocation_short_name);
+}
+
+OutputMode output_mode_from_string(const char *s) {
+        if (streq(s, "short"))
+                return OUTPUT_SHORT;
+        if (streq(s, "json") || streq(s, "json-pretty") || streq(s, "json-short"))
+                return OUTPUT_JSON;
+        return _OUTPUT_INVALID;
+}
+
+static int add_properties(Args *a, const char *list) {
+        _cleanup_free_ char *copy = strdup(list);
+        char *saveptr = NULL;
+
+        if (!copy)
+                return log_oom();
+        for (char *p = strtok_r(copy, ",", &saveptr); p; p = strtok_r(NULL, ",", &saveptr))
+                if (strv_extend(&a->properties, p) < 0)
+                        return log_oom();
+        return 0;
+}
+
+static int parse_option(Args *a, int c, const char *arg) {
+        int r;
+
+        switch (c) {
+        case ARG_NO_LEGEND:
+                a->legend = false;
+                return 0;
+        case ARG_NO_PAGER: /* no pager is ever used */
+                return 0;
+        case 'P':
+                a->value = true;
+                __attribute__((fallthrough));
+        case 'p':
+                return add_properties(a, arg);
+        case ARG_VALUE:
+                a->value = true;
+                return 0;
+        case 'a':
+                a->all = true;
+                return 0;
+        case 'q':
+                a->quiet = true;
+                return 0;
+        case ARG_KILL_WHOM:
+                if (!streq(arg, "leader") && !streq(arg, "all"))
+                        return log_error_errno(-EINVAL, _("Invalid --kill-whom= value '%s': expected 'leader' or 'all'."), arg);
+                a->kill_whom = arg;
+                return 0;
+        case 's':
+                r = signal_from_string(arg);
+                if (r < 0)
+                        return log_error_errno(-EINVAL, _("Failed to parse signal string '%s'."), arg);
+                a->signal = r;
+                return 0;
+        case 'o':
+                a->output = output_mode_from_string(arg);
+                if (a->output < 0)
+                        return log_error_errno(-EINVAL, _("Unknown output mode '%s'."), arg);
+                return 0;
+        default:
+                return -EINVAL;
+        }
+}
+
+int args_parse(int argc, char *argv[], Args *ret) {
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h'           },
+                { "version",   no_argument,       NULL, ARG_VERSION   },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
+                { "property",  required_argument, NULL, 'p'           },
+                { "value",     no_argument,       NULL, ARG_VALUE     },
+                { "all",       no_argument,       NULL, 'a'           },
+                { "kill-whom", required_argument, NULL, ARG_KILL_WHOM },
+                { "signal",    required_argument, NULL, 's'           },
+                { "output",    required_argument, NULL, 'o'           },
+                { "quiet",     no_argument,       NULL, 'q'           },
+                {}
+        };
+        Args a = { .legend = true, .output = OUTPUT_SHORT };
+        int c, r;
+
+        /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl. */
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "hp:P:aqs:o:", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        args_done(&a);
+                        return 0;
+                case ARG_VERSION:
+                        printf("machinectl %s\n", PROJECT_VERSION);
+                        args_done(&a);
+                        return 0;
+                case '?':
+                        if (optopt != 0 && optopt < 0x100 && strchr("pPso", optopt))
+                                log_error(_("Option '-%c' requires an argument."), optopt);
+                        else
+                                log_error(_("Unknown option '%s'."), argv[optind - 1]);
+                        args_done(&a);
+                        return -EINVAL;
+                default:
+                        r = parse_option(&a, c, optarg);
+                        if (r < 0) {
+                                args_done(&a);
+                                return r;
+                        }
+                }
+        }
+        a.verb_args = argv + optind;
+        *ret = a;
+        return 1;
+}
+
+void args_done(Args *a) {
+        strv_free(a->properties);
+        a->properties = NULL;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+
+typedef enum OutputMode {
+        OUTPUT_SHORT,
+        OUTPUT_JSON,
+        _OUTPUT_MAX,
+        _OUTPUT_INVALID = -EINVAL,
+} OutputMode;
+
+typedef struct Args {
+        bool legend;
+        bool quiet;
+        bool all;
+        bool value;
+        OutputMode output;
+        char **properties;     /* -p/--property, comma-separated lists split */
+        const char *kill_whom; /* NULL: the verb's default */
+        int signal;            /* 0: the verb's default */
+        char **verb_args;      /* points into argv: the verb and its arguments */
+} Args;
+
+/* Returns > 0 to go on, 0 when done (--help, --version), < 0 on error (logged). */
+int args_parse(int argc, char *argv[], Args *ret);
+void args_done(Args *a);
+OutputMode output_mode_from_string(const char *s);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "machinectl-options.h"
+
+/* Each verb gets the connected bus, the arguments after the verb and the options. Errors are logged. */
+int verb_list(sd_bus *bus, char **names, const Args *args);
+int verb_status(sd_bus *bus, char **names, const Args *args);
+int verb_show(sd_bus *bus, char **names, const Args *args);
+int verb_terminate(sd_bus *bus, char **names, const Args *args);
+int verb_kill(sd_bus *bus, char **names, const Args *args);
+int verb_poweroff(sd_bus *bus, char **names, const Args *args);
+int verb_reboot(sd_bus *bus, char **names, const Args *args);

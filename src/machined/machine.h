@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+#include "parse-util.h"
+
+/* The machine object: what the registry knows about one machine. It knows nothing of D-Bus. */
+
+typedef enum MachineClass {
+        MACHINE_CONTAINER,
+        MACHINE_VM,
+        _MACHINE_CLASS_MAX,
+        _MACHINE_CLASS_INVALID = -EINVAL,
+} MachineClass;
+
+typedef enum KillWhom {
+        KILL_LEADER,
+        KILL_ALL,
+        _KILL_WHOM_MAX,
+        _KILL_WHOM_INVALID = -EINVAL,
+} KillWhom;
+
+typedef struct Manager Manager;
+typedef struct sd_event_source sd_event_source;
+
+typedef struct Machine {
+        Manager *manager;
+        struct Machine *prev, *next;
+
+        char *name;
+        Id128 id;
+        char *service;
+        char *root_directory;
+        MachineClass class;
+        /* The unit ("machine-x.scope" or the leader's own unit), "" when there is none. */
+        char *unit;
+        /* The unit's cgroup2 path ("/machine.slice/machine-x.scope"), NULL when there is none. */
+        char *cgroup;
+        /* machined made the cgroup, so it kills and removes it when the machine goes. */
+        bool own_cgroup;
+        pid_t leader;
+        int leader_pidfd;
+        uint64_t leader_starttime;
+        int *netif;
+        size_t n_netif;
+        uint64_t realtime;
+        uint64_t monotonic;
+
+        char *object_path;
+        sd_event_source *leader_event;
+} Machine;
+
+/* Takes a copy of name; everything else starts empty (the strings are "", not NULL). */
+int machine_new(const char *name, Machine **ret);
+Machine *machine_free(Machine *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Machine *, machine_free);
+
+int machine_set_string(char **field, const char *value);
+int machine_set_netif(Machine *m, const int *ifindices, size_t n);
+
+const char *machine_class_to_string(MachineClass c);
+/* "" means container, as in systemd. */
+MachineClass machine_class_from_string(const char *s);
+const char *kill_whom_to_string(KillWhom w);
+/* "" means all, as in systemd. */
+KillWhom kill_whom_from_string(const char *s);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include <systemd/sd-bus.h>
+
+#include "machine.h"
+#include "manager.h"
+
+#define BUS_ERROR_NO_SUCH_MACHINE "org.freedesktop.machine1.NoSuchMachine"
+#define BUS_ERROR_MACHINE_EXISTS "org.freedesktop.machine1.MachineExists"
+#define BUS_ERROR_NO_MACHINE_FOR_PID "org.freedesktop.machine1.NoMachineForPID"
+
+#define MACHINE1_PATH "/org/freedesktop/machine1"
+#define MACHINE1_MACHINE_PREFIX "/org/freedesktop/machine1/machine"
+#define MACHINE1_MANAGER_INTERFACE "org.freedesktop.machine1.Manager"
+#define MACHINE1_MACHINE_INTERFACE "org.freedesktop.machine1.Machine"
+
+/* Allows the call only for a caller whose effective uid (from the bus, never from the message) is 0;
+ * fails closed: anything unknown is AccessDenied. */
+int bus_verify_root(sd_bus_message *msg, sd_bus_error *error);
+/* The caller's pid, from the bus. */
+int bus_sender_pid(sd_bus_message *msg, pid_t *ret);
+
+int manager_dbus_register(Manager *m);
+int machine_dbus_register(Manager *m);
+
+/* Shared by the Manager methods that take a name and the Machine object's methods. */
+int bus_machine_terminate(sd_bus_message *msg, Machine *machine, sd_bus_error *error);
+int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, int sig, sd_bus_error *error);
+int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_error *error);
+int bus_machine_get_addresses(sd_bus_message *msg, Machine *machine, sd_bus_error *error);

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup-util.h"
+#include "fd-util.h"
+#include "machined-cgroup.h"
+#include "process-util.h"
+#include "string-util.h"
+
+#define KILL_DEPTH_MAX 32
+
+int cgroup_parse_proc_unified(const char *text, char **ret) {
+        for (const char *l = text; l && *l;) {
+                const char *e = strchrnul(l, '\n');
+
+                if (startswith(l, "0::")) {
+                        char *r = strndup(l + 3, (size_t) (e - l - 3));
+                        if (!r)
+                                return -ENOMEM;
+                        *ret = r;
+                        return 0;
+                }
+                l = *e ? e + 1 : e;
+        }
+        return -ENOMEDIUM;
+}
+
+static bool endswith(const char *s, size_t n, const char *suffix) {
+        size_t l = strlen(suffix);
+        return n >= l && memcmp(s + n - l, suffix, l) == 0;
+}
+
+int cgroup_path_get_unit(const char *path, char **ret_unit, char **ret_unit_path) {
+        const char *unit = NULL, *last = NULL;
+        size_t unit_len = 0, last_len = 0;
+        bool in_slices = true;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        for (const char *p = path; *p;) {
+                while (*p == '/')
+                        p++;
+                if (!*p)
+                        break;
+                const char *e = strchrnul(p, '/');
+                size_t l = (size_t) (e - p);
+                /* As systemd's cg_path_get_unit(): the first component below the slices. A guest's own
+                 * units (payload/init.scope) lie deeper and do not count. */
+                if (in_slices && !endswith(p, l, ".slice")) {
+                        in_slices = false;
+                        if (endswith(p, l, ".scope") || endswith(p, l, ".service")) {
+                                unit = p;
+                                unit_len = l;
+                        }
+                }
+                last = p;
+                last_len = l;
+                p = e;
+        }
+        if (!unit && last && !endswith(last, last_len, ".slice")) {
+                unit = last;
+                unit_len = last_len;
+        }
+        if (!unit)
+                return -ENXIO;
+
+        _cleanup_free_ char *u = strndup(unit, unit_len);
+        char *unit_path = strndup(path, (size_t) (unit - path) + unit_len);
+        if (!u || !unit_path) {
+                free(unit_path);
+                return -ENOMEM;
+        }
+        *ret_unit = TAKE_PTR(u);
+        *ret_unit_path = unit_path;
+        return 0;
+}
+
+bool cgroup_path_startswith(const char *path, const char *prefix) {
+        size_t l = strlen(prefix);
+
+        if (!path || strncmp(path, prefix, l) != 0)
+                return false;
+        return path[l] == 0 || path[l] == '/' || streq(prefix, "/");
+}
+
+static int cgroupfs_pid_get_cgroup(pid_t pid, int pidfd, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char p[64];
+        int r;
+
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) pid);
+        r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &text);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+        /* Read first, check after: if the pidfd's process still lives, the file was its. */
+        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
+                return -ESRCH;
+        return cgroup_parse_proc_unified(text, ret);
+}
+
+static int cgroupfs_create_scope(Machine *m) {
+        _cleanup_free_ char *rel = machine_cgroup_path(m->name), *abs = NULL, *current = NULL;
+        _cleanup_free_ char *unit = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *root;
+        int r;
+
+        if (!rel)
+                return -ENOMEM;
+        r = cgroup_unified_root(&root);
+        if (r < 0)
+                return r;
+        abs = strjoin("/", rel);
+        unit = strdup(strrchr(rel, '/') + 1);
+        if (!abs || !unit)
+                return -ENOMEM;
+
+        r = cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current);
+        if (r < 0)
+                return r;
+        if (cgroup_path_startswith(current, abs)) {
+                /* Placed there already (nspawn runs the payload in scope/payload): whoever made it
+                 * removes it. */
+                m->own_cgroup = false;
+        } else {
+                r = cgroup_create(root, rel, &fd);
+                if (r < 0)
+                        return r;
+                r = cgroup_attach(root, rel, m->leader);
+                if (r < 0) {
+                        (void) cgroup_kill_and_remove(root, rel);
+                        return r;
+                }
+                m->own_cgroup = true;
+        }
+        free(m->unit);
+        m->unit = TAKE_PTR(unit);
+        free(m->cgroup);
+        m->cgroup = TAKE_PTR(abs);
+        return 0;
+}
+
+static int cgroupfs_adopt_unit(Machine *m) {
+        _cleanup_free_ char *current = NULL, *unit = NULL, *unit_path = NULL;
+        int r;
+
+        r = cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current);
+        if (r == -ENOMEDIUM)
+                return 0; /* No cgroup2 hierarchy: no unit. */
+        if (r < 0)
+                return r;
+        r = cgroup_path_get_unit(current, &unit, &unit_path);
+        if (r == -ENXIO)
+                return 0; /* The root cgroup. */
+        if (r < 0)
+                return r;
+        free(m->unit);
+        m->unit = TAKE_PTR(unit);
+        free(m->cgroup);
+        m->cgroup = TAKE_PTR(unit_path);
+        m->own_cgroup = false;
+        return 0;
+}
+
+static bool cgroupfs_leader_in_unit(Machine *m) {
+        _cleanup_free_ char *current = NULL;
+
+        if (!m->cgroup)
+                return isempty(m->unit);
+        if (cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current) < 0)
+                return false;
+        return cgroup_path_startswith(current, m->cgroup);
+}
+
+static int kill_recursive(int dir_fd, int sig, unsigned depth) {
+        _cleanup_free_ char *procs = NULL;
+        int r, ret = 0;
+        DIR *d;
+
+        if (depth > KILL_DEPTH_MAX)
+                return -ELOOP;
+        r = read_small_file_at(dir_fd, "cgroup.procs", 4 * 1024 * 1024, &procs);
+        if (r < 0)
+                return r;
+        for (char *p = procs; *p;) {
+                char *end;
+                long pid = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                if (pid > 1 && kill((pid_t) pid, sig) < 0 && errno != ESRCH && ret == 0)
+                        ret = -errno;
+                p = end;
+        }
+
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0)
+                        continue;
+                r = kill_recursive(sub, sig, depth + 1);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        closedir(d);
+        return ret;
+}
+
+static int cgroupfs_kill_all(Machine *m, int sig) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int dir = -EBADF;
+        const char *root;
+        int r;
+
+        if (!m->cgroup)
+                return -ENXIO;
+        r = cgroup_unified_root(&root);
+        if (r < 0)
+                return r;
+        p = strjoin(root, m->cgroup);
+        if (!p)
+                return -ENOMEM;
+        dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return -errno;
+        /* cgroup.kill is atomic against forks; the walk below is not. */
+        if (sig == SIGKILL && write_string_file_at(dir, "cgroup.kill", "1") >= 0)
+                return 0;
+        return kill_recursive(dir, sig, 0);
+}
+
+static int cgroupfs_remove_scope(Machine *m, bool kill) {
+        _cleanup_free_ char *p = NULL;
+        const char *root;
+        int r;
+
+        if (!m->own_cgroup || !m->cgroup)
+                return 0;
+        r = cgroup_unified_root(&root);
+        if (r < 0)
+                return r;
+        if (kill)
+                return cgroup_kill_and_remove(root, m->cgroup + 1);
+        p = strjoin(root, m->cgroup);
+        if (!p)
+                return -ENOMEM;
+        if (rmdir(p) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+const CgroupBackend cgroup_backend_cgroupfs = {
+        .name = "cgroupfs",
+        .create_scope = cgroupfs_create_scope,
+        .adopt_unit = cgroupfs_adopt_unit,
+        .leader_in_unit = cgroupfs_leader_in_unit,
+        .kill_all = cgroupfs_kill_all,
+        .remove_scope = cgroupfs_remove_scope,
+        .pid_get_cgroup = cgroupfs_pid_get_cgroup,
+};

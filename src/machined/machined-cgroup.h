@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "machine.h"
+
+/* Where a machine's processes live. One back end today (cgroupfs: machined makes the scope
+ * directory itself, for hosts whose PID 1 is not systemd); a systemd back end (a transient scope
+ * through PID 1) can implement the same table later. */
+typedef struct CgroupBackend {
+        const char *name;
+        /* CreateMachine: puts the leader into machine.slice/machine-NAME.scope (unless it already lives
+         * there or below), sets unit, cgroup and own_cgroup. */
+        int (*create_scope)(Machine *m);
+        /* RegisterMachine: records the unit the leader already lives in (may be none). */
+        int (*adopt_unit)(Machine *m);
+        /* True when the leader still lives in the machine's unit (used when re-adopting). */
+        bool (*leader_in_unit)(Machine *m);
+        /* Sends sig to every process in the machine's cgroup. */
+        int (*kill_all)(Machine *m, int sig);
+        /* Removes the cgroup that create_scope made: with kill, after killing what is left in it;
+         * without, only when it is empty (-EBUSY otherwise). */
+        int (*remove_scope)(Machine *m, bool kill);
+        /* The cgroup path of a process, checked against its pidfd (so a recycled pid does not count). */
+        int (*pid_get_cgroup)(pid_t pid, int pidfd, char **ret);
+} CgroupBackend;
+
+extern const CgroupBackend cgroup_backend_cgroupfs;
+
+/* Pure helpers, exposed for the unit tests. */
+
+/* The path of the "0::" line of /proc/PID/cgroup. */
+int cgroup_parse_proc_unified(const char *text, char **ret);
+/* The unit of a cgroup path: the first component below the slices when it is a scope or service,
+ * else the last component unless that is a slice; ret_unit_path is the path up to and including it.
+ * No unit ("/", only slices): -ENXIO. */
+int cgroup_path_get_unit(const char *path, char **ret_unit, char **ret_unit_path);
+/* path == prefix, or path lies below prefix. */
+bool cgroup_path_startswith(const char *path, const char *prefix);

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "machine-name.h"
+#include "machine-validate.h"
+#include "machined-bus.h"
+#include "process-util.h"
+#include "string-util.h"
+
+/* The org.freedesktop.machine1.Manager object: marshal, validate, authorize, call, reply. */
+
+#define POOL_PATH "/var/lib/machines"
+
+static int lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_error *error) {
+        Machine *machine;
+
+        if (!machine_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", name);
+        machine = manager_get_machine(m, name);
+        if (!machine || !manager_machine_gc(m, machine))
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
+        *ret = machine;
+        return 0;
+}
+
+static int method_list_machines(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return r;
+        for (Machine *i = m->machines; i; i = i->next) {
+                r = sd_bus_message_append(reply, "(ssso)", i->name, machine_class_to_string(i->class),
+                                          i->service, i->object_path);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = lookup_machine(userdata, name, &machine, error);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", machine->object_path);
+}
+
+static int method_get_machine_by_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        uint32_t upid;
+        pid_t pid;
+        int r;
+
+        r = sd_bus_message_read(msg, "u", &upid);
+        if (r < 0)
+                return r;
+        if (upid > INT32_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid PID %u", upid);
+        pid = (pid_t) upid;
+        if (pid == 0) {
+                r = bus_sender_pid(msg, &pid);
+                if (r < 0)
+                        return r;
+        }
+        r = manager_get_machine_by_pid(userdata, pid, &machine);
+        if (r == -ENXIO || r == -ESRCH)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_MACHINE_FOR_PID, "PID %d does not belong to any known machine",
+                                         (int) pid);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", machine->object_path);
+}
+
+typedef struct CreateArgs {
+        const char *name;
+        const void *id;
+        size_t id_size;
+        const char *service;
+        const char *class;
+        uint32_t leader;
+        const char *root_directory;
+        const int32_t *ifindices;
+        size_t n_ifindices;
+        unsigned n_properties;
+} CreateArgs;
+
+static int read_create_args(sd_bus_message *msg, bool with_network, bool with_properties, CreateArgs *a) {
+        size_t sz = 0;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &a->name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(msg, 'y', &a->id, &a->id_size);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "ssus", &a->service, &a->class, &a->leader, &a->root_directory);
+        if (r < 0)
+                return r;
+        if (with_network) {
+                r = sd_bus_message_read_array(msg, 'i', (const void **) &a->ifindices, &sz);
+                if (r < 0)
+                        return r;
+                a->n_ifindices = sz / sizeof(int32_t);
+        }
+        if (!with_properties)
+                return 0;
+        /* The scope properties go to systemd where it is PID 1; the cgroupfs back end has nothing to
+         * give them to. They are read (and counted) so that a malformed array is refused. */
+        r = sd_bus_message_enter_container(msg, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_skip(msg, "(sv)")) > 0)
+                a->n_properties++;
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+static int validate_create_args(sd_bus_message *msg, CreateArgs *a, Id128 *ret_id, MachineClass *ret_class,
+                                sd_bus_error *error) {
+        if (!machine_name_is_valid(a->name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", a->name);
+        if (machine_id_from_bytes(a->id, a->id_size, ret_id) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine ID: it must be 0 or 16 bytes");
+        if (!machine_service_is_valid(a->service))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid service name");
+        *ret_class = machine_class_from_string(a->class);
+        if (*ret_class < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine class '%s'", a->class);
+        if (!machine_root_directory_is_valid(a->root_directory))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The root directory must be empty or an absolute, normalized path");
+        if (!machine_ifindices_are_valid(a->ifindices, a->n_ifindices))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid network interface index");
+        if (a->leader > INT32_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid leader PID %u", a->leader);
+        if (a->leader == 0) {
+                /* As in systemd: no leader means the caller itself. */
+                pid_t pid;
+                int r = bus_sender_pid(msg, &pid);
+                if (r < 0)
+                        return r;
+                a->leader = (uint32_t) pid;
+        }
+        if (a->leader <= 1 || (pid_t) a->leader == getpid())
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u cannot lead a machine", a->leader);
+        return 0;
+}
+
+static int method_create_or_register(sd_bus_message *msg, Manager *m, bool create, bool with_network,
+                                     sd_bus_error *error) {
+        _cleanup_(machine_freep) Machine *machine = NULL;
+        CreateArgs a = {};
+        MachineClass class = MACHINE_CONTAINER;
+        Id128 id = {};
+        Machine *other;
+        int pidfd, r;
+
+        r = read_create_args(msg, with_network, create, &a);
+        if (r < 0)
+                return r;
+        r = validate_create_args(msg, &a, &id, &class, error);
+        if (r < 0)
+                return r;
+        r = bus_verify_root(msg, error);
+        if (r < 0)
+                return r;
+
+        other = manager_get_machine(m, a.name);
+        if (other && manager_machine_gc(m, other))
+                return sd_bus_error_setf(error, BUS_ERROR_MACHINE_EXISTS, "Machine '%s' already exists", a.name);
+        other = manager_get_machine_by_leader(m, (pid_t) a.leader);
+        if (other && manager_machine_gc(m, other))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u already leads machine '%s'",
+                                         a.leader, other->name);
+        pidfd = pidfd_open_((pid_t) a.leader);
+        if (pidfd < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
+
+        r = machine_new(a.name, &machine);
+        if (r < 0) {
+                close(pidfd);
+                return r;
+        }
+        machine->leader_pidfd = pidfd;
+        machine->leader = (pid_t) a.leader;
+        machine->id = id;
+        machine->class = class;
+        if ((r = machine_set_string(&machine->service, a.service)) < 0 ||
+            (r = machine_set_string(&machine->root_directory, a.root_directory)) < 0 ||
+            (r = machine_set_netif(machine, a.ifindices, a.n_ifindices)) < 0)
+                return r;
+        if (a.n_properties > 0)
+                log_notice("Machine %s: ignoring %u scope properties (the cgroupfs back end cannot apply them).",
+                           a.name, a.n_properties);
+
+        r = manager_add_machine(m, TAKE_PTR(machine), create);
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
+        if (r == -EADDRINUSE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The unit of leader PID %u already belongs to another machine", a.leader);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to add machine '%s': %m", a.name);
+
+        other = manager_get_machine(m, a.name);
+        return sd_bus_reply_method_return(msg, "o", other->object_path);
+}
+
+static int method_create_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_create_or_register(msg, userdata, true, false, error);
+}
+
+static int method_create_machine_with_network(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_create_or_register(msg, userdata, true, true, error);
+}
+
+static int method_register_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_create_or_register(msg, userdata, false, false, error);
+}
+
+static int method_register_machine_with_network(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_create_or_register(msg, userdata, false, true, error);
+}
+
+/* Reads the name and finds the machine; authorization is left to the caller (before any effect). */
+static int read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error) {
+        const char *name;
+        int r = sd_bus_message_read(msg, "s", &name);
+
+        if (r < 0)
+                return r;
+        return lookup_machine(m, name, ret, error);
+}
+
+static int method_unregister_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        r = bus_verify_root(msg, error);
+        if (r < 0)
+                return r;
+        /* As in systemd: unregistering forgets the machine, it does not stop it. */
+        manager_remove_machine(userdata, machine, false);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_terminate_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        return bus_machine_terminate(msg, machine, error);
+}
+
+static int method_kill_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        const char *whom;
+        Machine *machine;
+        int32_t sig;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "si", &whom, &sig);
+        if (r < 0)
+                return r;
+        return bus_machine_kill(msg, machine, whom, sig, error);
+}
+
+static int method_get_machine_os_release(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        return bus_machine_get_os_release(msg, machine, error);
+}
+
+static int method_get_machine_addresses(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        return bus_machine_get_addresses(msg, machine, error);
+}
+
+static int property_get_pool_path(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", POOL_PATH);
+}
+
+static int property_get_unknown_size(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", UINT64_MAX);
+}
+
+#define CREATE_ARGS "s", name, "ay", id, "s", service, "s", class, "u", leader, "s", root_directory
+#define U SD_BUS_VTABLE_UNPRIVILEGED
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("PoolPath", "s", property_get_pool_path, 0, 0),
+        SD_BUS_PROPERTY("PoolUsage", "t", property_get_unknown_size, 0, 0),
+        SD_BUS_PROPERTY("PoolLimit", "t", property_get_unknown_size, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("GetMachine", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", machine),
+                                method_get_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("GetMachineByPID", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("o", machine),
+                                method_get_machine_by_pid, U),
+        SD_BUS_METHOD_WITH_ARGS("ListMachines", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", machines),
+                                method_list_machines, U),
+        SD_BUS_METHOD_WITH_ARGS("CreateMachine", SD_BUS_ARGS(CREATE_ARGS, "a(sv)", scope_properties),
+                                SD_BUS_RESULT("o", path), method_create_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("CreateMachineWithNetwork",
+                                SD_BUS_ARGS(CREATE_ARGS, "ai", ifindices, "a(sv)", scope_properties),
+                                SD_BUS_RESULT("o", path), method_create_machine_with_network, U),
+        SD_BUS_METHOD_WITH_ARGS("RegisterMachine", SD_BUS_ARGS(CREATE_ARGS), SD_BUS_RESULT("o", path),
+                                method_register_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("RegisterMachineWithNetwork", SD_BUS_ARGS(CREATE_ARGS, "ai", ifindices),
+                                SD_BUS_RESULT("o", path), method_register_machine_with_network, U),
+        SD_BUS_METHOD_WITH_ARGS("UnregisterMachine", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_unregister_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("TerminateMachine", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_terminate_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("KillMachine", SD_BUS_ARGS("s", name, "s", who, "i", signal), SD_BUS_NO_RESULT,
+                                method_kill_machine, U),
+        SD_BUS_METHOD_WITH_ARGS("GetMachineAddresses", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a(iay)", addresses),
+                                method_get_machine_addresses, U),
+        SD_BUS_METHOD_WITH_ARGS("GetMachineOSRelease", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a{ss}", fields),
+                                method_get_machine_os_release, U),
+        SD_BUS_SIGNAL_WITH_ARGS("MachineNew", SD_BUS_ARGS("s", machine, "o", path), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("MachineRemoved", SD_BUS_ARGS("s", machine, "o", path), 0),
+        SD_BUS_VTABLE_END
+};
+
+int manager_dbus_register(Manager *m) {
+        return sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
+}
+
+void manager_send_machine_signal(Manager *m, Machine *machine, bool added) {
+        int r;
+
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_signal(m->bus, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE,
+                               added ? "MachineNew" : "MachineRemoved", "so", machine->name, machine->object_path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to send %s for machine %s, ignoring: %m",
+                                  added ? "MachineNew" : "MachineRemoved", machine->name);
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-util.h"
+#include "fd-util.h"
+#include "leader.h"
+#include "log.h"
+#include "machine-name.h"
+#include "machine-state.h"
+#include "manager.h"
+#include "process-util.h"
+#include "string-util.h"
+
+#define MACHINE_OBJECT_PREFIX "/org/freedesktop/machine1/machine"
+
+static int mkdir_p(const char *path, mode_t mode) {
+        char buf[4096];
+
+        if ((size_t) snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1;; p++) {
+                if (*p != '/' && *p != 0)
+                        continue;
+                char c = *p;
+                *p = 0;
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = c;
+                if (!c)
+                        return 0;
+        }
+}
+
+int manager_new(const char *state_dir, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->state_dir_fd = -EBADF;
+        m->cgroup = &cgroup_backend_cgroupfs;
+        m->state_dir = strdup(state_dir);
+        if (!m->state_dir)
+                return -ENOMEM;
+        r = mkdir_p(state_dir, 0755);
+        if (r < 0)
+                return r;
+        m->state_dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (m->state_dir_fd < 0)
+                return -errno;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void manager_unlink(Manager *m, Machine *machine) {
+        if (machine->prev)
+                machine->prev->next = machine->next;
+        else
+                m->machines = machine->next;
+        if (machine->next)
+                machine->next->prev = machine->prev;
+        machine->prev = machine->next = NULL;
+        m->n_machines--;
+}
+
+static void manager_link(Manager *m, Machine *machine) {
+        machine->manager = m;
+        machine->prev = NULL;
+        machine->next = m->machines;
+        if (m->machines)
+                m->machines->prev = machine;
+        m->machines = machine;
+        m->n_machines++;
+}
+
+/* Frees the machines without touching their state files: a stopping machined keeps them for the next
+ * one. */
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        while (m->machines) {
+                Machine *machine = m->machines;
+                manager_unlink(m, machine);
+                sd_event_source_disable_unref(machine->leader_event);
+                machine_free(machine);
+        }
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        safe_close(m->state_dir_fd);
+        free(m->state_dir);
+        free(m);
+        return NULL;
+}
+
+Machine *manager_get_machine(Manager *m, const char *name) {
+        for (Machine *i = m->machines; i; i = i->next)
+                if (streq(i->name, name))
+                        return i;
+        return NULL;
+}
+
+Machine *manager_get_machine_by_leader(Manager *m, pid_t pid) {
+        for (Machine *i = m->machines; i; i = i->next)
+                if (i->leader == pid)
+                        return i;
+        return NULL;
+}
+
+int manager_get_machine_by_pid(Manager *m, pid_t pid, Machine **ret) {
+        _cleanup_free_ char *cg = NULL;
+        _cleanup_close_ int pidfd = -EBADF;
+        Machine *machine;
+        int r;
+
+        machine = manager_get_machine_by_leader(m, pid);
+        if (machine && manager_machine_gc(m, machine)) {
+                *ret = machine;
+                return 0;
+        }
+        pidfd = pidfd_open_(pid);
+        if (pidfd < 0)
+                return pidfd == -EINVAL ? -ENXIO : pidfd;
+        r = m->cgroup->pid_get_cgroup(pid, pidfd, &cg);
+        if (r == -ENOMEDIUM)
+                return -ENXIO;
+        if (r < 0)
+                return r;
+        for (Machine *i = m->machines; i; i = i->next)
+                if (i->cgroup && !streq(i->cgroup, "/") && cgroup_path_startswith(cg, i->cgroup)) {
+                        *ret = i;
+                        return 0;
+                }
+        return -ENXIO;
+}
+
+static int on_leader_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Machine *machine = userdata;
+
+        log_debug("Leader %d of machine %s exited.", (int) machine->leader, machine->name);
+        manager_remove_machine(machine->manager, machine, true);
+        return 0;
+}
+
+bool manager_machine_gc(Manager *m, Machine *machine) {
+        if (pidfd_send_signal_(machine->leader_pidfd, 0) >= 0)
+                return true;
+        manager_remove_machine(m, machine, true);
+        return false;
+}
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static bool unit_in_use(Manager *m, const char *unit) {
+        if (isempty(unit))
+                return false;
+        for (Machine *i = m->machines; i; i = i->next)
+                if (streq(i->unit, unit))
+                        return true;
+        return false;
+}
+
+/* Checked before the leader is moved: undoing a move cannot be done without killing the scope. */
+static int scope_unit_in_use(Manager *m, const char *name) {
+        _cleanup_free_ char *p = machine_cgroup_path(name);
+
+        if (!p)
+                return -ENOMEM;
+        return unit_in_use(m, strrchr(p, '/') + 1) ? -EADDRINUSE : 0;
+}
+
+/* Watching and linking: the part shared by new and re-adopted machines. */
+static int manager_track_machine(Manager *m, Machine *machine) {
+        int r;
+
+        if (!machine->object_path) {
+                r = sd_bus_path_encode(MACHINE_OBJECT_PREFIX, machine->name, &machine->object_path);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_event_add_io(m->event, &machine->leader_event, machine->leader_pidfd, EPOLLIN,
+                            on_leader_exit, machine);
+        if (r < 0)
+                return r;
+        manager_link(m, machine);
+        return 0;
+}
+
+int manager_add_machine(Manager *m, Machine *machine_arg, bool create_scope) {
+        _cleanup_(machine_freep) Machine *machine = machine_arg;
+        int r;
+
+        r = leader_get_starttime(machine->leader, machine->leader_pidfd, &machine->leader_starttime);
+        if (r < 0)
+                return r;
+        machine->realtime = now_usec(CLOCK_REALTIME);
+        machine->monotonic = now_usec(CLOCK_MONOTONIC);
+
+        if (create_scope) {
+                r = scope_unit_in_use(m, machine->name);
+                if (r < 0)
+                        return r;
+                r = m->cgroup->create_scope(machine);
+        } else {
+                r = m->cgroup->adopt_unit(machine);
+                if (r >= 0 && unit_in_use(m, machine->unit))
+                        r = -EADDRINUSE;
+        }
+        if (r < 0)
+                return r;
+        r = manager_track_machine(m, machine);
+        if (r < 0) {
+                (void) m->cgroup->remove_scope(machine, false);
+                return r;
+        }
+        r = machine_state_save(m->state_dir_fd, machine);
+        if (r < 0)
+                log_warning_errno(r, "Failed to write the state file of machine %s, ignoring: %m", machine->name);
+
+        log_info("New machine %s (leader %d, unit %s).", machine->name, (int) machine->leader,
+                 isempty(machine->unit) ? "none" : machine->unit);
+        manager_send_machine_signal(m, machine, true);
+        TAKE_PTR(machine);
+        return 0;
+}
+
+void manager_remove_machine(Manager *m, Machine *machine, bool kill) {
+        int r;
+
+        manager_unlink(m, machine);
+        machine->leader_event = sd_event_source_disable_unref(machine->leader_event);
+        r = machine_state_remove(m->state_dir_fd, machine);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove the state file of machine %s, ignoring: %m", machine->name);
+        r = m->cgroup->remove_scope(machine, kill);
+        if (r == -EBUSY && !kill)
+                log_notice("Machine %s unregistered; its cgroup %s still has processes and stays.",
+                           machine->name, machine->cgroup);
+        else if (r < 0)
+                log_warning_errno(r, "Failed to remove cgroup %s, ignoring: %m", machine->cgroup);
+        log_info("Machine %s removed.", machine->name);
+        manager_send_machine_signal(m, machine, false);
+        machine_free(machine);
+}
+
+int manager_terminate_machine(Manager *m, Machine *machine) {
+        /* The machine goes when its leader's pidfd reports the exit. */
+        if (machine->own_cgroup && m->cgroup->kill_all(machine, SIGKILL) >= 0)
+                return 0;
+        return pidfd_send_signal_(machine->leader_pidfd, SIGKILL);
+}
+
+int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig) {
+        if (whom == KILL_ALL && machine->own_cgroup)
+                return m->cgroup->kill_all(machine, sig);
+        return pidfd_send_signal_(machine->leader_pidfd, sig);
+}
+
+static void drop_stale(Manager *m, Machine *machine, const char *why) {
+        log_info("Dropping machine %s: %s.", machine->name, why);
+        (void) machine_state_remove(m->state_dir_fd, machine);
+        (void) m->cgroup->remove_scope(machine, true);
+}
+
+static int manager_adopt(Manager *m, const char *name) {
+        _cleanup_(machine_freep) Machine *machine = NULL;
+        uint64_t starttime;
+        int r;
+
+        r = machine_state_load(m->state_dir_fd, name, &machine);
+        if (r < 0) {
+                log_warning_errno(r, "Removing unreadable state file %s/%s: %m", m->state_dir, name);
+                (void) unlinkat(m->state_dir_fd, name, 0);
+                return 0;
+        }
+        if (manager_get_machine(m, name) || manager_get_machine_by_leader(m, machine->leader)) {
+                machine->own_cgroup = false; /* The leader may live there: leave the cgroup. */
+                drop_stale(m, machine, "its leader leads another machine");
+                return 0;
+        }
+        machine->leader_pidfd = pidfd_open_(machine->leader);
+        if (machine->leader_pidfd < 0) {
+                drop_stale(m, machine, "its leader is gone");
+                return 0;
+        }
+        r = leader_get_starttime(machine->leader, machine->leader_pidfd, &starttime);
+        if (r < 0 || (machine->leader_starttime != 0 && starttime != machine->leader_starttime)) {
+                machine->own_cgroup = false; /* The cgroup may hold someone else now: leave it. */
+                drop_stale(m, machine, "its leader is gone (the pid was reused)");
+                return 0;
+        }
+        if (!m->cgroup->leader_in_unit(machine)) {
+                machine->own_cgroup = false;
+                drop_stale(m, machine, "its leader left the machine's unit");
+                return 0;
+        }
+        r = manager_track_machine(m, machine);
+        if (r < 0)
+                return r;
+        log_info("Re-adopted machine %s (leader %d).", machine->name, (int) machine->leader);
+        TAKE_PTR(machine);
+        return 0;
+}
+
+/* Removes leftovers: temporary files of an interrupted write, unit links to machines that are gone. */
+static void manager_clean_state_dir(Manager *m, DIR *d) {
+        rewinddir(d);
+        for (struct dirent *de; (de = readdir(d));) {
+                char target[256];
+                ssize_t n;
+
+                if (startswith(de->d_name, ".#")) {
+                        (void) unlinkat(m->state_dir_fd, de->d_name, 0);
+                        continue;
+                }
+                if (!startswith(de->d_name, "unit:"))
+                        continue;
+                n = readlinkat(m->state_dir_fd, de->d_name, target, sizeof(target) - 1);
+                if (n < 0)
+                        continue;
+                target[n] = 0;
+                if (!manager_get_machine(m, target))
+                        (void) unlinkat(m->state_dir_fd, de->d_name, 0);
+        }
+}
+
+int manager_load_machines(Manager *m) {
+        int fd = openat(m->state_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_type != DT_REG || !machine_name_is_valid(de->d_name))
+                        continue;
+                r = manager_adopt(m, de->d_name);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0)
+                manager_clean_state_dir(m, d);
+        closedir(d);
+        return r;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+/* Reads etc/os-release (or usr/lib/os-release) of a process's root directory. The root is opened as
+ * /proc/PID/root and checked against the pidfd afterwards (a recycled pid is refused); the file is
+ * looked up with openat2(RESOLVE_IN_ROOT), so the guest's symlinks resolve inside the guest. */
+int os_release_read_pid(pid_t pid, int pidfd, char **ret_text);
+
+/* Parses os-release text (shell-style quoting) into a strv of alternating keys and values. Lines
+ * that are not assignments, and values that are not valid UTF-8, are skipped. */
+int os_release_parse(const char *text, char ***ret);
