@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# nspawn and machined together: --register=auto/yes/no, CreateMachine and RegisterMachine
+# (--keep-unit), machinectl list/status/terminate/poweroff/reboot on nspawn's machines, a name that is
+# registered already, unregistration at the end and on error paths.
+. "$(dirname "$0")/../lib.sh"
+test_begin
+. "$SRCDIR/test/lib-bus.sh"
+
+MCTL="$BUILDDIR/machinectl"
+T=$(overlay_tree reg)
+start_bus
+
+# No registry on the bus: auto runs unregistered and says so; yes refuses; no says nothing.
+run_nspawn -D "$T" -M reg-a --pipe /bin/true
+assert_eq 0 "$RC" "--register=auto without machined runs"
+assert_match 'runs unregistered' "$ERR" "and says it runs unregistered"
+run_nspawn -D "$T" -M reg-a --register=yes --pipe /bin/true
+assert_true "--register=yes without machined fails" test "$RC" -ne 0
+assert_eq 1 "$(echo "$ERR" | wc -l)" "with one line"
+run_nspawn -q -D "$T" -M reg-a --register=no --pipe /bin/true
+assert_eq "0:" "$RC:$ERR" "--register=no says nothing"
+
+start_machined
+
+# A registered container: listed while it runs, gone when it ends.
+"$NSPAWN" -q -D "$T" -M reg-b --pipe sleep 3 </dev/null & P=$!
+for i in $(seq 50); do "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-b ' && break; sleep 0.1; done
+LIST=$("$MCTL" list --no-legend)
+assert_match '^reg-b +container +nspawn +debian +12' "$LIST" "machinectl list shows the container, its class, service and OS"
+LEADER=$("$MCTL" show reg-b -P Leader)
+assert_eq "$(pgrep -fx 'sleep 3')" "$LEADER" "the leader is the container's PID 1"
+assert_eq 'machine-reg\x2db.scope' "$("$MCTL" show reg-b -P Unit)" "the unit is the machine's scope"
+assert_true "the state file exists" test -f /run/systemd/machines/reg-b
+STATUS=$("$MCTL" status reg-b)
+assert_match 'sleep 3' "$STATUS" "machinectl status shows the process tree"
+wait $P
+assert_eq "" "$("$MCTL" list --no-legend)" "the machine is unregistered when the container ends"
+assert_false "its state file is gone" test -e /run/systemd/machines/reg-b
+
+# machinectl terminate ends the container.
+"$NSPAWN" -q -D "$T" -M reg-c --pipe sleep 100 </dev/null & P=$!
+for i in $(seq 50); do "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-c ' && break; sleep 0.1; done
+"$MCTL" terminate reg-c
+wait $P; RC=$?
+assert_eq 137 "$RC" "machinectl terminate kills the container"
+
+# A name that is registered already: refused before the payload runs, nothing touched.
+sleep 100 & S=$!
+on_exit "kill $S"
+busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager \
+        RegisterMachine sayssus reg-d 0 other container "$S" / >/dev/null
+run_nspawn -q -D "$T" -M reg-d --pipe sh -c 'touch /ran'
+assert_true "a registered name is refused" test "$RC" -ne 0
+assert_match "Machine 'reg-d' already exists" "$ERR" "with systemd's message"
+assert_false "the payload never ran" test -e "$T/ran"
+assert_eq "$S" "$("$MCTL" show reg-d -P Leader)" "the other machine is untouched"
+assert_eq "" "$(find /sys/fs/cgroup -maxdepth 3 -name 'machine-reg\\x2dd.scope')" "no cgroup is left for the refused start"
+kill $S; wait $S 2>/dev/null
+
+# --keep-unit registers the caller's unit with RegisterMachine.
+U=$(find /sys/fs/cgroup -maxdepth 1 -type d -name unified); U=${U:-/sys/fs/cgroup}
+mkdir "$U/nspawn-test-reg.service"
+on_exit "find '$U/nspawn-test-reg.service' -depth -type d -exec rmdir {} \\; 2>/dev/null"
+sh -c "echo \$\$ > '$U/nspawn-test-reg.service/cgroup.procs'; exec '$NSPAWN' -q -D '$T' -M reg-e --keep-unit --pipe sleep 3" </dev/null & P=$!
+for i in $(seq 50); do "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-e ' && break; sleep 0.1; done
+assert_eq nspawn-test-reg.service "$("$MCTL" show reg-e -P Unit)" "--keep-unit registers the caller's unit"
+wait $P
+
+# A booted guest: machinectl poweroff powers it off (exit 0), machinectl reboot reboots it (133).
+for verb in poweroff:0 reboot:133; do
+        "$NSPAWN" -q -b -D "$T" -M reg-f --console=passive </dev/null & P=$!
+        for i in $(seq 100); do
+                L=$("$MCTL" show reg-f -P Leader 2>/dev/null) && [ -n "$L" ] &&
+                        nsenter -t "$L" -m -p systemctl is-system-running 2>/dev/null | grep -q running && break
+                sleep 0.1
+        done
+        "$MCTL" "${verb%%:*}" reg-f
+        timeout 30 tail --pid=$P -f /dev/null
+        wait $P; RC=$?
+        assert_eq "${verb#*:}" "$RC" "machinectl ${verb%%:*} on a booted guest gives exit ${verb#*:}"
+done
+assert_eq "" "$("$MCTL" list --no-legend)" "nothing stays registered"
+
+test_end
