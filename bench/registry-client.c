@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bench/registry's client: times Peer.Ping round trips to machined and RegisterMachine +
+ * UnregisterMachine pairs, or registers COUNT machines for the leaders given on stdin.
+ *   registry-client roundtrips N LEADER_PID
+ *   registry-client register PREFIX < pids */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#define DEST "org.freedesktop.machine1"
+#define PATH "/org/freedesktop/machine1"
+#define MANAGER "org.freedesktop.machine1.Manager"
+
+static double now_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int reg(sd_bus *bus, const char *name, unsigned leader) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, DEST, PATH, MANAGER, "RegisterMachine", &e, NULL, "sayssus",
+                                   name, 0, "bench", "container", leader, "/");
+        if (r < 0)
+                fprintf(stderr, "RegisterMachine %s: %s\n", name, e.message ?: strerror(-r));
+        sd_bus_error_free(&e);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        sd_bus *bus = NULL;
+        int r = sd_bus_open_system(&bus);
+        if (r < 0 || argc < 3) {
+                fprintf(stderr, "usage: registry-client roundtrips N LEADER | register PREFIX < pids\n");
+                return 1;
+        }
+        if (strcmp(argv[1], "register") == 0) {
+                unsigned pid, i = 0;
+                char name[64];
+                while (scanf("%u", &pid) == 1) {
+                        snprintf(name, sizeof(name), "%s%u", argv[2], i++);
+                        if (reg(bus, name, pid) < 0)
+                                return 1;
+                }
+                return 0;
+        }
+        int n = atoi(argv[2]);
+        unsigned leader = (unsigned) atoi(argv[3]);
+        double t0 = now_us();
+        for (int i = 0; i < n; i++)
+                if (sd_bus_call_method(bus, DEST, PATH, "org.freedesktop.DBus.Peer", "Ping", NULL, NULL, "") < 0)
+                        return 1;
+        double ping = (now_us() - t0) / n;
+        t0 = now_us();
+        for (int i = 0; i < n; i++) {
+                if (reg(bus, "bench-pair", leader) < 0 ||
+                    sd_bus_call_method(bus, DEST, PATH, MANAGER, "UnregisterMachine", NULL, NULL, "s", "bench-pair") < 0)
+                        return 1;
+        }
+        double pair = (now_us() - t0) / n;
+        printf("ping_us %.1f\npair_us %.1f\n", ping, pair);
+        sd_bus_flush_close_unref(bus);
+        return 0;
+}
