@@ -1,17 +1,55 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdbool.h>
+#include <string.h>
+
 #include "machined-bus.h"
 
 /* Who is calling: always from the bus (the sender's credentials), never from the message body. */
 
+/* The bus daemon answers GetConnectionCredentials with what it saw when the peer connected, and it
+ * never hands a unique name out twice: the answer for a sender can be kept. A small ring of recent
+ * senders saves the synchronous round trip to the daemon on every state-changing call. */
+typedef struct SenderEuid {
+        char sender[64];
+        uid_t euid;
+} SenderEuid;
+
+static SenderEuid sender_cache[32];
+static unsigned sender_cache_next;
+
+static bool sender_cache_lookup(const char *sender, uid_t *ret) {
+        for (size_t i = 0; i < sizeof(sender_cache) / sizeof(sender_cache[0]); i++)
+                if (sender_cache[i].sender[0] && strcmp(sender_cache[i].sender, sender) == 0) {
+                        *ret = sender_cache[i].euid;
+                        return true;
+                }
+        return false;
+}
+
+static void sender_cache_add(const char *sender, uid_t euid) {
+        SenderEuid *e = &sender_cache[sender_cache_next++ % (sizeof(sender_cache) / sizeof(sender_cache[0]))];
+
+        if (strlen(sender) >= sizeof(e->sender))
+                return;
+        strcpy(e->sender, sender);
+        e->euid = euid;
+}
+
 int bus_verify_root(sd_bus_message *msg, sd_bus_error *error) {
         sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(msg);
         uid_t euid = 1;
-        int r;
+        int r = 0;
 
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        sd_bus_creds_unref(creds);
+        /* Only unique names (":1.42") are cached; they cannot be taken over by another peer. */
+        if (!sender || sender[0] != ':' || !sender_cache_lookup(sender, &euid)) {
+                r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+                if (r >= 0)
+                        r = sd_bus_creds_get_euid(creds, &euid);
+                sd_bus_creds_unref(creds);
+                if (r >= 0 && sender && sender[0] == ':')
+                        sender_cache_add(sender, euid);
+        }
         if (r < 0 || euid != 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Access denied: this call needs root.");
         return 0;

@@ -360,14 +360,48 @@ int manager_dbus_register(Manager *m) {
         return sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
 }
 
+typedef struct PendingSignal {
+        Manager *manager;
+        bool added;
+        char *name;
+        char *path;
+} PendingSignal;
+
+static void emit_machine_signal(Manager *m, const char *name, const char *path, bool added) {
+        int r = sd_bus_emit_signal(m->bus, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE,
+                                   added ? "MachineNew" : "MachineRemoved", "so", name, path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to send %s for machine %s, ignoring: %m",
+                                  added ? "MachineNew" : "MachineRemoved", name);
+}
+
+static int on_pending_signal(sd_event_source *s, void *userdata) {
+        PendingSignal *p = userdata;
+
+        emit_machine_signal(p->manager, p->name, p->path, p->added);
+        free(p->name);
+        free(p->path);
+        free(p);
+        return 0;
+}
+
+/* Sent from a defer source, after the method call that caused it has its reply on the wire: the
+ * caller does not wait for the bus daemon to broadcast the signal first. */
 void manager_send_machine_signal(Manager *m, Machine *machine, bool added) {
-        int r;
+        PendingSignal *p;
 
         if (!m->bus)
                 return;
-        r = sd_bus_emit_signal(m->bus, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE,
-                               added ? "MachineNew" : "MachineRemoved", "so", machine->name, machine->object_path);
-        if (r < 0)
-                log_warning_errno(r, "Failed to send %s for machine %s, ignoring: %m",
-                                  added ? "MachineNew" : "MachineRemoved", machine->name);
+        p = calloc(1, sizeof(*p));
+        if (p) {
+                *p = (PendingSignal) { .manager = m, .added = added,
+                                       .name = strdup(machine->name), .path = strdup(machine->object_path) };
+                if (p->name && p->path && m->event &&
+                    sd_event_add_defer(m->event, NULL, on_pending_signal, p) >= 0)
+                        return;
+                free(p->name);
+                free(p->path);
+                free(p);
+        }
+        emit_machine_signal(m, machine->name, machine->object_path, added);
 }

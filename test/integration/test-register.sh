@@ -24,16 +24,17 @@ assert_eq "0:" "$RC:$ERR" "--register=no says nothing"
 start_machined
 
 # A registered container: listed while it runs, gone when it ends.
-"$NSPAWN" -q -D "$T" -M reg-b --pipe sleep 3 </dev/null & P=$!
+"$NSPAWN" -q -D "$T" -M reg-b --pipe sleep 33 </dev/null & P=$!
 for i in $(seq 50); do "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-b ' && break; sleep 0.1; done
 LIST=$("$MCTL" list --no-legend)
 assert_match '^reg-b +container +nspawn +debian +12' "$LIST" "machinectl list shows the container, its class, service and OS"
 LEADER=$("$MCTL" show reg-b -P Leader)
-assert_eq "$(pgrep -fx 'sleep 3')" "$LEADER" "the leader is the container's PID 1"
+assert_eq "$(pgrep -fx 'sleep 33')" "$LEADER" "the leader is the container's PID 1"
 assert_eq 'machine-reg\x2db.scope' "$("$MCTL" show reg-b -P Unit)" "the unit is the machine's scope"
 assert_true "the state file exists" test -f /run/systemd/machines/reg-b
 STATUS=$("$MCTL" status reg-b)
-assert_match 'sleep 3' "$STATUS" "machinectl status shows the process tree"
+assert_match 'sleep 33' "$STATUS" "machinectl status shows the process tree"
+kill -TERM $P
 wait $P
 assert_eq "" "$("$MCTL" list --no-legend)" "the machine is unregistered when the container ends"
 assert_false "its state file is gone" test -e /run/systemd/machines/reg-b
