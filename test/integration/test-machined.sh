@@ -402,6 +402,7 @@ assert_true "C10: the machine is gone" gone_within md-twice 1
 
 # The distribution's machinectl (systemd-container) works with us. It refuses to run unless
 # /run/systemd/system exists: give it a private /run/systemd.
+assert_true "the distribution's machinectl is installed (tools/deps: systemd-container)" test -x /usr/bin/machinectl
 if [ -x /usr/bin/machinectl ]; then
         new_leader; L16=$LEADER
         create md-distro "$L16" >/dev/null
