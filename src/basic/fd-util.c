@@ -78,24 +78,10 @@ int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd) {
         return 0;
 }
 
-int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
+int read_fd_limited(int fd, size_t max, char **ret) {
+        _cleanup_free_ char *buf = malloc(max + 1);
         size_t n = 0;
-        int r;
 
-        /* Look before opening: opening a device node can have side effects, and a FIFO blocks. */
-        _cleanup_close_ int path_fd = openat(dir_fd, path, O_PATH | O_CLOEXEC);
-        if (path_fd < 0)
-                return -errno;
-        r = fd_reopen_regular(path_fd, &st, &fd);
-        if (r < 0)
-                return r;
-        if ((size_t) st.st_size > max)
-                return -EFBIG;
-
-        buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
@@ -114,6 +100,23 @@ int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret) {
         buf[n] = 0;
         *ret = TAKE_PTR(buf);
         return (int) n;
+}
+
+int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        /* Look before opening: opening a device node can have side effects, and a FIFO blocks. */
+        _cleanup_close_ int path_fd = openat(dir_fd, path, O_PATH | O_CLOEXEC);
+        if (path_fd < 0)
+                return -errno;
+        r = fd_reopen_regular(path_fd, &st, &fd);
+        if (r < 0)
+                return r;
+        if ((size_t) st.st_size > max)
+                return -EFBIG;
+        return read_fd_limited(fd, max, ret);
 }
 
 int write_string_file_at(int dir_fd, const char *path, const char *s) {

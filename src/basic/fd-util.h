@@ -33,6 +33,8 @@ int loop_write(int fd, const void *buf, size_t n);
 /* Opens an O_PATH fd for reading if, and only if, it refers to a regular file. */
 struct stat;
 int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd);
+/* Reads all of fd (at most max bytes, else -EFBIG) into a NUL-terminated string; returns the length. */
+int read_fd_limited(int fd, size_t max, char **ret);
 /* Read up to max bytes of a small file below dir_fd into a NUL-terminated string; refuses
  * anything that is not a regular file, and files larger than max. */
 int read_small_file_at(int dir_fd, const char *path, size_t max, char **ret);

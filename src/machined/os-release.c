@@ -32,35 +32,6 @@ static int openat_in_root(int root_fd, const char *path) {
         return r < 0 ? r : fd;
 }
 
-static int read_fd_limited(int fd, size_t max, char **ret) {
-        _cleanup_free_ char *buf = malloc(max + 1);
-        size_t n = 0;
-        struct stat st;
-
-        if (!buf)
-                return -ENOMEM;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, max + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > max)
-                        return -EFBIG;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int os_release_read_pid(pid_t pid, int pidfd, char **ret_text) {
         static const char *const candidates[] = { "etc/os-release", "usr/lib/os-release" };
         _cleanup_close_ int root = -EBADF;
