@@ -22,6 +22,13 @@
 #define LABEL_WIDTH 16
 #define TREE_PREFIX "                  "
 
+/* Whole seconds would make a machine registered a moment ago look as if it came from the future. */
+static uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static bool strv_has(char **l, const char *s) {
         STRV_FOREACH(i, l)
                 if (streq(*i, s))
@@ -149,7 +156,7 @@ static void print_since(const PropertyList *l) {
         if (ts == 0)
                 return;
         snprintf(line, sizeof(line), "%s; %s", format_timestamp(a, sizeof(a), ts),
-                 format_ago(b, sizeof(b), (uint64_t) time(NULL) * USEC_PER_SEC, ts));
+                 format_ago(b, sizeof(b), now_realtime_usec(), ts));
         print_field(_("Since"), line);
 }
 
