@@ -25,7 +25,11 @@ start_machined
 
 # A registered container: listed while it runs, gone when it ends.
 "$NSPAWN" -q -D "$T" -M reg-b --pipe sleep 33 </dev/null & P=$!
-for i in $(seq 50); do "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-b ' && break; sleep 0.1; done
+# Registration comes before the payload runs: wait for both.
+for i in $(seq 50); do
+        "$MCTL" list --no-legend 2>/dev/null | grep -q '^reg-b ' && pgrep -fx 'sleep 33' >/dev/null && break
+        sleep 0.1
+done
 LIST=$("$MCTL" list --no-legend)
 assert_match '^reg-b +container +nspawn +debian +12' "$LIST" "machinectl list shows the container, its class, service and OS"
 LEADER=$("$MCTL" show reg-b -P Leader)
