@@ -39,7 +39,12 @@ static int manager_connect_bus(Manager *m) {
         r = machine_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the machine objects: %m");
-        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        /* Without its bus the registry is unreachable: exit (a service manager restarts it, and it
+         * re-adopts its machines from the state files) instead of lingering with a dead connection.
+         * Exiting also keeps the sender cache of a connection from outliving it. */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r >= 0)
+                r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
         r = sd_bus_request_name(m->bus, MACHINE1_BUS_NAME, 0);

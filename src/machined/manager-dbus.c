@@ -193,6 +193,10 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         if (other && manager_machine_gc(m, other))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u already leads machine '%s'",
                                          a.leader, other->name);
+        /* A process that belongs to another machine (not only its leader) cannot be taken from it. */
+        if (manager_get_machine_by_pid(m, (pid_t) a.leader, &other) >= 0 && other && manager_machine_gc(m, other))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u belongs to machine '%s'",
+                                         a.leader, other->name);
         pidfd = pidfd_open_((pid_t) a.leader);
         if (pidfd < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
@@ -362,6 +366,7 @@ int manager_dbus_register(Manager *m) {
 
 typedef struct PendingSignal {
         Manager *manager;
+        sd_event_source *source;
         bool added;
         char *name;
         char *path;
@@ -379,6 +384,8 @@ static int on_pending_signal(sd_event_source *s, void *userdata) {
         PendingSignal *p = userdata;
 
         emit_machine_signal(p->manager, p->name, p->path, p->added);
+        /* Not floating: libsystemd 252 keeps a floating one-shot source until the loop ends. */
+        sd_event_source_unref(p->source);
         free(p->name);
         free(p->path);
         free(p);
@@ -397,7 +404,7 @@ void manager_send_machine_signal(Manager *m, Machine *machine, bool added) {
                 *p = (PendingSignal) { .manager = m, .added = added,
                                        .name = strdup(machine->name), .path = strdup(machine->object_path) };
                 if (p->name && p->path && m->event &&
-                    sd_event_add_defer(m->event, NULL, on_pending_signal, p) >= 0)
+                    sd_event_add_defer(m->event, &p->source, on_pending_signal, p) >= 0)
                         return;
                 free(p->name);
                 free(p->path);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,13 @@ static int openat_in_root(int root_fd, const char *path) {
 
         if (path_fd < 0)
                 return path_fd;
+        /* Never a file of procfs or sysfs: a guest that sees the host's /proc could point os-release
+         * at /proc/self/..., which here would be machined's own environment or memory. */
+        struct statfs sfs;
+        if (fstatfs(path_fd, &sfs) < 0)
+                return -errno;
+        if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
+                return -EPERM;
         r = fd_reopen_regular(path_fd, NULL, &fd);
         return r < 0 ? r : fd;
 }

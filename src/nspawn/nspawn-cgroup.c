@@ -63,7 +63,7 @@ static int keep_unit_prepare(ContainerCgroup *c, int *ret_policy_fd) {
 }
 
 int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret) {
-        ContainerCgroup c = { .fd = -EBADF };
+        ContainerCgroup c = { .fd = -EBADF, .lock_fd = -EBADF };
         _cleanup_close_ int policy_fd = -EBADF;
         int r;
 
@@ -82,7 +82,14 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
                         return log_oom();
         }
 
-        r = cgroup_create(c.unified_root, c.path, &c.fd);
+        r = cgroup_create_owned(c.unified_root, c.path, &c.fd);
+        if (r >= 0) {
+                c.lock_fd = fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
+                if (c.lock_fd < 0) {
+                        r = -errno;
+                        c.fd = safe_close(c.fd);
+                }
+        }
         if (r == -EBUSY) {
                 free(c.path);
                 return log_error_errno(r, _("Machine '%s' is already running (its cgroup is in use)."), machine);
@@ -157,6 +164,8 @@ void container_cgroup_destroy(ContainerCgroup *c) {
         if (!c->path)
                 return;
         c->fd = safe_close(c->fd);
+        /* Removed while still locked: a starter of the same name waits for the lock until we are
+         * done, then makes a fresh cgroup. */
         r = cgroup_kill_and_remove(c->unified_root, c->path);
         if (r < 0)
                 log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, c->path);
@@ -166,5 +175,6 @@ void container_cgroup_destroy(ContainerCgroup *c) {
                         log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), "/sys/fs/cgroup/devices", c->path);
         }
         free(c->path);
-        *c = (ContainerCgroup) { .fd = -EBADF };
+        safe_close(c->lock_fd);
+        *c = (ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF };
 }

@@ -12,6 +12,7 @@ typedef struct ContainerCgroup {
         const char *unified_root;
         char *path;
         int fd;                 /* the payload cgroup2 directory, for CLONE_INTO_CGROUP */
+        int lock_fd;            /* the machine's cgroup, flock()ed: the name is ours while it is open */
         bool devices_v1;
 } ContainerCgroup;
 

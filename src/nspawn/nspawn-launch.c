@@ -215,7 +215,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
 
 int container_run(const Settings *s, int *ret_status) {
         Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
-                     .cgroup.fd = -EBADF };
+                     .cgroup.fd = -EBADF, .cgroup.lock_fd = -EBADF };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,15 +24,18 @@ typedef struct BusApi {
         typeof(sd_bus_call) *call;
         typeof(sd_bus_call_method) *call_method;
         typeof(sd_bus_error_free) *error_free;
+        typeof(sd_bus_message_read) *read;
         typeof(sd_bus_error_has_name) *error_has_name;
         typeof(sd_bus_message_unref) *message_unref;
         typeof(sd_bus_flush_close_unref) *flush_close_unref;
+        typeof(sd_bus_get_property_trivial) *get_property_trivial;
 } BusApi;
 
 struct Registration {
         BusApi api;
         sd_bus *bus;
         char *machine;
+        pid_t leader;
 };
 
 static int bus_api_load(BusApi *a) {
@@ -49,9 +53,11 @@ static int bus_api_load(BusApi *a) {
         SYM(call, "sd_bus_call");
         SYM(call_method, "sd_bus_call_method");
         SYM(error_free, "sd_bus_error_free");
+        SYM(read, "sd_bus_message_read");
         SYM(error_has_name, "sd_bus_error_has_name");
         SYM(message_unref, "sd_bus_message_unref");
         SYM(flush_close_unref, "sd_bus_flush_close_unref");
+        SYM(get_property_trivial, "sd_bus_get_property_trivial");
 #undef SYM
         return 0;
 }
@@ -78,10 +84,31 @@ static bool system_bus_present(void) {
         return stat(path, &st) >= 0 && S_ISSOCK(st.st_mode);
 }
 
+/* machined drops the machine by itself when its leader dies; by the time we unregister, the name may
+ * belong to another launcher's newer machine. Only a machine whose leader is still ours is ours. */
+static bool registration_still_ours(Registration *r) {
+        uint32_t leader = 0;
+
+        /* The object path needs escaping: ask the manager for it instead of building it. */
+        sd_bus_error err = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *obj = NULL;
+        int k = r->api.call_method(r->bus, "org.freedesktop.machine1", "/org/freedesktop/machine1",
+                                   "org.freedesktop.machine1.Manager", "GetMachine", &err, &reply, "s", r->machine);
+        if (k >= 0)
+                k = r->api.read(reply, "o", &obj);
+        if (k >= 0 && obj)
+                k = r->api.get_property_trivial(r->bus, "org.freedesktop.machine1", obj,
+                                                "org.freedesktop.machine1.Machine", "Leader", &err, 'u', &leader);
+        r->api.message_unref(reply);
+        r->api.error_free(&err);
+        return k >= 0 && leader == (uint32_t) r->leader;
+}
+
 void registration_free(Registration *r) {
         if (!r)
                 return;
-        if (r->bus) {
+        if (r->bus && registration_still_ours(r)) {
                 sd_bus_error e = SD_BUS_ERROR_NULL;
                 int k = r->api.call_method(r->bus, "org.freedesktop.machine1", "/org/freedesktop/machine1",
                                            "org.freedesktop.machine1.Manager", "UnregisterMachine", &e, NULL,
@@ -165,6 +192,7 @@ int registration_register(const Settings *s, const Id128 *uuid, const char *root
                 k = call_register(r, s, uuid, root, leader, &error);
         if (k >= 0) {
                 r->api.error_free(&error);
+                r->leader = leader;
                 *ret = r;
                 return 1;
         }
@@ -173,7 +201,7 @@ int registration_register(const Settings *s, const Id128 *uuid, const char *root
                 r->api.error_has_name(&error, "org.freedesktop.DBus.Error.ServiceUnknown") ||
                 r->api.error_has_name(&error, "org.freedesktop.DBus.Error.NameHasNoOwner") ||
                 r->api.error_has_name(&error, "org.freedesktop.DBus.Error.NoReply") ||
-                k == -ECONNREFUSED || k == -ENOENT;
+                k == -ECONNREFUSED || k == -ENOENT || k == -ETIMEDOUT;
         if (r->api.error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
                 k = log_error_errno(-EEXIST, _("Machine '%s' already exists."), s->machine);
         else if (unreachable && !required)

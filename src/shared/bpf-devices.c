@@ -27,7 +27,36 @@ static const struct { int major, minor; } allowed[] = {
         { 10, 200 },                                            /* net/tun */
 };
 
+/* A cgroup reused after a killed launcher still carries that launcher's program: detach what is
+ * attached, so that programs do not pile up on a name started again and again. */
+static void detach_all(int cgroup_fd) {
+        uint32_t ids[64];
+        union bpf_attr q = {
+                .query.target_fd = (uint32_t) cgroup_fd,
+                .query.attach_type = BPF_CGROUP_DEVICE,
+                .query.prog_ids = (uint64_t) (uintptr_t) ids,
+                .query.prog_cnt = ELEMENTSOF(ids),
+        };
+
+        if (syscall(SYS_bpf, BPF_PROG_QUERY, &q, sizeof(q)) < 0)
+                return;
+        for (uint32_t i = 0; i < q.query.prog_cnt && i < ELEMENTSOF(ids); i++) {
+                union bpf_attr g = { .prog_id = ids[i] };
+                _cleanup_close_ int prog = RET_NERRNO(syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, &g, sizeof(g)));
+                if (prog < 0)
+                        continue;
+                union bpf_attr d = {
+                        .target_fd = (uint32_t) cgroup_fd,
+                        .attach_bpf_fd = (uint32_t) prog,
+                        .attach_type = BPF_CGROUP_DEVICE,
+                };
+                (void) syscall(SYS_bpf, BPF_PROG_DETACH, &d, sizeof(d));
+        }
+}
+
 int bpf_devices_attach_container_policy(int cgroup_fd) {
+        detach_all(cgroup_fd);
+
         struct bpf_insn prog[64];
         size_t n = 0, jumps[ELEMENTSOF(allowed)], n_jumps = 0, to_deny;
 

@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -133,6 +134,31 @@ static void cgroup_remove_children(int dir_fd, unsigned depth) {
                         nanosleep(&(struct timespec) { .tv_nsec = 5 * 1000 * 1000 }, NULL);
         }
         closedir(d);
+}
+
+int cgroup_create_owned(const char *root, const char *path, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        /* cgroup_create() refuses a populated cgroup and returns an empty one as it is. */
+        r = cgroup_create(root, path, &fd);
+        if (r < 0)
+                return r;
+        /* The lock lives as long as the caller keeps fd open, and dies with the caller, even when it is
+         * SIGKILLed: a second starter of the same name meets it and backs off, and never shares or
+         * tears down the first one's cgroup. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        /* Re-check under the lock: the owner before us may have filled it meanwhile. */
+        r = cgroup_is_empty(fd);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -EBUSY;
+        /* A leftover of a killed launcher: its sub-cgroups go. */
+        cgroup_remove_children(fd, 0);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }
 
 int cgroup_kill_and_remove(const char *root, const char *path) {

@@ -15,6 +15,10 @@ char *machine_cgroup_path(const char *machine);
 /* Creates dir below root (mkdir -p), then the last component. An existing, empty cgroup is reused
  * (a leftover from a killed launcher); one with processes gives -EBUSY. Returns an O_DIRECTORY fd. */
 int cgroup_create(const char *root, const char *path, int *ret_fd);
+/* Like cgroup_create(), and takes an exclusive flock on the cgroup's directory, held for as long as
+ * *ret_fd is open: -EBUSY when another process holds it. Sub-cgroups left by a killed owner are
+ * removed. */
+int cgroup_create_owned(const char *root, const char *path, int *ret_fd);
 /* Kills everything in the cgroup (cgroup.kill where there is one) and removes the directory. */
 int cgroup_kill_and_remove(const char *root, const char *path);
 int cgroup_attach(const char *root, const char *path, pid_t pid);

@@ -87,4 +87,43 @@ for verb in poweroff:0 reboot:133; do
 done
 assert_eq "" "$("$MCTL" list --no-legend)" "nothing stays registered"
 
+# B14: two starts of one name at the same time: never does the loser kill the winner.
+killed=0 won=0
+for i in $(seq 8); do
+        "$NSPAWN" -q -D "$T" -M reg-g --pipe sh -c 'sleep 0.5' </dev/null 2>/dev/null & A=$!
+        "$NSPAWN" -q -D "$T" -M reg-g --pipe sh -c 'sleep 0.5' </dev/null 2>/dev/null & B=$!
+        wait $A; ra=$?
+        wait $B; rb=$?
+        [ "$ra" = 137 ] || [ "$rb" = 137 ] && killed=$((killed + 1))
+        [ "$ra" = 0 ] || [ "$rb" = 0 ] && won=$((won + 1))
+done
+assert_eq 0 "$killed" "concurrent starts of one name never kill each other's container"
+assert_eq 8 "$won" "one of each pair runs to its end"
+
+# Registration and removal do not make machined grow (a leak of one event source per signal).
+RSS0=$(awk '/VmRSS/ {print $2}' /proc/$MACHINED_PID/status)
+sleep 1000 & S=$!
+for i in $(seq 300); do
+        busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager \
+                RegisterMachine sayssus reg-h 0 x container "$S" / >/dev/null
+        busctl call org.freedesktop.machine1 /org/freedesktop/machine1 org.freedesktop.machine1.Manager \
+                UnregisterMachine s reg-h >/dev/null
+done
+kill $S; wait $S 2>/dev/null
+RSS1=$(awk '/VmRSS/ {print $2}' /proc/$MACHINED_PID/status)
+assert_true "machined's RSS stays flat over 300 register/unregister pairs (${RSS0} -> ${RSS1} KiB)" \
+        test $((RSS1 - RSS0)) -lt 100
+
+# A registry that does not answer: --register=auto runs unregistered after the call times out.
+kill -STOP $MACHINED_PID
+run_nspawn -D "$T" -M reg-i --pipe /bin/true
+kill -CONT $MACHINED_PID
+assert_eq 0 "$RC" "a hung machined does not stop --register=auto"
+assert_match 'runs unregistered' "$ERR" "and nspawn says it runs unregistered"
+
+# Without its bus, machined exits instead of lingering unreachable.
+stop_bus
+for i in $(seq 30); do kill -0 $MACHINED_PID 2>/dev/null || break; sleep 0.1; done
+assert_false "machined exits when the bus goes away" kill -0 $MACHINED_PID
+
 test_end
