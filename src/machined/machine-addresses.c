@@ -173,6 +173,8 @@ int machine_get_addresses(pid_t leader, int leader_pidfd, MachineAddress **ret, 
                 }
                 size += (size_t) k;
         }
+        /* Closed before waiting: a child still writing gets EPIPE instead of blocking forever. */
+        pipefd[0] = safe_close(pipefd[0]);
         (void) wait_for_child(child, &status);
         if (r >= 0 && status != 0)
                 r = -EIO;

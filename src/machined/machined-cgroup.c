@@ -133,6 +133,10 @@ static int cgroupfs_create_scope(Machine *m) {
                 if (r < 0)
                         return r;
                 r = cgroup_attach(root, rel, m->leader);
+                /* Moved by pid: check through the pidfd that it was still our leader, not a recycled
+                 * pid, else undo (the cgroup is new and holds only what we just moved). */
+                if (r >= 0 && pidfd_send_signal_(m->leader_pidfd, 0) < 0)
+                        r = -ESRCH;
                 if (r < 0) {
                         (void) cgroup_kill_and_remove(root, rel);
                         return r;
