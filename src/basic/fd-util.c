@@ -125,3 +125,16 @@ int write_string_file_at(int dir_fd, const char *path, const char *s) {
                 return -errno;
         return loop_write(fd, s, strlen(s));
 }
+
+int opendir_fd(int dir_fd, DIR **ret) {
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        *ret = d;
+        return 0;
+}

@@ -30,6 +30,14 @@ int move_fd(int from, int to);
 
 /* Write the whole buffer, retrying on EINTR and short writes. */
 int loop_write(int fd, const void *buf, size_t n);
+/* A DIR stream of its own for the directory dir_fd refers to (dir_fd stays open and untouched). */
+#include <dirent.h>
+int opendir_fd(int dir_fd, DIR **ret);
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 /* Opens an O_PATH fd for reading if, and only if, it refers to a regular file. */
 struct stat;
 int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd);

@@ -119,17 +119,12 @@ static int read_pids(int dir_fd, pid_t **ret, size_t *ret_n) {
 
 static int read_children(int dir_fd, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
-        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
         struct dirent *de;
+        int r = opendir_fd(dir_fd, &d);
 
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
+        if (r < 0)
+                return r;
         while ((de = readdir(d)))
                 if (de->d_type == DT_DIR && de->d_name[0] != '.' && strv_extend(&l, de->d_name) < 0) {
                         closedir(d);

@@ -202,14 +202,9 @@ static int kill_recursive(int dir_fd, int sig, unsigned depth) {
                 p = end;
         }
 
-        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
+        int k = opendir_fd(dir_fd, &d);
+        if (k < 0)
+                return k;
         for (struct dirent *de; (de = readdir(d));) {
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;

@@ -340,17 +340,11 @@ static void manager_clean_state_dir(Manager *m, DIR *d) {
 }
 
 int manager_load_machines(Manager *m) {
-        int fd = openat(m->state_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
-        int r = 0;
+        int r = opendir_fd(m->state_dir_fd, &d);
 
-        if (fd < 0)
-                return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
+        if (r < 0)
+                return r;
         for (struct dirent *de; (de = readdir(d));) {
                 if (de->d_type != DT_REG || !machine_name_is_valid(de->d_name))
                         continue;

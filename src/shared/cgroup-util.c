@@ -118,12 +118,10 @@ int cgroup_attach(const char *root, const char *path, pid_t pid) {
 
 /* Removes the sub-cgroups below dir (a guest's own manager creates them), deepest first. */
 static void cgroup_remove_children(int dir_fd, unsigned depth) {
-        _cleanup_close_ int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
 
-        if (fd < 0 || depth > 64 || !(d = fdopendir(fd)))
+        if (depth > 64 || opendir_fd(dir_fd, &d) < 0)
                 return;
-        fd = -EBADF;
         for (struct dirent *de; (de = readdir(d));) {
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
