@@ -300,7 +300,8 @@ static int manager_adopt(Manager *m, const char *name) {
         }
         r = leader_get_starttime(machine->leader, machine->leader_pidfd, &starttime);
         if (r < 0 || (machine->leader_starttime != 0 && starttime != machine->leader_starttime)) {
-                machine->own_cgroup = false; /* The cgroup may hold someone else now: leave it. */
+                /* The leader died and its pid went to a process elsewhere: a scope machined made for
+                 * the machine holds only what is left of it, and goes like any dead machine's. */
                 drop_stale(m, machine, "its leader is gone (the pid was reused)");
                 return 0;
         }
