@@ -28,10 +28,10 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* The tree must be an existing directory other than the host's own root. */
+/* The tree must be an existing directory. */
 static int resolve_root(const char *directory, char **ret) {
         _cleanup_free_ char *p = realpath(directory, NULL);
-        struct stat st, host;
+        struct stat st;
 
         if (!p) {
                 if (errno == ENOENT)
@@ -42,8 +42,7 @@ static int resolve_root(const char *directory, char **ret) {
                 return log_error_errno(-errno, _("Failed to access directory %s: %m"), directory);
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(-ENOTDIR, _("%s is not a directory."), directory);
-        if (stat("/", &host) >= 0 && st.st_dev == host.st_dev && st.st_ino == host.st_ino)
-                return log_error_errno(-EINVAL, _("Refusing to use the host's root directory as the container's root: %s"), directory);
+        /* The host's own root was refused by settings_resolve() already, before it named the machine. */
         *ret = TAKE_PTR(p);
         return 0;
 }
