@@ -41,6 +41,22 @@ static bool codepoint_is_control(uint32_t cp) {
         return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+/* Printable, but they change what the rest of the line looks like: bidi overrides, embeddings and
+ * isolates can show a line in another order than its bytes (CVE-2021-42574, "Trojan Source"), and
+ * zero-width characters and separators hide text or break lines where none is seen. */
+static bool codepoint_is_invisible_format(uint32_t cp) {
+        return cp == 0x061c ||                  /* ARABIC LETTER MARK */
+               (cp >= 0x200b && cp <= 0x200f) || /* zero-width space, joiners, LRM, RLM */
+               cp == 0x2028 || cp == 0x2029 ||  /* line and paragraph separators */
+               (cp >= 0x202a && cp <= 0x202e) || /* embeddings and overrides */
+               (cp >= 0x2066 && cp <= 0x2069) || /* isolates */
+               cp == 0xfeff;                    /* zero-width no-break space (BOM) */
+}
+
+static bool codepoint_needs_escape(uint32_t cp) {
+        return codepoint_is_control(cp) || codepoint_is_invisible_format(cp);
+}
+
 char *escape_untrusted(const char *s) {
         const unsigned char *p = (const unsigned char *) s;
         char *r, *w;
@@ -54,7 +70,7 @@ char *escape_untrusted(const char *s) {
                 uint32_t cp;
                 size_t n = utf8_sequence(p, &cp);
 
-                if (n == 0 || (n == 1 && codepoint_is_control(cp)) || (n == 2 && codepoint_is_control(cp))) {
+                if (n == 0 || codepoint_needs_escape(cp)) {
                         unsigned char c = *p;
                         switch (c) {
                         case '\033': w = stpcpy(w, "\\e"); break;
@@ -62,7 +78,8 @@ char *escape_untrusted(const char *s) {
                         case '\t': w = stpcpy(w, "\\t"); break;
                         case '\r': w = stpcpy(w, "\\r"); break;
                         default:
-                                /* A C1 code point is escaped byte by byte: \xc2\x9b. */
+                                /* A C1 code point or a bidi control is escaped byte by byte:
+                                 * \xc2\x9b, \xe2\x80\xae. */
                                 for (size_t i = 0; i < MAX(n, (size_t) 1); i++)
                                         w += sprintf(w, "\\x%02x", p[i]);
                                 p += MAX(n, (size_t) 1) - 1;
@@ -106,7 +123,7 @@ char *json_quote(const char *s) {
                         w = stpcpy(w, "\\t");
                 else if (cp == '\r')
                         w = stpcpy(w, "\\r");
-                else if (codepoint_is_control(cp))
+                else if (codepoint_needs_escape(cp))
                         w += sprintf(w, "\\u%04x", (unsigned) cp);
                 else {
                         memcpy(w, p, n);
