@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "machinectl-format.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
@@ -154,41 +155,58 @@ char *format_timestamp(char *buf, size_t size, uint64_t usec) {
         return buf;
 }
 
+/* "3 days" and friends, with the plural form of the catalogue, appended at span + *l. These words only
+ * ever stand before "ago" (translations may need the case that goes with it). */
+static void append_unit(char *span, size_t size, size_t *l, size_t i, unsigned long long k) {
+        char *w = span + *l;
+        size_t left = size - MIN(*l, size);
+        int n;
+
+        switch (i) {
+        case 0: n = snprintf(w, left, NG_("%llu year", "%llu years", k), k); break;
+        case 1: n = snprintf(w, left, NG_("%llu month", "%llu months", k), k); break;
+        case 2: n = snprintf(w, left, NG_("%llu week", "%llu weeks", k), k); break;
+        case 3: n = snprintf(w, left, NG_("%llu day", "%llu days", k), k); break;
+        case 4: n = snprintf(w, left, "%lluh", k); break;
+        case 5: n = snprintf(w, left, "%llumin", k); break;
+        default: n = snprintf(w, left, "%llus", k); break;
+        }
+        *l += n > 0 ? (size_t) n : 0;
+}
+
 char *format_ago(char *buf, size_t size, uint64_t now, uint64_t then) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { " years", UINT64_C(31557600) * USEC_PER_SEC },
-                { " months", UINT64_C(2629800) * USEC_PER_SEC },
-                { " weeks", UINT64_C(604800) * USEC_PER_SEC },
-                { " days", UINT64_C(86400) * USEC_PER_SEC },
-                { "h", UINT64_C(3600) * USEC_PER_SEC },
-                { "min", UINT64_C(60) * USEC_PER_SEC },
-                { "s", USEC_PER_SEC },
+        static const uint64_t units[] = {
+                UINT64_C(31557600) * USEC_PER_SEC,
+                UINT64_C(2629800) * USEC_PER_SEC,
+                UINT64_C(604800) * USEC_PER_SEC,
+                UINT64_C(86400) * USEC_PER_SEC,
+                UINT64_C(3600) * USEC_PER_SEC,
+                UINT64_C(60) * USEC_PER_SEC,
+                USEC_PER_SEC,
         };
         uint64_t d = now > then ? now - then : 0;
+        char span[128];
         size_t l = 0;
         int shown = 0;
 
-        buf[0] = 0;
-        /* Two units are enough for "since": "1 days 2h ago", "3min 5s ago". */
+        span[0] = 0;
+        /* Two units are enough for "since": "1 day 2h ago", "3min 5s ago". */
         for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
-                uint64_t k = d / units[i].usec;
+                uint64_t k = d / units[i];
                 if (k == 0) {
                         if (shown > 0)
                                 break;
                         continue;
                 }
-                l += (size_t) snprintf(buf + l, size - MIN(l, size), "%s%llu%s", shown ? " " : "",
-                                       (unsigned long long) k, units[i].suffix);
-                d -= k * units[i].usec;
+                if (shown > 0)
+                        l += (size_t) snprintf(span + l, sizeof(span) - MIN(l, sizeof(span)), " ");
+                append_unit(span, sizeof(span), &l, i, (unsigned long long) k);
+                d -= k * units[i];
                 shown++;
         }
         if (shown == 0)
-                l = (size_t) snprintf(buf, size, "%llums", (unsigned long long) (d / 1000));
-        if (l < size)
-                snprintf(buf + l, size - l, " ago");
+                snprintf(span, sizeof(span), "%llums", (unsigned long long) (d / 1000));
+        snprintf(buf, size, _("%s ago"), span);
         return buf;
 }
 

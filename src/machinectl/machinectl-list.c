@@ -227,7 +227,7 @@ static int print_table(const ListContext *c, const Args *args) {
                 return log_oom();
         fputs(text, stdout);
         if (args->legend)
-                printf(_("\n%zu machines listed.\n"), c->n);
+                printf(NG_("\n%zu machine listed.\n", "\n%zu machines listed.\n", c->n), c->n);
         return 0;
 }
 

@@ -173,7 +173,11 @@ TEST(format_ago) {
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 185 * USEC_PER_SEC), "3min 5s ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 3600 * USEC_PER_SEC), "1h ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (86400 + 7200 + 60) * USEC_PER_SEC),
-                     "1 days 2h ago");
+                     "1 day 2h ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (3 * 86400 + 7200) * USEC_PER_SEC), "3 days 2h ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (7 * 86400 + 60) * USEC_PER_SEC), "1 week ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (14 * 86400 + 86400) * USEC_PER_SEC),
+                     "2 weeks 1 day ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 1500), "1ms ago");
         /* A timestamp in the future (clock change) is not a negative age. */
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now + USEC_PER_SEC), "0ms ago");
