@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "machinectl-format.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
@@ -41,6 +42,22 @@ static bool codepoint_is_control(uint32_t cp) {
         return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
+/* Printable, but they change what the rest of the line looks like: bidi overrides, embeddings and
+ * isolates can show a line in another order than its bytes (CVE-2021-42574, "Trojan Source"), and
+ * zero-width characters and separators hide text or break lines where none is seen. */
+static bool codepoint_is_invisible_format(uint32_t cp) {
+        return cp == 0x061c ||                  /* ARABIC LETTER MARK */
+               (cp >= 0x200b && cp <= 0x200f) || /* zero-width space, joiners, LRM, RLM */
+               cp == 0x2028 || cp == 0x2029 ||  /* line and paragraph separators */
+               (cp >= 0x202a && cp <= 0x202e) || /* embeddings and overrides */
+               (cp >= 0x2066 && cp <= 0x2069) || /* isolates */
+               cp == 0xfeff;                    /* zero-width no-break space (BOM) */
+}
+
+static bool codepoint_needs_escape(uint32_t cp) {
+        return codepoint_is_control(cp) || codepoint_is_invisible_format(cp);
+}
+
 char *escape_untrusted(const char *s) {
         const unsigned char *p = (const unsigned char *) s;
         char *r, *w;
@@ -54,7 +71,7 @@ char *escape_untrusted(const char *s) {
                 uint32_t cp;
                 size_t n = utf8_sequence(p, &cp);
 
-                if (n == 0 || (n == 1 && codepoint_is_control(cp)) || (n == 2 && codepoint_is_control(cp))) {
+                if (n == 0 || codepoint_needs_escape(cp)) {
                         unsigned char c = *p;
                         switch (c) {
                         case '\033': w = stpcpy(w, "\\e"); break;
@@ -62,7 +79,8 @@ char *escape_untrusted(const char *s) {
                         case '\t': w = stpcpy(w, "\\t"); break;
                         case '\r': w = stpcpy(w, "\\r"); break;
                         default:
-                                /* A C1 code point is escaped byte by byte: \xc2\x9b. */
+                                /* A C1 code point or a bidi control is escaped byte by byte:
+                                 * \xc2\x9b, \xe2\x80\xae. */
                                 for (size_t i = 0; i < MAX(n, (size_t) 1); i++)
                                         w += sprintf(w, "\\x%02x", p[i]);
                                 p += MAX(n, (size_t) 1) - 1;
@@ -106,7 +124,7 @@ char *json_quote(const char *s) {
                         w = stpcpy(w, "\\t");
                 else if (cp == '\r')
                         w = stpcpy(w, "\\r");
-                else if (codepoint_is_control(cp))
+                else if (codepoint_needs_escape(cp))
                         w += sprintf(w, "\\u%04x", (unsigned) cp);
                 else {
                         memcpy(w, p, n);
@@ -137,41 +155,58 @@ char *format_timestamp(char *buf, size_t size, uint64_t usec) {
         return buf;
 }
 
+/* "3 days" and friends, with the plural form of the catalogue, appended at span + *l. These words only
+ * ever stand before "ago" (translations may need the case that goes with it). */
+static void append_unit(char *span, size_t size, size_t *l, size_t i, unsigned long long k) {
+        char *w = span + *l;
+        size_t left = size - MIN(*l, size);
+        int n;
+
+        switch (i) {
+        case 0: n = snprintf(w, left, NG_("%llu year", "%llu years", k), k); break;
+        case 1: n = snprintf(w, left, NG_("%llu month", "%llu months", k), k); break;
+        case 2: n = snprintf(w, left, NG_("%llu week", "%llu weeks", k), k); break;
+        case 3: n = snprintf(w, left, NG_("%llu day", "%llu days", k), k); break;
+        case 4: n = snprintf(w, left, "%lluh", k); break;
+        case 5: n = snprintf(w, left, "%llumin", k); break;
+        default: n = snprintf(w, left, "%llus", k); break;
+        }
+        *l += n > 0 ? (size_t) n : 0;
+}
+
 char *format_ago(char *buf, size_t size, uint64_t now, uint64_t then) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { " years", UINT64_C(31557600) * USEC_PER_SEC },
-                { " months", UINT64_C(2629800) * USEC_PER_SEC },
-                { " weeks", UINT64_C(604800) * USEC_PER_SEC },
-                { " days", UINT64_C(86400) * USEC_PER_SEC },
-                { "h", UINT64_C(3600) * USEC_PER_SEC },
-                { "min", UINT64_C(60) * USEC_PER_SEC },
-                { "s", USEC_PER_SEC },
+        static const uint64_t units[] = {
+                UINT64_C(31557600) * USEC_PER_SEC,
+                UINT64_C(2629800) * USEC_PER_SEC,
+                UINT64_C(604800) * USEC_PER_SEC,
+                UINT64_C(86400) * USEC_PER_SEC,
+                UINT64_C(3600) * USEC_PER_SEC,
+                UINT64_C(60) * USEC_PER_SEC,
+                USEC_PER_SEC,
         };
         uint64_t d = now > then ? now - then : 0;
+        char span[128];
         size_t l = 0;
         int shown = 0;
 
-        buf[0] = 0;
-        /* Two units are enough for "since": "1 days 2h ago", "3min 5s ago". */
+        span[0] = 0;
+        /* Two units are enough for "since": "1 day 2h ago", "3min 5s ago". */
         for (size_t i = 0; i < ELEMENTSOF(units) && shown < 2; i++) {
-                uint64_t k = d / units[i].usec;
+                uint64_t k = d / units[i];
                 if (k == 0) {
                         if (shown > 0)
                                 break;
                         continue;
                 }
-                l += (size_t) snprintf(buf + l, size - MIN(l, size), "%s%llu%s", shown ? " " : "",
-                                       (unsigned long long) k, units[i].suffix);
-                d -= k * units[i].usec;
+                if (shown > 0)
+                        l += (size_t) snprintf(span + l, sizeof(span) - MIN(l, sizeof(span)), " ");
+                append_unit(span, sizeof(span), &l, i, (unsigned long long) k);
+                d -= k * units[i];
                 shown++;
         }
         if (shown == 0)
-                l = (size_t) snprintf(buf, size, "%llums", (unsigned long long) (d / 1000));
-        if (l < size)
-                snprintf(buf + l, size - l, " ago");
+                snprintf(span, sizeof(span), "%llums", (unsigned long long) (d / 1000));
+        snprintf(buf, size, _("%s ago"), span);
         return buf;
 }
 

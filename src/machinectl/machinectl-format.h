@@ -11,12 +11,15 @@
 
 /* Text read from a container (os-release fields, hostnames, command lines) is untrusted: it must never
  * reach the operator's terminal raw. Control characters (C0, DEL and the C1 range, which some terminals
- * take as CSI), ESC and invalid UTF-8 become \e, \n, \t, \r or \xNN; valid printable UTF-8 is kept.
+ * take as CSI), ESC, invalid UTF-8, and the invisible format characters that reorder or hide text
+ * (bidi embeddings, overrides and isolates, zero-width characters, U+2028/U+2029, U+FEFF) become
+ * \e, \n, \t, \r or \xNN (byte by byte); other valid UTF-8 is kept.
  * A backslash stays as it is, so that unit names ("machine-a\x2db.scope") print as systemd prints
  * them. Returns NULL on OOM. */
 char *escape_untrusted(const char *s);
 
-/* Returns s as a quoted JSON string. Control characters (also ESC and C1) become \uXXXX, invalid
+/* Returns s as a quoted JSON string. Control characters (also ESC and C1) and the invisible format
+ * characters above become \uXXXX, invalid
  * UTF-8 bytes become U+FFFD, so that the output is valid JSON and safe on a terminal. */
 char *json_quote(const char *s);
 

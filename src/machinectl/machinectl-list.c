@@ -82,6 +82,11 @@ static char *strdup_nonempty(const char *s) {
         return isempty(s) ? NULL : strdup(s);
 }
 
+/* As systemd's machinectl: an empty value is "-" in the table and null in JSON. */
+static const char *empty_to_null(const char *s) {
+        return isempty(s) ? NULL : s;
+}
+
 static int on_os_release(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         _cleanup_strv_free_ char **env = NULL;
         Row *row = userdata;
@@ -157,7 +162,8 @@ static int print_json(const ListContext *c) {
         putchar('[');
         for (size_t i = 0; i < c->n; i++) {
                 const Row *row = &c->rows[i];
-                const char *values[] = { row->name, row->class, row->service, row->os, row->version };
+                const char *values[] = { row->name, empty_to_null(row->class), empty_to_null(row->service),
+                                         row->os, row->version };
 
                 printf("%s{", i > 0 ? "," : "");
                 for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
@@ -166,14 +172,21 @@ static int print_json(const ListContext *c) {
                                 return -ENOMEM;
                         putchar(',');
                 }
-                fputs("\"addresses\":[", stdout);
-                STRV_FOREACH(a, row->addresses) {
-                        if (a != row->addresses)
-                                putchar(',');
-                        if (print_json_string_or_null(*a) < 0)
-                                return -ENOMEM;
+                /* No addresses: null, not [], as systemd's machinectl has it. */
+                fputs("\"addresses\":", stdout);
+                if (!row->addresses || !row->addresses[0])
+                        fputs("null", stdout);
+                else {
+                        putchar('[');
+                        STRV_FOREACH(a, row->addresses) {
+                                if (a != row->addresses)
+                                        putchar(',');
+                                if (print_json_string_or_null(*a) < 0)
+                                        return -ENOMEM;
+                        }
+                        putchar(']');
                 }
-                fputs("]}", stdout);
+                putchar('}');
         }
         puts("]");
         return 0;
@@ -197,7 +210,8 @@ static int print_table(const ListContext *c, const Args *args) {
                         if (!addr)
                                 return log_oom();
                 }
-                const char *cells[] = { row->name, row->class, row->service, row->os, row->version, addr };
+                const char *cells[] = { row->name, empty_to_null(row->class), empty_to_null(row->service),
+                                        row->os, row->version, addr };
                 r = table_add_row(t, cells);
                 if (r < 0)
                         return log_oom();
@@ -213,7 +227,7 @@ static int print_table(const ListContext *c, const Args *args) {
                 return log_oom();
         fputs(text, stdout);
         if (args->legend)
-                printf(_("\n%zu machines listed.\n"), c->n);
+                printf(NG_("\n%zu machine listed.\n", "\n%zu machines listed.\n", c->n), c->n);
         return 0;
 }
 

@@ -61,6 +61,9 @@ int main(int argc, char *argv[]) {
         Args args;
         int r;
 
+        /* Before any output: a locale set on the first translated message would format the first
+         * machine's timestamps in one locale and the next ones in another. */
+        i18n_init();
         log_parse_environment("MACHINECTL_LOG_LEVEL");
         /* Output cut short by a closed pipe ("machinectl list | head -1") is no error worth a signal. */
         (void) signal(SIGPIPE, SIG_IGN);

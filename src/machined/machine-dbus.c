@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "machine-addresses.h"
+#include "machine-name.h"
 #include "machine-validate.h"
 #include "machined-bus.h"
 #include "os-release.h"
@@ -31,7 +32,7 @@ int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, in
         int r;
 
         if (w < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid kill parameter '%s'", whom);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid kill parameter '%s'", BUS_ARG(whom));
         if (!machine_signal_is_valid(sig))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %i", sig);
         r = bus_verify_root(msg, error);
@@ -175,6 +176,8 @@ static const sd_bus_vtable machine_vtable[] = {
         SD_BUS_PROPERTY("Class", "s", property_get_class, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("RootDirectory", "s", NULL, offsetof(Machine, root_directory), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("NetworkInterfaces", "ai", property_get_netif, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        /* Not const and not signalled (flags 0: sd-bus introspects EmitsChangedSignal="false"), as
+         * in systemd, where it moves from opening to running to closing without a signal. */
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, 0),
         SD_BUS_METHOD("Terminate", NULL, NULL, method_terminate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("s", whom, "i", signal), SD_BUS_NO_RESULT,
@@ -186,6 +189,27 @@ static const sd_bus_vtable machine_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+/* The machine name in an object path below MACHINE1_MACHINE_PREFIX, or 0 when the path names none.
+ * The label must be the canonical escaping of a valid name: "_00" decodes to a NUL that would cut
+ * "a_00b" short to "a", and "_61" would be a second path for "a". */
+static int machine_name_from_path(const char *path, char **ret) {
+        _cleanup_free_ char *name = NULL, *canonical = NULL;
+        int r;
+
+        r = sd_bus_path_decode(path, MACHINE1_MACHINE_PREFIX, &name);
+        if (r <= 0)
+                return r;
+        if (!machine_name_is_valid(name) && !streq(name, "self"))
+                return 0;
+        r = sd_bus_path_encode(MACHINE1_MACHINE_PREFIX, name, &canonical);
+        if (r < 0)
+                return r;
+        if (!streq(canonical, path))
+                return 0;
+        *ret = TAKE_PTR(name);
+        return 1;
+}
+
 /* ".../machine/self" is the caller's own machine. */
 static int machine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                                void **ret_found, sd_bus_error *error) {
@@ -194,7 +218,7 @@ static int machine_object_find(sd_bus *bus, const char *path, const char *interf
         Machine *machine = NULL;
         int r;
 
-        r = sd_bus_path_decode(path, MACHINE1_MACHINE_PREFIX, &name);
+        r = machine_name_from_path(path, &name);
         if (r <= 0)
                 return r;
         if (streq(name, "self")) {

@@ -14,6 +14,8 @@
 #include "string-util.h"
 
 #define STATE_FILE_MAX (64 * 1024)
+/* The largest NETIF= line ("2147483647 " per interface) leaves room for the other keys. */
+_Static_assert(MACHINE_NETIF_MAX * 11 + 16 * 1024 <= STATE_FILE_MAX, "a state file with the most interfaces must fit");
 
 static bool char_needs_quoting(char c) {
         return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -113,9 +115,11 @@ static int parse_u64(const char *s, uint64_t *ret) {
 }
 
 static int parse_netif(Machine *m, const char *s) {
-        int buf[256];
+        _cleanup_free_ int *buf = malloc(MACHINE_NETIF_MAX * sizeof(int));
         size_t n = 0;
 
+        if (!buf)
+                return -ENOMEM;
         for (const char *p = s; *p;) {
                 char *end;
                 long v;
@@ -126,7 +130,7 @@ static int parse_netif(Machine *m, const char *s) {
                         break;
                 errno = 0;
                 v = strtol(p, &end, 10);
-                if (errno != 0 || end == p || v <= 0 || v > INT32_MAX || n >= ELEMENTSOF(buf))
+                if (errno != 0 || end == p || v <= 0 || v > INT32_MAX || n >= MACHINE_NETIF_MAX)
                         return -EINVAL;
                 buf[n++] = (int) v;
                 p = end;

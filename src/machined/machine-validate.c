@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "machine-validate.h"
+#include "machine.h"
 #include "path-util.h"
 #include "string-util.h"
 
 #define SERVICE_MAX 255
 #define ROOT_DIRECTORY_MAX 4095
-#define IFINDICES_MAX 4096
 
 int machine_id_from_bytes(const void *p, size_t n, Id128 *ret) {
         if (n == 0) {
@@ -37,7 +37,7 @@ bool machine_signal_is_valid(int sig) {
 }
 
 bool machine_ifindices_are_valid(const int32_t *ifindices, size_t n) {
-        if (n > IFINDICES_MAX)
+        if (n > MACHINE_NETIF_MAX)
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (ifindices[i] <= 0)

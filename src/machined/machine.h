@@ -24,6 +24,10 @@ typedef enum KillWhom {
         _KILL_WHOM_INVALID = -EINVAL,
 } KillWhom;
 
+/* The most network interfaces a machine may have: registration refuses more, and the state file
+ * reader holds as many, so that what was accepted survives a restart of machined. */
+#define MACHINE_NETIF_MAX 4096
+
 typedef struct Manager Manager;
 typedef struct sd_event_source sd_event_source;
 

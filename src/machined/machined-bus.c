@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "machine-name.h"
 #include "machined-bus.h"
+#include "string-util.h"
 
 /* Who is calling: always from the bus (the sender's credentials), never from the message body. */
 
@@ -64,4 +67,44 @@ int bus_sender_pid(sd_bus_message *msg, pid_t *ret) {
                 r = sd_bus_creds_get_pid(creds, ret);
         sd_bus_creds_unref(creds);
         return r;
+}
+
+/* Length of the UTF-8 sequence that starts with byte c (sd-bus has checked that strings are valid). */
+static size_t utf8_lead_length(unsigned char c) {
+        return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+}
+
+const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]) {
+        const unsigned char *p = (const unsigned char *) strempty(s);
+        size_t used = 0;
+        char *w = buf;
+
+        while (*p) {
+                size_t n = utf8_lead_length(*p);
+
+                for (size_t i = 1; i < n; i++)
+                        if (!p[i])
+                                n = 1; /* Not from the bus (which checks UTF-8): no read past the end. */
+
+                if (used + n > BUS_ARG_EXCERPT_MAX) {
+                        w = stpcpy(w, "…");
+                        break;
+                }
+                /* C0, DEL and C1 (U+0080..U+009F, 0xc2 0x80..0x9f): the reader's terminal may act on them. */
+                if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+                        for (size_t i = 0; i < n; i++)
+                                w += sprintf(w, "\\x%02x", p[i]);
+                } else {
+                        memcpy(w, p, n);
+                        w += n;
+                }
+                used += n;
+                p += n;
+        }
+        *w = 0;
+        return buf;
+}
+
+bool bus_machine_name_is_registrable(const char *name) {
+        return machine_name_is_valid(name) && !streq(name, "self");
 }

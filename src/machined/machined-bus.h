@@ -23,6 +23,19 @@ int bus_verify_root(sd_bus_message *msg, sd_bus_error *error);
 /* The caller's pid, from the bus. */
 int bus_sender_pid(sd_bus_message *msg, pid_t *ret);
 
+/* Bus errors quote at most this many bytes of an argument: an 8 MiB name must not come back whole. */
+#define BUS_ARG_EXCERPT_MAX 64
+/* Room for the excerpt with every byte escaped (\xNN), the ellipsis and the NUL. */
+#define BUS_ARG_EXCERPT_SIZE (BUS_ARG_EXCERPT_MAX * 4 + 4)
+/* The start of s for an error message, in buf: control characters as \xNN, cut at a character
+ * boundary and marked with "…" when longer. Returns buf. */
+const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]);
+#define BUS_ARG(s) bus_arg_excerpt((s), (char[BUS_ARG_EXCERPT_SIZE]) {})
+
+/* A machine name that may be registered: a valid machine name that is not "self", the path label of
+ * the caller's own machine (/org/freedesktop/machine1/machine/self). */
+bool bus_machine_name_is_registrable(const char *name);
+
 int manager_dbus_register(Manager *m);
 int machine_dbus_register(Manager *m);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,10 @@ static int run(void) {
 
 int main(int argc, char *argv[]) {
         log_parse_environment("MACHINED_LOG_LEVEL");
+        /* Any caller may send a message of up to the bus's limit (an 8 MiB name). glibc's dynamic mmap
+         * threshold would keep such a buffer in the heap once freed, for good: a fixed threshold gives
+         * every large buffer back to the kernel when sd-bus frees it. */
+        (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--version") == 0) {
                         printf("machined %s\n", PROJECT_VERSION);

@@ -19,7 +19,7 @@ static int lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_er
         Machine *machine;
 
         if (!machine_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", name);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(name));
         machine = manager_get_machine(m, name);
         if (!machine || !manager_machine_gc(m, machine))
                 return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
@@ -139,17 +139,25 @@ static int read_create_args(sd_bus_message *msg, bool with_network, bool with_pr
 static int validate_create_args(sd_bus_message *msg, CreateArgs *a, Id128 *ret_id, MachineClass *ret_class,
                                 sd_bus_error *error) {
         if (!machine_name_is_valid(a->name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", a->name);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(a->name));
+        if (!bus_machine_name_is_registrable(a->name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The machine name '%s' is reserved (the path of the caller's own machine)",
+                                         a->name);
         if (machine_id_from_bytes(a->id, a->id_size, ret_id) < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine ID: it must be 0 or 16 bytes");
         if (!machine_service_is_valid(a->service))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid service name");
         *ret_class = machine_class_from_string(a->class);
         if (*ret_class < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine class '%s'", a->class);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine class '%s'", BUS_ARG(a->class));
         if (!machine_root_directory_is_valid(a->root_directory))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The root directory must be empty or an absolute, normalized path");
+        if (a->n_ifindices > MACHINE_NETIF_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Too many network interfaces (%zu): at most %d are allowed",
+                                         a->n_ifindices, MACHINE_NETIF_MAX);
         if (!machine_ifindices_are_valid(a->ifindices, a->n_ifindices))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid network interface index");
         if (a->leader > INT32_MAX)

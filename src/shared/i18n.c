@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <libintl.h>
 #include <locale.h>
 #include <stdbool.h>
@@ -13,17 +14,35 @@
 #define GETTEXT_PACKAGE "nspawn"
 #endif
 
-const char *i18n_gettext(const char *msgid) {
+void i18n_init(void) {
         static bool initialized = false;
+        int saved_errno = errno;
 
-        if (!initialized) {
-                /* NSPAWN_LOCALEDIR lets the test suite use the catalogues of an uninstalled build. */
-                const char *dir = secure_getenv("NSPAWN_LOCALEDIR") ?: LOCALEDIR;
+        if (initialized)
+                return;
+        /* NSPAWN_LOCALEDIR lets the test suite use the catalogues of an uninstalled build. */
+        const char *dir = secure_getenv("NSPAWN_LOCALEDIR") ?: LOCALEDIR;
 
-                initialized = true;
-                (void) setlocale(LC_ALL, "");
-                (void) bindtextdomain(GETTEXT_PACKAGE, dir);
-                (void) bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-        }
+        initialized = true;
+        (void) setlocale(LC_ALL, "");
+        (void) bindtextdomain(GETTEXT_PACKAGE, dir);
+        (void) bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+        /* Called from log_*_errno() arguments: the caller's errno (for %m) must survive. */
+        errno = saved_errno;
+}
+
+const char *i18n_gettext(const char *msgid) {
+        i18n_init();
         return dgettext(GETTEXT_PACKAGE, msgid);
+}
+
+const char *i18n_ngettext(const char *msgid, const char *msgid_plural, unsigned long n) {
+        int saved_errno;
+        const char *s;
+
+        i18n_init();
+        saved_errno = errno;
+        s = dngettext(GETTEXT_PACKAGE, msgid, msgid_plural, n);
+        errno = saved_errno;
+        return s;
 }

@@ -77,7 +77,7 @@ expected=$(cd "$SRCDIR" && grep -rl --include='*.c' '_("' src | sort)
 assert_eq "$expected" "$(grep -v '^#' "$SRCDIR/po/POTFILES" | sed '/^$/d' | sort)" \
         "po/POTFILES lists every source file with translatable strings"
 if command -v xgettext >/dev/null && command -v msgcmp >/dev/null; then
-        (cd "$SRCDIR" && xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 -o "$WORK/current.pot" \
+        (cd "$SRCDIR" && xgettext --keyword=_ --keyword=N_ --keyword=NG_:1,2 --from-code=UTF-8 -o "$WORK/current.pot" \
                 -f po/POTFILES 2>/dev/null)
         assert_true "po/de.po translates every message of the sources" \
                 msgcmp "$SRCDIR/po/de.po" "$WORK/current.pot"

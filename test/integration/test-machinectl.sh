@@ -147,7 +147,7 @@ mctl list -o json
 assert_eq 0 "$RC" "list -o json succeeds"
 assert_eq "mc-a mc-b" "$(printf '%s' "$OUT" | jq -r '[.[].machine] | join(" ")')" "list -o json: machines"
 assert_eq "evil${ESC}[2J" "$(printf '%s' "$OUT" | jq -r '.[0].os')" "list -o json: os round-trips through JSON"
-assert_eq "container mctest []" "$(printf '%s' "$OUT" | jq -c -j '.[1] | .class, " ", .service, " ", .addresses')" \
+assert_eq "container mctest null" "$(printf '%s' "$OUT" | jq -c -j '.[1] | .class, " ", .service, " ", .addresses')" \
         "list -o json: class, service, addresses"
 assert_no_match "$ESC" "$OUT" "list -o json: escape character encoded"
 

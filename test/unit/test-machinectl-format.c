@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,40 @@ TEST(escape_c1_and_invalid_utf8) {
         ASSERT_TRUE(escapes_to("\xc0\xaf", "\\xc0\\xaf"));
         ASSERT_TRUE(escapes_to("\xed\xa0\x80", "\\xed\\xa0\\x80"));
         ASSERT_TRUE(escapes_to("ok\xe2\x82", "ok\\xe2\\x82"));
+}
+
+/* Issue 7, item 21: a guest's os-release must not reorder or hide text on the operator's line. */
+TEST(escape_bidi_and_zero_width) {
+        /* "exe.txt" shown as "txt.exe": U+202E RIGHT-TO-LEFT OVERRIDE, U+202C POP. */
+        ASSERT_TRUE(escapes_to("a\xe2\x80\xae" "txt.exe" "\xe2\x80\xac" "b", "a\\xe2\\x80\\xaetxt.exe\\xe2\\x80\\xacb"));
+        /* Every one of U+202A..U+202E, U+2066..U+2069, U+200B..U+200F, U+2028, U+2029, U+FEFF, U+061C. */
+        static const uint32_t cps[] = { 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068,
+                                        0x2069, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2028, 0x2029,
+                                        0xfeff, 0x061c };
+        for (size_t i = 0; i < ELEMENTSOF(cps); i++) {
+                char in[8], expected[32];
+                uint32_t c = cps[i];
+
+                if (c < 0x800) {
+                        snprintf(in, sizeof(in), "%c%c", 0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+                        snprintf(expected, sizeof(expected), "\\x%02x\\x%02x", 0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+                } else {
+                        snprintf(in, sizeof(in), "%c%c%c", 0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f),
+                                 0x80 | (c & 0x3f));
+                        snprintf(expected, sizeof(expected), "\\x%02x\\x%02x\\x%02x", 0xe0 | (c >> 12),
+                                 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+                }
+                ASSERT_TRUE(escapes_to(in, expected));
+        }
+        /* Neighbours that are ordinary text stay: U+2010 HYPHEN, U+2030 PER MILLE, U+2065 (unassigned
+         * but not a format control here), U+FEFE... */
+        ASSERT_TRUE(escapes_to("\xe2\x80\x90\xe2\x80\xb0", "\xe2\x80\x90\xe2\x80\xb0"));
+        ASSERT_TRUE(escapes_to("\xe2\x80\xa9x", "\\xe2\\x80\\xa9x"));
+}
+
+TEST(json_quote_bidi) {
+        _cleanup_free_ char *a = json_quote("a\xe2\x80\xae" "b\xef\xbb\xbf");
+        ASSERT_STREQ(a, "\"a\\u202eb\\ufeff\"");
 }
 
 TEST(escape_output_never_has_control_bytes) {
@@ -138,7 +173,11 @@ TEST(format_ago) {
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 185 * USEC_PER_SEC), "3min 5s ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 3600 * USEC_PER_SEC), "1h ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (86400 + 7200 + 60) * USEC_PER_SEC),
-                     "1 days 2h ago");
+                     "1 day 2h ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (3 * 86400 + 7200) * USEC_PER_SEC), "3 days 2h ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (7 * 86400 + 60) * USEC_PER_SEC), "1 week ago");
+        ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - (14 * 86400 + 86400) * USEC_PER_SEC),
+                     "2 weeks 1 day ago");
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now - 1500), "1ms ago");
         /* A timestamp in the future (clock change) is not a negative age. */
         ASSERT_STREQ(format_ago(buf, sizeof(buf), now, now + USEC_PER_SEC), "0ms ago");
