@@ -129,6 +129,10 @@ static int enter_root(const ChildContext *c, ChildError *err) {
         return 0;
 }
 
+/* A session of its own for the payload, in every mode. In pipe mode its stdio may be the operator's
+ * terminal: it keeps it (refusing a terminal would break "nspawn -P ... read x" at a prompt), but that
+ * terminal stays the controlling terminal of the operator's session only; the filter refuses the
+ * forced TIOCSCTTY that would take it over and the calls that hang it up (nspawn-seccomp.c). */
 static int setup_stdio(const ChildContext *c, ChildError *err) {
         if (setsid() < 0)
                 return FAIL(err, STEP_CONSOLE, "", -errno);
@@ -257,7 +261,9 @@ static int lock_down(const ChildContext *c, ChildError *err) {
         r = capability_bounding_set_limit(c->capabilities);
         if (r < 0)
                 return FAIL(err, STEP_CAPABILITIES, "", r);
-        r = seccomp_install_container_filter();
+        /* Without a pty the payload gets the host's standard input and output: maybe the operator's
+         * terminal, which it must not take (TIOCSCTTY with force) nor hang up. */
+        r = seccomp_install_container_filter(!console_mode_has_pty(c->console_mode));
         if (r < 0)
                 return FAIL(err, STEP_SECCOMP, "", r);
         return 0;
@@ -369,7 +375,9 @@ _Noreturn void child_run(const ChildContext *context) {
                 if (pid < 0)
                         r = FAIL(&err, STEP_FORK, "", -errno);
                 else if (pid > 0) {
-                        /* The stub keeps nothing of the host's: not the caller's terminal on 0-2. */
+                        /* The stub keeps nothing of the host's: not the caller's terminal on 0-2,
+                         * nor the caller's session, whose controlling terminal that may be. */
+                        (void) setsid();
                         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                         for (int i = 0; null >= 0 && i < 3; i++)
                                 (void) dup2(null, i);
