@@ -26,6 +26,7 @@
 #include "nspawn-stub-init.h"
 #include "nspawn-sync.h"
 #include "nspawn-user.h"
+#include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -345,12 +346,13 @@ _Noreturn void child_run(const ChildContext *context) {
         ChildContext cc = *context, *c = &cc;
         UserRecord u = {};
         ChildError err = {};
-        sigset_t none;
+        sigset_t all;
         int r;
 
         /* Only stdio and the sync socket (moved to fd 3) stay open: nothing of the host's leaks into
          * the container, not even during set-up. Signals blocked for the parent's signalfd are
-         * unblocked again. */
+         * unblocked again, and every disposition is reset: nspawn ignores SIGPIPE, and an ignored
+         * signal stays ignored across execve() (`yes | head -1` would print "Broken pipe"). */
         int sync_hi = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 100);
         int notify_hi = c->notify_fd >= 0 ? fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 100) : -EBADF;
         if (sync_hi < 0 || (c->notify_fd >= 0 && notify_hi < 0) || dup3(sync_hi, 3, O_CLOEXEC) < 0 ||
@@ -359,8 +361,8 @@ _Noreturn void child_run(const ChildContext *context) {
         c->sync_fd = 3;
         c->notify_fd = notify_hi >= 0 ? 4 : -EBADF;
         (void) close_all_fds_from(c->notify_fd >= 0 ? 5 : 4);
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) reset_all_signal_handlers();
+        (void) reset_signal_mask();
 
         /* The container never outlives the launcher: if the parent dies, so does PID 1, and with it
          * the PID namespace. The "go" byte comes only after the parent placed us in our cgroups. */
@@ -371,10 +373,17 @@ _Noreturn void child_run(const ChildContext *context) {
         if (r >= 0)
                 r = lock_down(c, &err);
         if (r >= 0 && c->settings->as_pid2) {
+                /* The stub waits for SIGCHLD with sigwaitinfo(): blocked before the fork, so that a
+                 * payload that exits at once is not missed (an unblocked SIGCHLD with the default
+                 * disposition is discarded). The payload unblocks them again. */
+                sigfillset(&all);
+                (void) sigprocmask(SIG_SETMASK, &all, NULL);
                 pid_t pid = fork();
                 if (pid < 0)
                         r = FAIL(&err, STEP_FORK, "", -errno);
-                else if (pid > 0) {
+                else if (pid == 0)
+                        (void) reset_signal_mask();
+                else {
                         /* The stub keeps nothing of the host's: not the caller's terminal on 0-2,
                          * nor the caller's session, whose controlling terminal that may be. */
                         (void) setsid();
