@@ -294,6 +294,21 @@ static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err
         return 0;
 }
 
+/* After a failed access() of a --boot candidate: 0 if it is simply absent, so that the next one is
+ * tried. A symbolic link that resolves to nothing inside the container (an absolute target that exists
+ * only on the host, a ".." escape to a missing path) is a broken tree, not a missing init: booting
+ * /bin/sh instead would hide that. A loop is an error as well. */
+static int boot_candidate_missing(const char *path, ChildError *err) {
+        struct stat st;
+        int e = errno;
+
+        if (e == ELOOP)
+                return FAIL(err, STEP_EXEC, path, -ELOOP);
+        if (e == ENOENT && lstat(path, &st) >= 0 && S_ISLNK(st.st_mode))
+                return FAIL(err, STEP_INIT_LINK, path, -ENOENT);
+        return 0;
+}
+
 static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, ChildError *err) {
         char *const *argv = c->settings->parameters;
         char path[PATH_MAX], argv0[PATH_MAX + 1];
@@ -309,17 +324,22 @@ static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, 
                 };
                 _cleanup_free_ char **v = NULL;
                 size_t n = strv_length(argv);
-                for (size_t i = 0; i < ELEMENTSOF(inits); i++)
-                        if (access(inits[i], X_OK) >= 0) {
-                                v = calloc(n + 2, sizeof(char *));
-                                if (!v)
-                                        return FAIL(err, STEP_EXEC, inits[i], -ENOMEM);
-                                v[0] = (char *) inits[i];
-                                for (size_t j = 0; j < n; j++)
-                                        v[j + 1] = argv[j];
-                                execve(inits[i], v, env);
-                                return FAIL(err, STEP_EXEC, inits[i], -errno);
+                for (size_t i = 0; i < ELEMENTSOF(inits); i++) {
+                        if (access(inits[i], X_OK) < 0) {
+                                r = boot_candidate_missing(inits[i], err);
+                                if (r < 0)
+                                        return r;
+                                continue;
                         }
+                        v = calloc(n + 2, sizeof(char *));
+                        if (!v)
+                                return FAIL(err, STEP_EXEC, inits[i], -ENOMEM);
+                        v[0] = (char *) inits[i];
+                        for (size_t j = 0; j < n; j++)
+                                v[j + 1] = argv[j];
+                        execve(inits[i], v, env);
+                        return FAIL(err, STEP_EXEC, inits[i], -errno);
+                }
                 return FAIL(err, STEP_EXEC_NOT_FOUND, "init", -ENOENT);
         }
         if (!argv) {
