@@ -40,3 +40,25 @@ int sigprocmask_many(int how, sigset_t *old, ...) {
         va_end(ap);
         return RET_NERRNO(sigprocmask(how, &ss, old));
 }
+
+int reset_all_signal_handlers(void) {
+        const struct sigaction sa = { .sa_handler = SIG_DFL };
+        int r = 0;
+
+        for (int sig = 1; sig < _NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                /* EINVAL: a signal number libc keeps for itself (32, 33 with glibc); its handlers are
+                 * reset by execve() anyway, and they are never ignored. */
+                if (sigaction(sig, &sa, NULL) < 0 && errno != EINVAL && r == 0)
+                        r = -errno;
+        }
+        return r;
+}
+
+int reset_signal_mask(void) {
+        sigset_t none;
+
+        sigemptyset(&none);
+        return RET_NERRNO(sigprocmask(SIG_SETMASK, &none, NULL));
+}

@@ -10,3 +10,9 @@ int pidfd_send_signal_(int pidfd, int sig);
  * (exit code, or 128+signal for a signal death). */
 int wait_for_child(pid_t pid, int *ret_status);
 int sigprocmask_many(int how, sigset_t *old, ...);
+/* Sets every signal's disposition back to SIG_DFL (SIGKILL and SIGSTOP cannot be changed, and the
+ * signals libc reserves for itself are skipped): an ignored signal stays ignored across execve().
+ * Async-signal-safe. */
+int reset_all_signal_handlers(void);
+/* Unblocks every signal. Async-signal-safe. */
+int reset_signal_mask(void);

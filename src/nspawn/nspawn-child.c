@@ -26,6 +26,7 @@
 #include "nspawn-stub-init.h"
 #include "nspawn-sync.h"
 #include "nspawn-user.h"
+#include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -129,6 +130,10 @@ static int enter_root(const ChildContext *c, ChildError *err) {
         return 0;
 }
 
+/* A session of its own for the payload, in every mode. In pipe mode its stdio may be the operator's
+ * terminal: it keeps it (refusing a terminal would break "nspawn -P ... read x" at a prompt), but that
+ * terminal stays the controlling terminal of the operator's session only; the filter refuses the
+ * forced TIOCSCTTY that would take it over and the calls that hang it up (nspawn-seccomp.c). */
 static int setup_stdio(const ChildContext *c, ChildError *err) {
         if (setsid() < 0)
                 return FAIL(err, STEP_CONSOLE, "", -errno);
@@ -257,7 +262,9 @@ static int lock_down(const ChildContext *c, ChildError *err) {
         r = capability_bounding_set_limit(c->capabilities);
         if (r < 0)
                 return FAIL(err, STEP_CAPABILITIES, "", r);
-        r = seccomp_install_container_filter();
+        /* Without a pty the payload gets the host's standard input and output: maybe the operator's
+         * terminal, which it must not take (TIOCSCTTY with force) nor hang up. */
+        r = seccomp_install_container_filter(!console_mode_has_pty(c->console_mode));
         if (r < 0)
                 return FAIL(err, STEP_SECCOMP, "", r);
         return 0;
@@ -287,6 +294,21 @@ static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err
         return 0;
 }
 
+/* After a failed access() of a --boot candidate: 0 if it is simply absent, so that the next one is
+ * tried. A symbolic link that resolves to nothing inside the container (an absolute target that exists
+ * only on the host, a ".." escape to a missing path) is a broken tree, not a missing init: booting
+ * /bin/sh instead would hide that. A loop is an error as well. */
+static int boot_candidate_missing(const char *path, ChildError *err) {
+        struct stat st;
+        int e = errno;
+
+        if (e == ELOOP)
+                return FAIL(err, STEP_EXEC, path, -ELOOP);
+        if (e == ENOENT && lstat(path, &st) >= 0 && S_ISLNK(st.st_mode))
+                return FAIL(err, STEP_INIT_LINK, path, -ENOENT);
+        return 0;
+}
+
 static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, ChildError *err) {
         char *const *argv = c->settings->parameters;
         char path[PATH_MAX], argv0[PATH_MAX + 1];
@@ -302,17 +324,22 @@ static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, 
                 };
                 _cleanup_free_ char **v = NULL;
                 size_t n = strv_length(argv);
-                for (size_t i = 0; i < ELEMENTSOF(inits); i++)
-                        if (access(inits[i], X_OK) >= 0) {
-                                v = calloc(n + 2, sizeof(char *));
-                                if (!v)
-                                        return FAIL(err, STEP_EXEC, inits[i], -ENOMEM);
-                                v[0] = (char *) inits[i];
-                                for (size_t j = 0; j < n; j++)
-                                        v[j + 1] = argv[j];
-                                execve(inits[i], v, env);
-                                return FAIL(err, STEP_EXEC, inits[i], -errno);
+                for (size_t i = 0; i < ELEMENTSOF(inits); i++) {
+                        if (access(inits[i], X_OK) < 0) {
+                                r = boot_candidate_missing(inits[i], err);
+                                if (r < 0)
+                                        return r;
+                                continue;
                         }
+                        v = calloc(n + 2, sizeof(char *));
+                        if (!v)
+                                return FAIL(err, STEP_EXEC, inits[i], -ENOMEM);
+                        v[0] = (char *) inits[i];
+                        for (size_t j = 0; j < n; j++)
+                                v[j + 1] = argv[j];
+                        execve(inits[i], v, env);
+                        return FAIL(err, STEP_EXEC, inits[i], -errno);
+                }
                 return FAIL(err, STEP_EXEC_NOT_FOUND, "init", -ENOENT);
         }
         if (!argv) {
@@ -339,12 +366,13 @@ _Noreturn void child_run(const ChildContext *context) {
         ChildContext cc = *context, *c = &cc;
         UserRecord u = {};
         ChildError err = {};
-        sigset_t none;
+        sigset_t all;
         int r;
 
         /* Only stdio and the sync socket (moved to fd 3) stay open: nothing of the host's leaks into
          * the container, not even during set-up. Signals blocked for the parent's signalfd are
-         * unblocked again. */
+         * unblocked again, and every disposition is reset: nspawn ignores SIGPIPE, and an ignored
+         * signal stays ignored across execve() (`yes | head -1` would print "Broken pipe"). */
         int sync_hi = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 100);
         int notify_hi = c->notify_fd >= 0 ? fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 100) : -EBADF;
         if (sync_hi < 0 || (c->notify_fd >= 0 && notify_hi < 0) || dup3(sync_hi, 3, O_CLOEXEC) < 0 ||
@@ -353,8 +381,8 @@ _Noreturn void child_run(const ChildContext *context) {
         c->sync_fd = 3;
         c->notify_fd = notify_hi >= 0 ? 4 : -EBADF;
         (void) close_all_fds_from(c->notify_fd >= 0 ? 5 : 4);
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) reset_all_signal_handlers();
+        (void) reset_signal_mask();
 
         /* The container never outlives the launcher: if the parent dies, so does PID 1, and with it
          * the PID namespace. The "go" byte comes only after the parent placed us in our cgroups. */
@@ -365,11 +393,20 @@ _Noreturn void child_run(const ChildContext *context) {
         if (r >= 0)
                 r = lock_down(c, &err);
         if (r >= 0 && c->settings->as_pid2) {
+                /* The stub waits for SIGCHLD with sigwaitinfo(): blocked before the fork, so that a
+                 * payload that exits at once is not missed (an unblocked SIGCHLD with the default
+                 * disposition is discarded). The payload unblocks them again. */
+                sigfillset(&all);
+                (void) sigprocmask(SIG_SETMASK, &all, NULL);
                 pid_t pid = fork();
                 if (pid < 0)
                         r = FAIL(&err, STEP_FORK, "", -errno);
-                else if (pid > 0) {
-                        /* The stub keeps nothing of the host's: not the caller's terminal on 0-2. */
+                else if (pid == 0)
+                        (void) reset_signal_mask();
+                else {
+                        /* The stub keeps nothing of the host's: not the caller's terminal on 0-2,
+                         * nor the caller's session, whose controlling terminal that may be. */
+                        (void) setsid();
                         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                         for (int i = 0; null >= 0 && i < 3; i++)
                                 (void) dup2(null, i);

@@ -17,6 +17,16 @@
 
 #define MS_API (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
+/* Every tmpfs is bounded in size and in inodes, with the limits systemd-nspawn uses for the same mounts
+ * (systemd's mount-util.h): without nr_inodes a guest can pin unbounded kernel memory in empty files,
+ * and three tmpfs mounts of 20% each let it take 60% of the host's memory. */
+#define TMPFS_LIMITS_RUN ",size=20%,nr_inodes=800k"
+#define TMPFS_LIMITS_DEV ",size=4m,nr_inodes=64k"
+#define TMPFS_LIMITS_NESTED ",size=10%,nr_inodes=400k"
+/* For --tmpfs: put before the user's options, so that a size= or nr_inodes= given there wins (the
+ * kernel takes the last value of an option). */
+#define TMPFS_LIMITS_USER "size=10%,nr_inodes=400k,"
+
 static const char *const mount_kind_table[_MOUNT_KIND_MAX] = {
         [MOUNT_FS] = "fs",
         [MOUNT_READ_ONLY_SELF] = "read-only",
@@ -54,7 +64,7 @@ static int plan_add(MountPlan *p, MountEntry e) {
 
 int mount_plan_build(const Settings *s, MountPlan *ret) {
         const MountEntry base[] = {
-                FS("/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=20%"),
+                FS("/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" TMPFS_LIMITS_RUN),
                 POPULATE(MOUNT_POPULATE_RUN, "/run"),
                 FS("/proc", "proc", MS_API, NULL),
                 RO_SELF("/proc/sys"),
@@ -71,12 +81,12 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                 MASK("/proc/scsi"),
                 FS("/sys", "sysfs", MS_API | MS_RDONLY, NULL),
                 FS("/sys/fs/cgroup", "cgroup2", MS_API, NULL),
-                FS("/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k"),
+                FS("/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755" TMPFS_LIMITS_DEV),
                 POPULATE(MOUNT_POPULATE_DEV, "/dev"),
                 FS("/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"),
-                FS("/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=20%"),
+                FS("/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777" TMPFS_LIMITS_NESTED),
                 FS("/dev/mqueue", "mqueue", MS_API, NULL),
-                FS("/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=20%"),
+                FS("/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777" TMPFS_LIMITS_NESTED),
         };
         MountPlan p = {};
         int r;
@@ -98,7 +108,12 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         goto fail;
         }
         for (size_t i = 0; i < s->n_tmpfs; i++) {
-                r = plan_add(&p, FS(s->tmpfs[i].path, "tmpfs", MS_NOSUID | MS_NODEV, s->tmpfs[i].options));
+                _cleanup_free_ char *o = strjoin(TMPFS_LIMITS_USER, s->tmpfs[i].options ?: "mode=0755");
+                if (!o) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = plan_add(&p, FS(s->tmpfs[i].path, "tmpfs", MS_NOSUID | MS_NODEV, o));
                 if (r < 0)
                         goto fail;
         }

@@ -136,6 +136,8 @@ const char *child_step_format(ChildStep step) {
                 return _("Command '%s' not found in the container.");
         case STEP_EXEC:
                 return _("Failed to execute '%s' in the container: %m");
+        case STEP_INIT_LINK:
+                return _("The container's init '%s' is a symbolic link to a path that does not exist in the container; refusing to boot.");
         default:
                 return _("Container setup failed%s: %m");
         }

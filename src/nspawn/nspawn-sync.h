@@ -29,6 +29,7 @@ typedef enum ChildStep {
         STEP_FORK,
         STEP_EXEC_NOT_FOUND,
         STEP_EXEC,
+        STEP_INIT_LINK,
         _STEP_MAX,
 } ChildStep;
 

@@ -115,6 +115,39 @@ TEST(base_entries_flags) {
         ASSERT_TRUE(strstr(p.entries[shm].options, "mode=1777"));
 }
 
+TEST(tmpfs_limits) {
+        /* Every tmpfs has a size and an inode limit, as systemd-nspawn gives them. */
+        static const struct { const char *where, *options; } expected[] = {
+                { "/run", "mode=0755,size=20%,nr_inodes=800k" },
+                { "/dev", "mode=0755,size=4m,nr_inodes=64k" },
+                { "/dev/shm", "mode=1777,size=10%,nr_inodes=400k" },
+                { "/tmp", "mode=1777,size=10%,nr_inodes=400k" },
+        };
+        _cleanup_settings_ Settings s = {};
+        ASSERT_EQ(settings_parse_argv(ARGC("--tmpfs=/a", "--tmpfs=/b:size=1m,nr_inodes=0"),
+                                      ARGV("--tmpfs=/a", "--tmpfs=/b:size=1m,nr_inodes=0"), &s), 1);
+        _cleanup_plan_ MountPlan p = {};
+        ASSERT_OK(mount_plan_build(&s, &p));
+
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++) {
+                ssize_t e = find_fs(&p, expected[i].where, "tmpfs");
+                ASSERT_TRUE(e >= 0);
+                ASSERT_STREQ(p.entries[e].options, expected[i].options);
+        }
+        size_t n_tmpfs = 0;
+        for (size_t i = 0; i < p.n_entries; i++)
+                if (p.entries[i].kind == MOUNT_FS && streq_ptr(p.entries[i].what, "tmpfs")) {
+                        ASSERT_TRUE(strstr(p.entries[i].options, "size="));
+                        ASSERT_TRUE(strstr(p.entries[i].options, "nr_inodes="));
+                        n_tmpfs++;
+                }
+        ASSERT_EQ(n_tmpfs, ELEMENTSOF(expected) + 2);
+
+        /* A --tmpfs gets the nested limits first; the user's own options come after them, so they win. */
+        ASSERT_STREQ(p.entries[find_fs(&p, "/a", "tmpfs")].options, "size=10%,nr_inodes=400k,mode=0755");
+        ASSERT_STREQ(p.entries[find_fs(&p, "/b", "tmpfs")].options, "size=10%,nr_inodes=400k,size=1m,nr_inodes=0");
+}
+
 TEST(base_entries_order) {
         Settings s = {};
         _cleanup_plan_ MountPlan p = {};
@@ -179,9 +212,9 @@ TEST(user_mounts_after_api_fs) {
         ASSERT_FALSE(p.entries[b].recursive);
         ASSERT_EQ(p.entries[t].kind, MOUNT_FS);
         ASSERT_STREQ(p.entries[t].what, "tmpfs");
-        ASSERT_STREQ(p.entries[t].options, "size=1M");
+        ASSERT_STREQ(p.entries[t].options, "size=10%,nr_inodes=400k,size=1M");
         ASSERT_EQ(p.entries[extra].kind, MOUNT_FS);
-        ASSERT_STREQ(p.entries[extra].options, "mode=0755");
+        ASSERT_STREQ(p.entries[extra].options, "size=10%,nr_inodes=400k,mode=0755");
 
         /* A user's mount over a path the container gets by default must win: it comes later. */
         ASSERT_TRUE(tmp_bind > tmp_fs);
@@ -266,7 +299,7 @@ TEST(dump_built_plan) {
         ASSERT_TRUE(strstr(out, "\nfs /proc proc\n"));
         ASSERT_TRUE(strstr(out, "\nmask /proc/kcore\n"));
         ASSERT_TRUE(strstr(out, "\nbind /a /srv/a ro\n"));
-        ASSERT_TRUE(strstr(out, "\nfs /t tmpfs mode=0755\n"));
+        ASSERT_TRUE(strstr(out, "\nfs /t tmpfs size=10%,nr_inodes=400k,mode=0755\n"));
 }
 
 TEST(kind_strings) {

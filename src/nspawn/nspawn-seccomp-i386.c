@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The i386 table, from the kernel's names for its calls (compiled on x86 only). */
+#include <asm/unistd_32.h>
+#include <linux/audit.h>
+
+#include "nspawn-seccomp-table.h"
+
+static const uint32_t deny[] = {
+#include "nspawn-seccomp-deny.h"
+};
+
+SECCOMP_TABLE_DEFINE(seccomp_table_i386, AUDIT_ARCH_I386, __NR_ioctl, deny);
