@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <libintl.h>
 #include <locale.h>
 #include <stdbool.h>
@@ -13,8 +14,13 @@
 #define GETTEXT_PACKAGE "nspawn"
 #endif
 
+/* errno is kept: the first call loads the locale and looks for catalogues, which fails with ENOENT
+ * where there are none, and a caller may read errno after _() in the same argument list
+ * (log_error_errno(-errno, _("...: %m"), ...): the order of evaluation is unspecified). */
 const char *i18n_gettext(const char *msgid) {
         static bool initialized = false;
+        int saved_errno = errno;
+        const char *r;
 
         if (!initialized) {
                 /* NSPAWN_LOCALEDIR lets the test suite use the catalogues of an uninstalled build. */
@@ -25,5 +31,7 @@ const char *i18n_gettext(const char *msgid) {
                 (void) bindtextdomain(GETTEXT_PACKAGE, dir);
                 (void) bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         }
-        return dgettext(GETTEXT_PACKAGE, msgid);
+        r = dgettext(GETTEXT_PACKAGE, msgid);
+        errno = saved_errno;
+        return r;
 }
