@@ -26,9 +26,11 @@ enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_NOTIFY, EV_TIMER };
 
 static void log_child_error(const SyncMessage *m) {
         const char *fmt = child_step_format((ChildStep) m->step);
+        /* The detail may be guest data (a passwd shell or home field, a path inside the tree). */
+        _cleanup_free_ char *detail = escape_for_terminal(m->detail, ESCAPE_MESSAGE_MAX);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        (void) log_error_errno(-m->error, fmt, m->detail);
+        (void) log_error_errno(-m->error, fmt, strna(detail));
 #pragma GCC diagnostic pop
 }
 

@@ -16,7 +16,7 @@
 
 /* errno is kept: the first call loads the locale and looks for catalogues, which fails with ENOENT
  * where there are none, and a caller may read errno after _() in the same argument list
- * (log_error_errno(-errno, _("...: %m"), ...): the order of evaluation is unspecified). */
+ * (log_error_errno(-errno, <translated format>, ...): the order of evaluation is unspecified). */
 const char *i18n_gettext(const char *msgid) {
         static bool initialized = false;
         int saved_errno = errno;
