@@ -257,7 +257,8 @@ int container_run(const Settings *s, int *ret_status) {
                 r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
         if (r >= 0) {
                 r = sync_send_byte(l.pair[0]);
-                if (r < 0)
+                /* A child that failed before the go byte reported why, then exited. */
+                if (r < 0 && !sync_log_pending_child_error(l.pair[0]))
                         log_error_errno(r, _("Failed to start the container: %m"));
         }
         if (r < 0) {
