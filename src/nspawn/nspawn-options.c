@@ -271,6 +271,14 @@ static int parse_one(int c, const char *arg, Settings *s) {
         }
 }
 
+/* How an error names the option: a long option as written ("--quiet=1", not "-q"), a short one by
+ * its letter (not its cluster); escaped, as it may hold anything. */
+static char *option_name_for_error(const char *current, int opt) {
+        char buf[3] = { '-', (char) opt, 0 };
+
+        return escape_for_terminal(startswith(current, "--") ? current : buf, ESCAPE_MESSAGE_MAX);
+}
+
 int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -306,7 +314,10 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0) {
+        /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
+         * optind until it is done, so this is the one an error is about. */
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0;
+             current = optind) {
                 switch (c) {
                 case 'h':
                         help();
@@ -316,19 +327,13 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                         printf("nspawn %s\n", PROJECT_VERSION);
                         settings_done(&s);
                         return 0;
-                case ':': {
-                        _cleanup_free_ char *o = escape_for_terminal(argv[optind - 1], ESCAPE_MESSAGE_MAX);
-                        log_error(_("Option %s needs an argument. See --help."), strna(o));
-                        settings_done(&s);
-                        return -EINVAL;
-                }
+                case ':':
                 case '?': {
-                        /* A short option is named by itself: optind may still point at its cluster. */
-                        char opt[3] = { '-', (char) optopt, 0 };
-                        bool is_short = optopt > 0 && optopt < 0x100;
-                        _cleanup_free_ char *o = escape_for_terminal(is_short ? opt : argv[optind - 1],
-                                                                     ESCAPE_MESSAGE_MAX);
-                        log_error(_("Unknown option %s. See --help."), strna(o));
+                        _cleanup_free_ char *o = option_name_for_error(argv[current], optopt);
+                        if (c == ':')
+                                log_error(_("Option %s needs an argument. See --help."), strna(o));
+                        else
+                                log_error(_("Unknown option %s. See --help."), strna(o));
                         settings_done(&s);
                         return -EINVAL;
                 }

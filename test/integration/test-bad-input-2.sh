@@ -44,6 +44,11 @@ refused "a passwd shell field with a C1 CSI and U+202E is quoted escaped" '/bin/
         -M bad2-esc -D "$T" --pipe
 # A command name is quoted the same way.
 refused "a command name with an escape sequence" '/bin/\e]0;owned\x07' -M bad2-esc -D "$BB" --pipe $'/bin/\e]0;owned\a'
+# Option names in errors: as written, escaped.
+refused "a short option that is a control character" 'Unknown option -\e.' -D "$BB" -q$'\e' /bin/true
+refused "a long option with an escape sequence" 'Unknown option --x\e[2J.' -D "$BB" --x$'\e[2J' /bin/true
+refused "a long option given a value it does not take" "Unknown option --quiet=1." -D "$BB" --quiet=1 /bin/true
+refused "an unknown letter inside a cluster" "Unknown option -Z." -D "$BB" --pipe -qZ /bin/true
 # And a -D path with one.
 touch "$WORK/$(printf 'file\033[2J')"
 refused "a -D path with an escape sequence" 'file\e[2J' -D "$WORK/$(printf 'file\033[2J')" /bin/true
