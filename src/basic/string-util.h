@@ -24,6 +24,10 @@ static inline const char *strempty(const char *s) {
         return s ?: "";
 }
 
+static inline const char *strna(const char *s) {
+        return s ?: "n/a";
+}
+
 /* Returns a pointer behind the prefix, or NULL. */
 static inline const char *startswith(const char *s, const char *prefix) {
         size_t l = strlen(prefix);
@@ -36,3 +40,14 @@ char *strjoin_real(const char *first, ...) __attribute__((sentinel));
 /* Strip leading and trailing whitespace in place. */
 char *strstrip(char *s);
 bool string_has_cc(const char *s);
+
+/* The longest text a message quotes from untrusted input (guest files, paths, arguments). */
+#define ESCAPE_MESSAGE_MAX 512
+
+/* A copy of s that is safe to print on a terminal: C0 controls and DEL become \e, \n, \t, \r or \xNN,
+ * a backslash becomes \\, a byte that is not valid UTF-8 becomes \xNN, and C1 controls, bidi
+ * controls and zero-width characters become \uNNNN; other text stays as it is. The result is at most
+ * max bytes long (SIZE_MAX: no limit); longer text is cut at a character and ends in "...". Returns
+ * NULL when out of memory; errno is left as it was, so it can be called in a log call's argument
+ * list beside -errno. */
+char *escape_for_terminal(const char *s, size_t max);

@@ -68,8 +68,10 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
         int r;
 
         r = cgroup_unified_root(&c.unified_root);
-        if (r < 0)
+        if (r == -ENOMEDIUM)
                 return log_error_errno(r, _("The host has no cgroup2 hierarchy; nspawn needs one."));
+        if (r < 0)
+                return log_error_errno(r, _("Failed to look for the cgroup2 hierarchy under /sys/fs/cgroup (statfs): %m"));
         if (keep_unit) {
                 r = keep_unit_prepare(&c, &policy_fd);
                 if (r < 0) {

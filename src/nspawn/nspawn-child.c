@@ -159,8 +159,10 @@ static int enter_directory(const char *path, ChildError *err) {
 
         if (chdir(path) < 0)
                 return FAIL(err, STEP_CHDIR, path, -errno);
-        if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-                return FAIL(err, STEP_CHDIR, path, -ENOTDIR);
+        if (!getcwd(cwd, sizeof(cwd)))
+                return FAIL(err, STEP_GETCWD, path, -errno);
+        if (cwd[0] != '/')
+                return FAIL(err, STEP_CHDIR_OUTSIDE, path, -EXDEV);
         return 0;
 }
 
@@ -238,7 +240,8 @@ static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, ch
                 return r;
         umask(0022);
 
-        r = user_record_lookup(s->user ?: "root", u);
+        const char *db = NULL;
+        r = user_record_lookup(s->user ?: "root", u, &db);
         if (r == -ESRCH && !s->user)
                 /* A tree without a passwd entry for root still runs commands as root. */
                 r = user_record_from_passwd("", "0", u);
@@ -246,6 +249,8 @@ static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, ch
                 return FAIL(err, STEP_USER_UNKNOWN, s->user, r);
         if (r == -EBADMSG || r == -EFBIG)
                 return FAIL(err, STEP_USER_DB, "", r);
+        if (r == -EBADFD)
+                return FAIL(err, STEP_USER_DB_NOT_REGULAR, db, r);
         if (r < 0)
                 return FAIL(err, STEP_USER, s->user ?: "root", r);
         r = build_environment(c, u, ret_env);
@@ -376,8 +381,10 @@ _Noreturn void child_run(const ChildContext *context) {
         int sync_hi = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 100);
         int notify_hi = c->notify_fd >= 0 ? fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 100) : -EBADF;
         if (sync_hi < 0 || (c->notify_fd >= 0 && notify_hi < 0) || dup3(sync_hi, 3, O_CLOEXEC) < 0 ||
-            (notify_hi >= 0 && dup3(notify_hi, 4, O_CLOEXEC) < 0))
+            (notify_hi >= 0 && dup3(notify_hi, 4, O_CLOEXEC) < 0)) {
+                (void) sync_send_error(sync_hi >= 0 ? sync_hi : c->sync_fd, STEP_FDS, -errno, "");
                 _exit(EXIT_FAILURE);
+        }
         c->sync_fd = 3;
         c->notify_fd = notify_hi >= 0 ? 4 : -EBADF;
         (void) close_all_fds_from(c->notify_fd >= 0 ? 5 : 4);
@@ -386,8 +393,16 @@ _Noreturn void child_run(const ChildContext *context) {
 
         /* The container never outlives the launcher: if the parent dies, so does PID 1, and with it
          * the PID namespace. The "go" byte comes only after the parent placed us in our cgroups. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || sync_wait_byte(c->sync_fd) < 0)
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+                (void) sync_send_error(c->sync_fd, STEP_PARENT_DEATH_SIGNAL, -errno, "");
                 _exit(EXIT_FAILURE);
+        }
+        r = sync_wait_byte(c->sync_fd);
+        if (r < 0) {
+                /* -EPIPE: the parent closed the channel, nobody is left to tell. */
+                (void) sync_send_error(c->sync_fd, STEP_WAIT_PARENT, r, "");
+                _exit(EXIT_FAILURE);
+        }
 
         r = child_setup(c, &err, &u, &env);
         if (r >= 0)

@@ -31,17 +31,18 @@
 /* The tree must be an existing directory. */
 static int resolve_root(const char *directory, char **ret) {
         _cleanup_free_ char *p = realpath(directory, NULL);
+        _cleanup_free_ char *e = escape_for_terminal(directory, ESCAPE_MESSAGE_MAX);
         struct stat st;
 
         if (!p) {
                 if (errno == ENOENT)
-                        return log_error_errno(-ENOENT, _("Directory %s does not exist."), directory);
-                return log_error_errno(-errno, _("Failed to resolve directory %s: %m"), directory);
+                        return log_error_errno(-ENOENT, _("Directory %s does not exist."), strna(e));
+                return log_error_errno(-errno, _("Failed to resolve directory %s: %m"), strna(e));
         }
         if (stat(p, &st) < 0)
-                return log_error_errno(-errno, _("Failed to access directory %s: %m"), directory);
+                return log_error_errno(-errno, _("Failed to access directory %s: %m"), strna(e));
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-ENOTDIR, _("%s is not a directory."), directory);
+                return log_error_errno(-ENOTDIR, _("%s is not a directory."), strna(e));
         /* The host's own root was refused by settings_resolve() already, before it named the machine. */
         *ret = TAKE_PTR(p);
         return 0;
@@ -92,14 +93,16 @@ static int build_environment(const Settings *s, const Id128 *uuid, char ***ret) 
 static int check_os_tree(const char *root) {
         _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), usr = -EBADF, osr = -EBADF;
 
+        _cleanup_free_ char *e = escape_for_terminal(root, ESCAPE_MESSAGE_MAX);
+
         if (root_fd < 0)
-                return log_error_errno(-errno, _("Failed to open %s: %m"), root);
+                return log_error_errno(-errno, _("Failed to open %s: %m"), strna(e));
         if (open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, &usr) < 0 ||
             (open_in_root(root_fd, "/etc/os-release", O_PATH, &osr) < 0 &&
              open_in_root(root_fd, "/usr/lib/os-release", O_PATH, &osr) < 0))
                 return log_error_errno(-ENOEXEC,
                                        _("Directory %s does not look like an OS tree (no /usr or no os-release file); refusing to boot it."),
-                                       root);
+                                       strna(e));
         return 0;
 }
 
@@ -175,8 +178,10 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         if (build_environment(s, &l->uuid, &l->environment) < 0)
                 return log_oom();
         for (size_t i = 0; i < s->n_binds; i++)
-                if (access(s->binds[i].source, F_OK) < 0)
-                        return log_error_errno(-errno, _("Bind mount source %s: %m"), s->binds[i].source);
+                if (access(s->binds[i].source, F_OK) < 0) {
+                        _cleanup_free_ char *e = escape_for_terminal(s->binds[i].source, ESCAPE_MESSAGE_MAX);
+                        return log_error_errno(-errno, _("Bind mount source %s: %m"), strna(e));
+                }
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
@@ -223,9 +228,11 @@ int container_run(const Settings *s, int *ret_status) {
         if (r < 0)
                 goto finish;
 
-        if (!s->quiet && mode == CONSOLE_INTERACTIVE)
+        if (!s->quiet && mode == CONSOLE_INTERACTIVE) {
+                _cleanup_free_ char *e = escape_for_terminal(l.root, ESCAPE_MESSAGE_MAX);
                 log_info(_("Spawning container %s on %s.\nPress Ctrl-] three times within 1s to kill container."),
-                         s->machine, l.root);
+                         s->machine, strna(e));
+        }
 
         ChildContext ctx = {
                 .settings = s,
@@ -257,7 +264,8 @@ int container_run(const Settings *s, int *ret_status) {
                 r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
         if (r >= 0) {
                 r = sync_send_byte(l.pair[0]);
-                if (r < 0)
+                /* A child that failed before the go byte reported why, then exited. */
+                if (r < 0 && !sync_log_pending_child_error(l.pair[0]))
                         log_error_errno(r, _("Failed to start the container: %m"));
         }
         if (r < 0) {

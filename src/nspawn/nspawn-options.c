@@ -12,6 +12,7 @@
 #include "machine-name.h"
 #include "nspawn-bind.h"
 #include "nspawn-options.h"
+#include "nspawn-root.h"
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -82,13 +83,17 @@ static int parse_cap_option(const char *arg, const char *option, uint64_t *mask)
         uint64_t m;
         int r = capability_mask_from_string(arg, &m);
 
-        if (r < 0)
-                return log_error_errno(r, _("Invalid capability list for %s: %s"), option, arg);
+        if (r < 0) {
+                _cleanup_free_ char *a = escape_for_terminal(arg, ESCAPE_MESSAGE_MAX);
+                return log_error_errno(r, _("Invalid capability list for %s: %s"), option, strna(a));
+        }
         *mask |= m;
         return 0;
 }
 
 static int parse_one(int c, const char *arg, Settings *s) {
+        /* Arguments are quoted in errors escaped and capped: they may hold control characters. */
+        _cleanup_free_ char *a = arg ? escape_for_terminal(arg, ESCAPE_MESSAGE_MAX) : NULL;
         int r;
 
         switch (c) {
@@ -98,24 +103,24 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 return s->directory ? 0 : log_oom();
         case 'M':
                 if (!machine_name_is_valid(arg))
-                        return log_error_errno(-EINVAL, _("Invalid machine name: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Invalid machine name: %s"), strna(a));
                 free(s->machine);
                 s->machine = strdup(arg);
                 return s->machine ? 0 : log_oom();
         case ARG_HOSTNAME:
                 if (!hostname_is_valid(arg))
-                        return log_error_errno(-EINVAL, _("Invalid hostname: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Invalid hostname: %s"), strna(a));
                 free(s->hostname);
                 s->hostname = strdup(arg);
                 return s->hostname ? 0 : log_oom();
         case ARG_UUID:
                 if (id128_from_string(arg, &s->uuid) < 0 || id128_is_null(&s->uuid))
-                        return log_error_errno(-EINVAL, _("Invalid UUID: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Invalid UUID: %s"), strna(a));
                 s->uuid_set = true;
                 return 0;
         case 'u':
                 if (isempty(arg) || string_has_cc(arg) || strchr(arg, ':') || strlen(arg) > 256)
-                        return log_error_errno(-EINVAL, _("Invalid user name: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Invalid user name: %s"), strna(a));
                 free(s->user);
                 s->user = strdup(arg);
                 return s->user ? 0 : log_oom();
@@ -124,7 +129,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 if (!p)
                         return log_oom();
                 if (path_check_container(p) < 0)
-                        return log_error_errno(-EINVAL, _("Working directory must be an absolute path: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Working directory must be an absolute path: %s"), strna(a));
                 free(s->chdir);
                 s->chdir = TAKE_PTR(p);
                 return 0;
@@ -132,11 +137,16 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case 'E': {
                 const char *eq = strchr(arg, '=');
                 if (!eq || eq == arg)
-                        return log_error_errno(-EINVAL, _("Environment assignment must be NAME=VALUE: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Environment assignment must be NAME=VALUE: %s"), strna(a));
                 for (const char *p = arg; p < eq; p++)
                         if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                               (p > arg && *p >= '0' && *p <= '9')))
-                                return log_error_errno(-EINVAL, _("Invalid environment variable name: %s"), arg);
+                                return log_error_errno(-EINVAL, _("Invalid environment variable name: %s"), strna(a));
+                /* As the man page says: a newline or an escape sequence in a value would reach the
+                 * payload's environment and, printed, the terminal. */
+                if (string_has_cc(eq + 1))
+                        return log_error_errno(-EINVAL, _("Environment variable value contains control characters: %s"),
+                                               strna(a));
                 r = strv_env_set(&s->environment, arg);
                 return r < 0 ? log_oom() : 0;
         }
@@ -147,8 +157,14 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
-                        return log_error_errno(r, _("Invalid bind mount specification %s: %s"), arg,
+                        return log_error_errno(r, _("Invalid bind mount specification %s: %s"), strna(a),
                                                _("expected absolute SRC[:DST[:rbind|norbind]]"));
+                if (streq(b.destination, "/")) {
+                        /* "/", "//", "/./": a mount over the container's root itself does nothing. */
+                        bind_mount_done(&b);
+                        return log_error_errno(-EINVAL, _("Invalid bind mount specification %s: %s"), strna(a),
+                                               _("the destination may not be the container's root directory"));
+                }
                 BindMount *n = realloc(s->binds, (s->n_binds + 1) * sizeof(BindMount));
                 if (!n) {
                         bind_mount_done(&b);
@@ -164,8 +180,13 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
-                        return log_error_errno(r, _("Invalid tmpfs specification %s: %s"), arg,
+                        return log_error_errno(r, _("Invalid tmpfs specification %s: %s"), strna(a),
                                                _("expected absolute PATH[:OPTIONS]"));
+                if (streq(t.path, "/")) {
+                        tmpfs_mount_done(&t);
+                        return log_error_errno(-EINVAL, _("Invalid tmpfs specification %s: %s"), strna(a),
+                                               _("the path may not be the container's root directory"));
+                }
                 TmpfsMount *n = realloc(s->tmpfs, (s->n_tmpfs + 1) * sizeof(TmpfsMount));
                 if (!n) {
                         tmpfs_mount_done(&t);
@@ -192,7 +213,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 }
                 r = parse_boolean(arg);
                 if (r < 0)
-                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--no-new-privileges", arg);
+                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--no-new-privileges", strna(a));
                 s->no_new_privileges = r;
                 return 0;
         case 'a':
@@ -207,7 +228,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 else {
                         r = parse_boolean(arg);
                         if (r < 0)
-                                return log_error_errno(r, _("Invalid value for %s: %s"), "--register", arg);
+                                return log_error_errno(r, _("Invalid value for %s: %s"), "--register", strna(a));
                         s->register_mode = r ? REGISTER_YES : REGISTER_NO;
                 }
                 return 0;
@@ -217,22 +238,22 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_NOTIFY_READY:
                 r = parse_boolean(arg);
                 if (r < 0)
-                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--notify-ready", arg);
+                        return log_error_errno(r, _("Invalid boolean for %s: %s"), "--notify-ready", strna(a));
                 s->notify_ready = r;
                 return 0;
         case ARG_KILL_SIGNAL:
                 r = signal_from_string(arg);
                 if (r < 0 || r == SIGSTOP)
-                        return log_error_errno(-EINVAL, _("Invalid signal: %s"), arg);
+                        return log_error_errno(-EINVAL, _("Invalid signal: %s"), strna(a));
                 s->kill_signal = r;
                 return 0;
         case ARG_CONSOLE: {
                 ConsoleMode m = console_mode_from_string(arg);
                 if (m < 0)
-                        return log_error_errno(m, _("Invalid console mode: %s"), arg);
+                        return log_error_errno(m, _("Invalid console mode: %s"), strna(a));
                 if (s->console_mode >= 0 && s->console_mode != m)
                         return log_error_errno(-EINVAL, _("Conflicting console modes: %s and %s"),
-                                               console_mode_to_string(s->console_mode), arg);
+                                               console_mode_to_string(s->console_mode), strna(a));
                 s->console_mode = m;
                 return 0;
         }
@@ -248,6 +269,14 @@ static int parse_one(int c, const char *arg, Settings *s) {
         default:
                 return -EINVAL;
         }
+}
+
+/* How an error names the option: a long option as written ("--quiet=1", not "-q"), a short one by
+ * its letter (not its cluster); escaped, as it may hold anything. */
+static char *option_name_for_error(const char *current, int opt) {
+        char buf[3] = { '-', (char) opt, 0 };
+
+        return escape_for_terminal(startswith(current, "--") ? current : buf, ESCAPE_MESSAGE_MAX);
 }
 
 int settings_parse_argv(int argc, char *argv[], Settings *ret) {
@@ -285,7 +314,10 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
 
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0) {
+        /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
+         * optind until it is done, so this is the one an error is about. */
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0;
+             current = optind) {
                 switch (c) {
                 case 'h':
                         help();
@@ -296,16 +328,15 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                         settings_done(&s);
                         return 0;
                 case ':':
-                        log_error(_("Option %s needs an argument. See --help."), argv[optind - 1]);
-                        settings_done(&s);
-                        return -EINVAL;
-                case '?':
-                        if (optopt > 0 && optopt < 0x100)
-                                log_error(_("Unknown option -%c. See --help."), optopt);
+                case '?': {
+                        _cleanup_free_ char *o = option_name_for_error(argv[current], optopt);
+                        if (c == ':')
+                                log_error(_("Option %s needs an argument. See --help."), strna(o));
                         else
-                                log_error(_("Unknown option %s. See --help."), argv[optind - 1]);
+                                log_error(_("Unknown option %s. See --help."), strna(o));
                         settings_done(&s);
                         return -EINVAL;
+                }
                 default:
                         r = parse_one(c, optarg, &s);
                         if (r < 0) {
@@ -353,18 +384,18 @@ int settings_resolve(Settings *s) {
                         return log_oom();
         }
         /* Checked before a name is derived from it: "-D /" is wrong for that reason first. */
-        struct stat st, host;
-        if (stat(s->directory, &st) >= 0 && stat("/", &host) >= 0 &&
-            st.st_dev == host.st_dev && st.st_ino == host.st_ino)
-                return log_error_errno(-EINVAL, _("Refusing to use the host's root directory as the container's root: %s"),
-                                       s->directory);
+        int r = root_directory_check(s->directory);
+        if (r < 0)
+                return r;
         if (!s->machine) {
                 _cleanup_free_ char *b = path_basename_dup(s->directory);
                 s->machine = b ? machine_name_from_string(b) : NULL;
-                if (!s->machine)
+                if (!s->machine) {
+                        _cleanup_free_ char *e = escape_for_terminal(b ?: s->directory, ESCAPE_MESSAGE_MAX);
                         return log_error_errno(-EINVAL,
                                                _("Directory name '%s' is not a valid machine name; pass one with -M NAME."),
-                                               b ?: s->directory);
+                                               strna(e));
+                }
         }
         if (!s->hostname) {
                 s->hostname = strdup(s->machine);

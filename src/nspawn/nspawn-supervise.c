@@ -24,14 +24,6 @@
 
 enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_NOTIFY, EV_TIMER };
 
-static void log_child_error(const SyncMessage *m) {
-        const char *fmt = child_step_format((ChildStep) m->step);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        (void) log_error_errno(-m->error, fmt, m->detail);
-#pragma GCC diagnostic pop
-}
-
 static int epoll_add(int ep, int fd, uint32_t events, uint64_t tag) {
         struct epoll_event ev = { .events = events, .data.u64 = tag };
         return RET_NERRNO(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
@@ -91,7 +83,7 @@ static int on_sync(Loop *l) {
                 return 0;
         }
         if (m.type == SYNC_ERROR) {
-                log_child_error(&m);
+                sync_log_child_error(&m);
                 l->s->setup_failed = true;
                 return 0;
         }

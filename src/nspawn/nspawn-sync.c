@@ -5,7 +5,9 @@
 
 #include "fd-util.h"
 #include "i18n.h"
+#include "log.h"
 #include "nspawn-sync.h"
+#include "string-util.h"
 
 int sync_send_error(int fd, ChildStep step, int error, const char *detail) {
         SyncMessage m = { .type = SYNC_ERROR, .step = step, .error = error < 0 ? -error : error };
@@ -52,9 +54,11 @@ int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
         };
         ssize_t n;
 
+        /* A child that exits without reading the go byte makes the kernel report ECONNRESET once, ahead
+         * of what the child sent before: read on, its failure report is still queued. */
         do
                 n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
+        while (n < 0 && (errno == EINTR || errno == ECONNRESET));
         if (n < 0)
                 return -errno;
         if (n == 0)
@@ -97,7 +101,17 @@ int sync_wait_byte(int fd) {
 const char *child_step_format(ChildStep step) {
         switch (step) {
         case STEP_WAIT_PARENT:
-                return _("Lost the parent while waiting for it%s: %m");
+                return _("Failed to receive the start signal from nspawn%s: %m");
+        case STEP_FDS:
+                return _("Failed to move the set-up channel to its file descriptor%s: %m");
+        case STEP_PARENT_DEATH_SIGNAL:
+                return _("Failed to set the parent-death signal (PR_SET_PDEATHSIG)%s: %m");
+        case STEP_USER_DB_NOT_REGULAR:
+                return _("The container's %s is not a regular file.");
+        case STEP_GETCWD:
+                return _("Failed to check the working directory '%s' (getcwd): %m");
+        case STEP_CHDIR_OUTSIDE:
+                return _("The working directory '%s' is outside the container.");
         case STEP_NAMESPACE:
                 return _("Failed to set up the container's namespaces%s: %m");
         case STEP_HOSTNAME:
@@ -141,4 +155,27 @@ const char *child_step_format(ChildStep step) {
         default:
                 return _("Container setup failed%s: %m");
         }
+}
+
+void sync_log_child_error(const SyncMessage *m) {
+        const char *fmt = child_step_format((ChildStep) m->step);
+        /* The detail may be guest data (a passwd shell or home field, a path inside the tree). */
+        _cleanup_free_ char *detail = escape_for_terminal(m->detail, ESCAPE_MESSAGE_MAX);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        (void) log_error_errno(-m->error, fmt, strna(detail));
+#pragma GCC diagnostic pop
+}
+
+bool sync_log_pending_child_error(int fd) {
+        SyncMessage m;
+
+        if (fd_nonblock(fd, true) < 0)
+                return false;
+        int r = sync_receive(fd, &m, NULL);
+        (void) fd_nonblock(fd, false);
+        if (r <= 0 || m.type != SYNC_ERROR)
+                return false;
+        sync_log_child_error(&m);
+        return true;
 }

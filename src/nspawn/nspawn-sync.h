@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The parent/child channel: a SOCK_SEQPACKET pair. The child reports a failed step as
@@ -30,6 +31,11 @@ typedef enum ChildStep {
         STEP_EXEC_NOT_FOUND,
         STEP_EXEC,
         STEP_INIT_LINK,
+        STEP_FDS,
+        STEP_PARENT_DEATH_SIGNAL,
+        STEP_USER_DB_NOT_REGULAR,
+        STEP_GETCWD,
+        STEP_CHDIR_OUTSIDE,
         _STEP_MAX,
 } ChildStep;
 
@@ -53,3 +59,8 @@ int sync_send_byte(int fd);
 int sync_wait_byte(int fd);
 /* A translated description of a failed step for the parent's log, with %s for the detail. */
 const char *child_step_format(ChildStep step);
+/* Logs a child's SYNC_ERROR once, its detail (guest data, maybe) escaped. */
+void sync_log_child_error(const SyncMessage *m);
+/* Logs a SYNC_ERROR that the child left on the channel before it exited, if there is one: for a
+ * failure the parent notices first (the go byte cannot be sent). Returns true if it logged one. */
+bool sync_log_pending_child_error(int fd);

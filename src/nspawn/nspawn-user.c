@@ -136,17 +136,19 @@ int user_record_add_groups(UserRecord *u, const char *group) {
         return r < 0 ? r : 0;
 }
 
-int user_record_lookup(const char *name, UserRecord *ret) {
+int user_record_lookup(const char *name, UserRecord *ret, const char **ret_file) {
         _cleanup_free_ char *passwd = NULL, *group = NULL;
         UserRecord u = {};
         int r;
 
+        *ret_file = "/etc/passwd";
         r = read_small_file_at(AT_FDCWD, "/etc/passwd", USER_DB_MAX_SIZE, &passwd);
         if (r < 0 && r != -ENOENT)
                 return r;
         r = user_record_from_passwd(strempty(passwd), name, &u);
         if (r < 0)
                 return r;
+        *ret_file = "/etc/group";
         r = read_small_file_at(AT_FDCWD, "/etc/group", USER_DB_MAX_SIZE, &group);
         if (r >= 0)
                 r = user_record_add_groups(&u, group);

@@ -24,5 +24,6 @@ void user_record_done(UserRecord *u);
 int user_record_from_passwd(const char *passwd, const char *name, UserRecord *ret);
 /* Adds the groups whose member lists name the user, from the text of a group file. */
 int user_record_add_groups(UserRecord *u, const char *group);
-/* Reads /etc/passwd and /etc/group of the current root (the container's, after pivot_root). */
-int user_record_lookup(const char *name, UserRecord *ret);
+/* Reads /etc/passwd and /etc/group of the current root (the container's, after pivot_root). On failure
+ * *ret_file names the file that could not be read (-EBADFD: not a regular file). */
+int user_record_lookup(const char *name, UserRecord *ret, const char **ret_file);

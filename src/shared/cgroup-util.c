@@ -18,11 +18,18 @@ int cgroup_unified_root(const char **ret) {
         static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
         struct statfs sfs;
 
-        for (size_t i = 0; i < ELEMENTSOF(candidates); i++)
-                if (statfs(candidates[i], &sfs) >= 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+        for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+                if (statfs(candidates[i], &sfs) < 0) {
+                        /* Only a missing mount point means "not here"; any other error is reported. */
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (sfs.f_type == CGROUP2_SUPER_MAGIC) {
                         *ret = candidates[i];
                         return 0;
                 }
+        }
         return -ENOMEDIUM;
 }
 

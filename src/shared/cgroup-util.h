@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 /* Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on
- * hybrid ones. -ENOMEDIUM when the host has no cgroup2 at all. */
+ * hybrid ones. -ENOMEDIUM when the host has no cgroup2 at all; another statfs error as it is. */
 int cgroup_unified_root(const char **ret);
 /* systemd's unit-name escaping: "a-b" -> "a\x2db". */
 char *unit_name_escape(const char *s);

@@ -14,6 +14,9 @@
 #define GETTEXT_PACKAGE "nspawn"
 #endif
 
+/* errno is kept: the first call loads the locale and looks for catalogues, which fails with ENOENT
+ * where there are none, and a caller may read errno after _() in the same argument list
+ * (log_error_errno(-errno, <translated format>, ...): the order of evaluation is unspecified). */
 void i18n_init(void) {
         static bool initialized = false;
         int saved_errno = errno;
@@ -27,13 +30,18 @@ void i18n_init(void) {
         (void) setlocale(LC_ALL, "");
         (void) bindtextdomain(GETTEXT_PACKAGE, dir);
         (void) bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-        /* Called from log_*_errno() arguments: the caller's errno (for %m) must survive. */
         errno = saved_errno;
 }
 
 const char *i18n_gettext(const char *msgid) {
+        int saved_errno;
+        const char *s;
+
         i18n_init();
-        return dgettext(GETTEXT_PACKAGE, msgid);
+        saved_errno = errno;
+        s = dgettext(GETTEXT_PACKAGE, msgid);
+        errno = saved_errno;
+        return s;
 }
 
 const char *i18n_ngettext(const char *msgid, const char *msgid_plural, unsigned long n) {

@@ -4,7 +4,7 @@
 /* Message catalogues are loaded on the first translated string, not at start-up: a container run
  * that prints nothing never touches the locale. A program whose output depends on the locale
  * beyond its messages (machinectl's timestamps) calls i18n_init() before it prints anything, so
- * that all of its output uses one locale. */
+ * that all of its output uses one locale. errno is preserved by all of these. */
 void i18n_init(void);
 const char *i18n_gettext(const char *msgid) __attribute__((format_arg(1)));
 /* Plural forms: msgid for n == 1 in English, msgid_plural otherwise; catalogues have their own rules. */

@@ -108,4 +108,75 @@ TEST(path_compare) {
         ASSERT_TRUE(path_compare("/", "/a") < 0);
 }
 
+#define ASSERT_ESCAPED(in, max, out)                                                      \
+        do {                                                                              \
+                _cleanup_free_ char *_e = escape_for_terminal((in), (max));              \
+                ASSERT_STREQ(_e, (out));                                                  \
+        } while (0)
+
+TEST(escape_for_terminal) {
+        /* Plain text, UTF-8 included, stays as it is. */
+        ASSERT_ESCAPED("", SIZE_MAX, "");
+        ASSERT_ESCAPED("/bin/sh", SIZE_MAX, "/bin/sh");
+        ASSERT_ESCAPED("Grüße, 世界 🙂", SIZE_MAX, "Grüße, 世界 🙂");
+        /* C0 controls and DEL. */
+        ASSERT_ESCAPED("\033[2J", SIZE_MAX, "\\e[2J");
+        ASSERT_ESCAPED("a\nb\tc\rd", SIZE_MAX, "a\\nb\\tc\\rd");
+        ASSERT_ESCAPED("\001\037\177", SIZE_MAX, "\\x01\\x1f\\x7f");
+        ASSERT_ESCAPED("\a\b", SIZE_MAX, "\\x07\\x08");
+        /* A backslash is escaped, so that "\\e" in the input cannot pass for an escape. */
+        ASSERT_ESCAPED("\\e", SIZE_MAX, "\\\\e");
+        /* C1 controls as UTF-8 (CSI, OSC, NEL) and as raw bytes (not valid UTF-8). */
+        ASSERT_ESCAPED("\xc2\x9b" "2J", SIZE_MAX, "\\u009b2J");
+        ASSERT_ESCAPED("\xc2\x9d\xc2\x85", SIZE_MAX, "\\u009d\\u0085");
+        ASSERT_ESCAPED("\x9b" "2J", SIZE_MAX, "\\x9b2J");
+        /* Invalid UTF-8: stray continuation bytes, truncated, overlong, surrogates. */
+        ASSERT_ESCAPED("\x80", SIZE_MAX, "\\x80");
+        ASSERT_ESCAPED("\xe2\x82", SIZE_MAX, "\\xe2\\x82");
+        ASSERT_ESCAPED("\xc0\xaf", SIZE_MAX, "\\xc0\\xaf");
+        ASSERT_ESCAPED("\xed\xa0\x80", SIZE_MAX, "\\xed\\xa0\\x80");
+        ASSERT_ESCAPED("\xff", SIZE_MAX, "\\xff");
+        /* Bidi overrides and isolates, zero-width characters, separators, BOM. */
+        ASSERT_ESCAPED("a\u202eb", SIZE_MAX, "a\\u202eb");
+        ASSERT_ESCAPED("\u202a\u202b\u202c\u202d", SIZE_MAX, "\\u202a\\u202b\\u202c\\u202d");
+        ASSERT_ESCAPED("\u2066\u2067\u2068\u2069", SIZE_MAX, "\\u2066\\u2067\\u2068\\u2069");
+        ASSERT_ESCAPED("\u200b\u200c\u200d\u200e\u200f", SIZE_MAX,
+                       "\\u200b\\u200c\\u200d\\u200e\\u200f");
+        ASSERT_ESCAPED("\u061c\u2028\u2029\ufeff", SIZE_MAX, "\\u061c\\u2028\\u2029\\ufeff");
+        /* Neighbours of those ranges are ordinary text. */
+        ASSERT_ESCAPED("\u00a0\u200a\u2010\u2027\u202f\u2070", SIZE_MAX,
+                       "\u00a0\u200a\u2010\u2027\u202f\u2070");
+}
+
+TEST(escape_for_terminal_cap) {
+        /* Fits exactly: not cut. */
+        ASSERT_ESCAPED("abcdef", 6, "abcdef");
+        /* Cut, ending in "..." within the limit. */
+        ASSERT_ESCAPED("abcdefg", 6, "abc...");
+        /* Never inside an escape or a multi-byte character. */
+        ASSERT_ESCAPED("ab\033cdefgh", 6, "ab...");
+        ASSERT_ESCAPED("abc\033defgh", 8, "abc\\e...");
+        ASSERT_ESCAPED("abcd\033efgh", 8, "abcd...");
+        ASSERT_ESCAPED("aüüüü", 7, "aü...");
+        ASSERT_ESCAPED("abcdef", 2, "..");
+        ASSERT_ESCAPED("abcdef", 0, "");
+        /* A long input is read only as far as needed, and the result is short. */
+        size_t n = 8 * 1024 * 1024;
+        _cleanup_free_ char *big = malloc(n + 1);
+        ASSERT_TRUE(big);
+        memset(big, '\033', n);
+        big[n] = 0;
+        _cleanup_free_ char *e = escape_for_terminal(big, ESCAPE_MESSAGE_MAX);
+        ASSERT_TRUE(e);
+        ASSERT_TRUE(strlen(e) <= ESCAPE_MESSAGE_MAX);
+        ASSERT_TRUE(strlen(e) >= ESCAPE_MESSAGE_MAX - 4);
+        ASSERT_STREQ(e + strlen(e) - 5, "\\e...");
+}
+
+TEST(escape_for_terminal_keeps_errno) {
+        errno = ELOOP;
+        _cleanup_free_ char *e = escape_for_terminal("\033x", SIZE_MAX);
+        ASSERT_EQ(errno, ELOOP);
+}
+
 DEFINE_TEST_MAIN

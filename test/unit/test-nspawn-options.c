@@ -495,12 +495,49 @@ TEST(settings_done_idempotent) {
         settings_done(&s);
 }
 
-TEST(setenv_value_with_newline) {
-        Settings s;
-        ASSERT_EQ(PARSE(&s, "-E", "A=line1\nline2"), 1);
-        ASSERT_STREQ(s.environment[0], "A=line1\nline2");
-        settings_done(&s);
+/* As the man page says: control characters are refused in the value too (issue 7, item 11). */
+TEST(setenv_value_with_control_characters) {
+        ASSERT_TRUE(PARSE_FAILS("-E", "A=line1\nline2"));
         ASSERT_TRUE(PARSE_FAILS("-E", "A\nB=1"));
+        ASSERT_TRUE(PARSE_FAILS("-E", "A=\033[2J"));
+        ASSERT_TRUE(PARSE_FAILS("--setenv=A=\033]0;title\a"));
+        ASSERT_TRUE(PARSE_FAILS("-E", "A=tab\there"));
+        ASSERT_TRUE(PARSE_FAILS("-E", "A=\r"));
+        ASSERT_TRUE(PARSE_FAILS("-E", "A=del\177"));
+        ASSERT_TRUE(PARSE_FAILS("-E", "OK=1", "-E", "A=\001"));
+
+        /* Printable text, UTF-8 included, is a value like any other. */
+        Settings s;
+        ASSERT_EQ(PARSE(&s, "-E", "A=Grüße = \"x\" \\n;$(y)", "-E", "B="), 1);
+        ASSERT_STREQ(strv_env_get(s.environment, "A"), "Grüße = \"x\" \\n;$(y)");
+        ASSERT_STREQ(strv_env_get(s.environment, "B"), "");
+        settings_done(&s);
+}
+
+/* A mount onto the container's root does nothing: refused in any spelling (issue 7, item 12). */
+TEST(mounts_onto_root_refused) {
+        ASSERT_TRUE(PARSE_FAILS("--bind=/srv:/"));
+        ASSERT_TRUE(PARSE_FAILS("--bind=/srv://"));
+        ASSERT_TRUE(PARSE_FAILS("--bind=/srv:/./"));
+        ASSERT_TRUE(PARSE_FAILS("--bind=/srv:/.:norbind"));
+        ASSERT_TRUE(PARSE_FAILS("--bind=/srv:///"));
+        ASSERT_TRUE(PARSE_FAILS("--bind=/"));
+        ASSERT_TRUE(PARSE_FAILS("--bind-ro=/srv:/"));
+        ASSERT_TRUE(PARSE_FAILS("--bind-ro=//"));
+        ASSERT_TRUE(PARSE_FAILS("--tmpfs=/"));
+        ASSERT_TRUE(PARSE_FAILS("--tmpfs=//"));
+        ASSERT_TRUE(PARSE_FAILS("--tmpfs=/./:mode=0700"));
+        ASSERT_TRUE(PARSE_FAILS("--tmpfs=/.."));
+
+        /* The host's root as a source, and paths just below the root, are fine. */
+        _cleanup_settings_ Settings s = {};
+        ASSERT_EQ(PARSE(&s, "--bind-ro=/:/host", "--bind=/srv:/./srv", "--tmpfs=//tmp/"), 1);
+        ASSERT_EQ(s.n_binds, 2);
+        ASSERT_STREQ(s.binds[0].source, "/");
+        ASSERT_STREQ(s.binds[0].destination, "/host");
+        ASSERT_STREQ(s.binds[1].destination, "/srv");
+        ASSERT_EQ(s.n_tmpfs, 1);
+        ASSERT_STREQ(s.tmpfs[0].path, "/tmp");
 }
 
 DEFINE_TEST_MAIN
