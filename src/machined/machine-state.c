@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,33 +222,110 @@ int machine_state_parse(const char *name, const char *text, Machine **ret) {
         return 0;
 }
 
+/* A temporary name in the state directory: ".#" (swept at start), the final name, 64 random bits from
+ * the kernel. Two writers (two machineds, or a quick rewrite) never compute the same one by design, and
+ * a collision anyway is an EEXIST the callers retry. */
+static int tempname(const char *name, char *buf, size_t size) {
+        uint64_t rnd;
+        ssize_t n = getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
+
+        if (n != (ssize_t) sizeof(rnd))
+                return n < 0 ? -errno : -EIO;
+        if ((size_t) snprintf(buf, size, ".#%s.%016" PRIx64, name, rnd) >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+#define TEMPNAME_TRIES 16
+
+/* Gives the unnamed file fd (O_TMPFILE) a temporary name in dir_fd. */
+static int link_tmpfile(int fd, int dir_fd, const char *name, char *ret_tmp, size_t size) {
+        char proc[64];
+        int r;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        for (int i = 0; i < TEMPNAME_TRIES; i++) {
+                r = tempname(name, ret_tmp, size);
+                if (r < 0)
+                        return r;
+                if (linkat(AT_FDCWD, proc, dir_fd, ret_tmp, AT_SYMLINK_FOLLOW) >= 0)
+                        return 0;
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
+/* Opens a new file for name's contents. With O_TMPFILE it has no name until it is complete (a crash
+ * leaves nothing); *ret_tmp is then empty. Without (a file system that lacks it), it is created under
+ * a temporary name, O_EXCL, which *ret_tmp holds. */
+static int open_tmpfile(int dir_fd, const char *name, char *ret_tmp, size_t size) {
+        int fd, r;
+
+        fd = openat(dir_fd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                ret_tmp[0] = 0;
+                return fd;
+        }
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        for (int i = 0; i < TEMPNAME_TRIES; i++) {
+                r = tempname(name, ret_tmp, size);
+                if (r < 0)
+                        return r;
+                fd = openat(dir_fd, ret_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
 static int write_atomic(int dir_fd, const char *name, const char *text) {
         char tmp[128];
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        snprintf(tmp, sizeof(tmp), ".#%s.%08x", name, (unsigned) random());
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        fd = open_tmpfile(dir_fd, name, tmp, sizeof(tmp));
         if (fd < 0)
-                return -errno;
+                return fd;
         r = loop_write(fd, text, strlen(text));
         if (r >= 0 && fchmod(fd, 0644) < 0)
                 r = -errno;
-        if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+        /* Complete on disk before it gets the name that readers open. */
+        if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
-        if (r < 0)
+        if (r >= 0 && !tmp[0])
+                r = link_tmpfile(fd, dir_fd, name, tmp, sizeof(tmp));
+        if (r < 0) {
+                if (tmp[0])
+                        (void) unlinkat(dir_fd, tmp, 0);
+                return r;
+        }
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                r = -errno;
                 (void) unlinkat(dir_fd, tmp, 0);
-        return r;
+                return r;
+        }
+        return 0;
 }
 
 static int symlink_atomic(int dir_fd, const char *target, const char *link) {
         char tmp[128];
+        int r;
 
-        snprintf(tmp, sizeof(tmp), ".#link.%08x", (unsigned) random());
-        if (symlinkat(target, dir_fd, tmp) < 0)
-                return -errno;
+        for (int i = 0;; i++) {
+                r = tempname(link, tmp, sizeof(tmp));
+                if (r < 0)
+                        return r;
+                if (symlinkat(target, dir_fd, tmp) >= 0)
+                        break;
+                if (errno != EEXIST || i + 1 >= TEMPNAME_TRIES)
+                        return -errno;
+        }
         if (renameat(dir_fd, tmp, dir_fd, link) < 0) {
-                int r = -errno;
+                r = -errno;
                 (void) unlinkat(dir_fd, tmp, 0);
                 return r;
         }

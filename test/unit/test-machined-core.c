@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -181,6 +182,39 @@ TEST(state_files) {
         ASSERT_TRUE(faccessat(fd, "md-x.y", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
         ASSERT_TRUE(faccessat(fd, "unit:machine-md\\x2dx.y.scope", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
         ASSERT_OK(rmdir(dir)); /* nothing else (no temporary file) was left */
+}
+
+/* The temporary names do not come from random(): a process that computes the unseeded sequence (or a
+ * second machined, which would draw the same one) cannot make a write fail. */
+TEST(state_tempnames_unpredictable) {
+        char dir[] = "/tmp/test-machined-XXXXXX", name[128];
+        _cleanup_(machine_freep) Machine *m = sample_machine();
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+        int n_entries = 0;
+
+        ASSERT_TRUE(m);
+        ASSERT_TRUE(mkdtemp(dir));
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        /* What random() gives without a seed, as the old writer named its files. */
+        srandom(1);
+        snprintf(name, sizeof(name), ".#%s.%08x", m->name, (unsigned) random());
+        ASSERT_OK(mkdirat(fd, name, 0700));
+        srandom(1);
+        ASSERT_OK(machine_state_save(fd, m));
+        srandom(1);
+        ASSERT_OK(machine_state_save(fd, m));
+        /* Nothing but the planted name, the file and its unit link: no temporary file is left. */
+        ASSERT_OK(opendir_fd(fd, &d));
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] != '.' || (de->d_name[1] != 0 && de->d_name[1] != '.'))
+                        n_entries++;
+        closedir(d);
+        ASSERT_EQ(n_entries, 3);
+        ASSERT_OK(machine_state_remove(fd, m));
+        ASSERT_OK(unlinkat(fd, name, AT_REMOVEDIR));
+        ASSERT_OK(rmdir(dir));
 }
 
 TEST(os_release) {
