@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-util.h"
 #include "fd-util.h"
 #include "machine-name.h"
 #include "machine-state.h"
 #include "machine-validate.h"
+#include "machined-cgroup.h"
 #include "string-util.h"
 
 #define STATE_FILE_MAX (64 * 1024)
@@ -186,6 +188,29 @@ static int apply_field(Machine *m, const char *key, const char *value) {
         return 0; /* Unknown keys (SCOPE_JOB, from systemd's machined) are ignored. */
 }
 
+/* CGROUP decides what terminate kills, so a state file is not taken at its word: the cgroup machined
+ * owns (OWN_CGROUP=yes) can only be the machine's own scope, and any other must be exactly the
+ * cgroup of the unit that SCOPE names (never "/", never a slice). */
+static int state_check_cgroup(const Machine *m) {
+        _cleanup_free_ char *rel = NULL, *unit = NULL, *unit_path = NULL;
+        int r;
+
+        if (m->own_cgroup) {
+                rel = machine_cgroup_path(m->name);
+                if (!rel)
+                        return -ENOMEM;
+                return m->cgroup && m->cgroup[0] == '/' && streq(m->cgroup + 1, rel) ? 0 : -EINVAL;
+        }
+        if (!m->cgroup)
+                return 0;
+        r = cgroup_path_get_unit(m->cgroup, &unit, &unit_path);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !streq(unit_path, m->cgroup) || !streq(unit, m->unit))
+                return -EINVAL;
+        return 0;
+}
+
 int machine_state_parse(const char *name, const char *text, Machine **ret) {
         _cleanup_(machine_freep) Machine *m = NULL;
         _cleanup_free_ char *copy = strdup(text);
@@ -218,6 +243,9 @@ int machine_state_parse(const char *name, const char *text, Machine **ret) {
         }
         if (m->leader <= 1)
                 return -EINVAL;
+        r = state_check_cgroup(m);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }

@@ -159,6 +159,44 @@ TEST(state_parse_refuses) {
         machine_free(m);
 }
 
+/* A state file decides what terminate kills: its cgroup is accepted only where it can be the
+ * machine's own. */
+TEST(state_parse_cgroup_trust) {
+        Machine *m = NULL;
+
+        /* OWN_CGROUP only for machine.slice/machine-<escaped name>.scope. */
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/\nOWN_CGROUP=yes\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nOWN_CGROUP=yes\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/x.scope\nOWN_CGROUP=yes\n", &m),
+                     EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/machine.slice/machine-b.scope\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/machine.slice/machine-a.scope/payload\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("md-x", "NAME=md-x\nLEADER=5\nCGROUP=/machine.slice/machine-md-x.scope\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL); /* unescaped */
+        /* Any other cgroup: exactly the unit that SCOPE names. */
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/system.slice\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/y.scope\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/x.scope/sub\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/x.scope\n", &m), EINVAL);
+        ASSERT_TRUE(m == NULL);
+
+        ASSERT_OK(machine_state_parse("md-x", "NAME=md-x\nLEADER=5\nSCOPE=\"machine-md\\\\x2dx.scope\"\n"
+                                              "CGROUP=\"/machine.slice/machine-md\\\\x2dx.scope\"\nOWN_CGROUP=yes\n", &m));
+        ASSERT_TRUE(m->own_cgroup);
+        m = machine_free(m);
+        ASSERT_OK(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.service\nCGROUP=/system.slice/x.service\nOWN_CGROUP=no\n",
+                                      &m));
+        ASSERT_FALSE(m->own_cgroup);
+        ASSERT_STREQ(m->cgroup, "/system.slice/x.service");
+        m = machine_free(m);
+        ASSERT_OK(machine_state_parse("a", "NAME=a\nLEADER=5\n", &m));
+        ASSERT_TRUE(m->cgroup == NULL);
+        machine_free(m);
+}
+
 TEST(state_files) {
         char dir[] = "/tmp/test-machined-XXXXXX";
         _cleanup_(machine_freep) Machine *m = sample_machine(), *back = NULL;
