@@ -100,8 +100,11 @@ static int cgroupfs_pid_get_cgroup(pid_t pid, int pidfd, char **ret) {
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
         /* Read first, check after: if the pidfd's process still lives, the file was its. */
-        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
-                return -ESRCH;
+        if (pidfd >= 0) {
+                r = pidfd_send_signal_(pidfd, 0);
+                if (r < 0)
+                        return r; /* Only ESRCH says that it is gone. */
+        }
         return cgroup_parse_proc_unified(text, ret);
 }
 
@@ -192,10 +195,11 @@ static int cgroupfs_create_scope(Machine *m) {
                  * a new, innocent process. It is not killed (nothing proves it is ours): whatever the
                  * move took goes back to the cgroup the leader was in, and the empty scope goes. What
                  * cannot be moved back stays, and the scope is collected once empty. */
-                if (pidfd_send_signal_(m->leader_pidfd, 0) < 0) {
+                r = pidfd_send_signal_(m->leader_pidfd, 0);
+                if (r < 0) {
                         (void) scope_move_out(fd, root, current);
                         (void) rmdir(path);
-                        return -ESRCH;
+                        return r;
                 }
                 m->own_cgroup = true;
         }

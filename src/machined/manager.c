@@ -155,7 +155,10 @@ static int on_leader_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 }
 
 bool manager_machine_gc(Manager *m, Machine *machine) {
-        if (pidfd_send_signal_(machine->leader_pidfd, 0) >= 0)
+        int r = pidfd_send_signal_(machine->leader_pidfd, 0);
+
+        /* Only ESRCH says the leader is gone; a check that fails otherwise says nothing about it. */
+        if (r != -ESRCH)
                 return true;
         manager_remove_machine(m, machine, true);
         return false;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -77,7 +78,8 @@ static int remove_subtree(int dir_fd, unsigned depth) {
         return ret;
 }
 
-/* 1: removed (or gone already); 0: still populated; -EBUSY: empty, but rmdir did not succeed yet. */
+/* 1: removed (or gone already, or taken over); 0: still populated; -EBUSY: empty, but rmdir did not
+ * succeed yet. */
 static int scope_try_remove(const char *cgroup) {
         _cleanup_free_ char *p = NULL, *events = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -93,6 +95,14 @@ static int scope_try_remove(const char *cgroup) {
         fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 1 : -errno;
+        /* nspawn holds this lock on the scope it runs a container in (cgroup_create_owned()), also on
+         * an empty one it has just taken over: that scope is its to remove now. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                log_debug("Scope %s was taken over, no longer collecting it.", cgroup);
+                return 1;
+        }
         r = read_small_file_at(fd, "cgroup.events", 4096, &events);
         if (r == -ENOENT)
                 return 1; /* Removed between open and read. */
@@ -101,10 +111,12 @@ static int scope_try_remove(const char *cgroup) {
         if (!strstr(events, "populated 0"))
                 return 0;
         (void) remove_subtree(fd, 0);
-        if (rmdir(p) >= 0 || errno == ENOENT) {
+        if (rmdir(p) >= 0) {
                 log_info("Removed the empty scope %s.", cgroup);
                 return 1;
         }
+        if (errno == ENOENT)
+                return 1;
         return errno == EBUSY ? -EBUSY : -errno;
 }
 

@@ -182,6 +182,21 @@ stop_machined_strace
 start_machined
 assert_eq "md-lc-live md-lc-scope " "$(names)" "16: the next machined adopts them again"
 assert_eq 's "machine-md\\x2dlc\\x2dscope.scope"' "$(mprop "$(path_of md-lc-scope)" Unit)" "16: ... with the same unit"
+# A liveness check that fails otherwise than with ESRCH (here EPERM, from the first check after the
+# start: a dry run counts the checks that re-adoption makes) does not end the machine either.
+stop_machined
+start_machined_strace -e trace=pidfd_send_signal
+N=$(grep -c 'pidfd_send_signal(' "$WORK/strace.log")
+stop_machined_strace
+start_machined_strace -e trace=pidfd_send_signal -e inject=pidfd_send_signal:error=EPERM:when=$((N + 1))+
+assert_eq "md-lc-live md-lc-scope " "$(names)" "16: re-adopted again ($N checks at start)"
+OUT=$(mcall GetMachine s md-lc-scope 2>&1)
+assert_match '^o ' "$OUT" "16: a liveness check failing with EPERM does not drop the machine"
+assert_true "16: ... its leader lives" alive "$L2"
+assert_true "16: ... its scope stays" test -d "$(scope_of md-lc-scope)"
+assert_true "16: ... its state file stays" test -e "$STATE/md-lc-scope"
+stop_machined_strace
+start_machined
 mcall TerminateMachine s md-lc-scope
 assert_true "16: terminate after the restart works" wait_for 2 gone md-lc-scope
 assert_true "16: ... and removes the scope machined made (ownership kept)" wait_for 2 no_dir "$(scope_of md-lc-scope)"
