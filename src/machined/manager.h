@@ -44,7 +44,8 @@ bool manager_machine_gc(Manager *m, Machine *machine);
  * freed and nothing is left behind. */
 int manager_add_machine(Manager *m, Machine *machine, bool create_scope);
 /* Forgets the machine: state file, cgroup (when machined made it; with kill, whatever still runs
- * there is killed, without it the cgroup stays while it has processes), MachineRemoved, free. */
+ * there is killed, without it the cgroup stays while it has processes and is removed once empty),
+ * MachineRemoved, free. */
 void manager_remove_machine(Manager *m, Machine *machine, bool kill);
 
 /* SIGKILL to every process of the machine's cgroup (its unit's: the scope machined made, the scope nspawn

@@ -96,6 +96,7 @@ machined_died() {
         return $r
 }
 
+assert_true "strace is installed (tools/deps)" command -v strace
 start_bus
 start_machined
 on_exit "rm -f $STATE/md-lc-* $STATE/unit:*md*lc*"
