@@ -158,6 +158,27 @@ assert_true "18: terminate of a machine without a PID namespace of its own ends 
 assert_true "18: ... and the machine" wait_for 2 gone md-lc-kill
 wait "$K" 2>/dev/null
 
+# ... and of an nspawn container (the scope nspawn made, the payload below it): SIGSTOP reaches the
+# processes beside the container's PID 1, terminate ends the container.
+BB=$(busybox_tree "$WORK/bb")
+NS=$(scope_of md-lc-ns)
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$NSPAWN" -q -D "$BB" -M md-lc-ns --register=yes --pipe \
+        sh -c 'sleep 1000 & sleep 1000 & wait' </dev/null >/dev/null 2>"$WORK/ns.err" &
+NSP=$!
+on_exit "kill -9 $NSP 2>/dev/null; wait $NSP 2>/dev/null"
+ns_ready() { mcall GetMachine s md-lc-ns >/dev/null 2>&1 && [ "$(find "$NS" -name cgroup.procs -exec cat {} + 2>/dev/null | wc -l)" -ge 3 ]; }
+assert_true "18: the nspawn container runs, registered, with three processes" wait_for 10 ns_ready
+NSPIDS=($(find "$NS" -name cgroup.procs -exec cat {} + 2>/dev/null))
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --signal=SIGSTOP md-lc-ns
+assert_true "18: machinectl kill --signal=SIGSTOP stops every process of the container" wait_for 2 all_in_state T "${NSPIDS[@]}"
+mcall KillMachine ssi md-lc-ns all 18
+assert_true "18: ... SIGCONT continues them" wait_for 2 all_in_state S "${NSPIDS[@]}"
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" terminate md-lc-ns
+assert_true "18: terminate ends every process of the container" wait_for 5 all_dead "${NSPIDS[@]}"
+assert_true "18: ... and nspawn" wait_for 5 dead "$NSP"
+wait "$NSP" 2>/dev/null
+assert_true "18: ... which removes its scope" wait_for 2 no_dir "$NS"
+
 # --- Item 16: a restarted machined whose pidfd_open fails with EMFILE keeps the machines.
 spawn_in ""; L1=$SPAWNED
 spawn_in ""; L2=$SPAWNED
