@@ -238,6 +238,10 @@ assert_true "17a: after UnregisterMachine the scope stays while it has processes
 assert_true "17a: ... its process runs" alive "$U"
 kill -9 "$U"; wait "$U" 2>/dev/null
 assert_true "17a: ... and the scope goes once it is empty" wait_for 2 no_dir "$US"
+spawn_in ""; U2=$SPAWNED
+assert_match '^o ' "$(create md-lc-unreg "$U2" 2>&1)" "17a: ... so that the name can be created again"
+mcall TerminateMachine s md-lc-unreg
+assert_true "17a: ... and terminated" wait_for 2 no_dir "$US"
 # (b) A second CreateMachine with the same leader (after the first machine was unregistered).
 spawn_in ""; S=$SPAWNED
 create md-lc-first "$S" >/dev/null
