@@ -34,7 +34,10 @@ int leader_get_starttime(pid_t pid, int pidfd, uint64_t *ret) {
         r = read_small_file_at(AT_FDCWD, p, 4096, &text);
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
-        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
-                return -ESRCH;
+        if (pidfd >= 0) {
+                r = pidfd_send_signal_(pidfd, 0);
+                if (r < 0)
+                        return r; /* Only ESRCH says that it is gone. */
+        }
         return proc_stat_parse_starttime(text, ret);
 }

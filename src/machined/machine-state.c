@@ -4,13 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup-util.h"
 #include "fd-util.h"
 #include "machine-name.h"
 #include "machine-state.h"
 #include "machine-validate.h"
+#include "machined-cgroup.h"
 #include "string-util.h"
 
 #define STATE_FILE_MAX (64 * 1024)
@@ -189,6 +192,29 @@ static int apply_field(Machine *m, const char *key, const char *value) {
         return 0; /* Unknown keys (SCOPE_JOB, from systemd's machined) are ignored. */
 }
 
+/* CGROUP decides what terminate kills, so a state file is not taken at its word: the cgroup machined
+ * owns (OWN_CGROUP=yes) can only be the machine's own scope, and any other must be exactly the
+ * cgroup of the unit that SCOPE names (never "/", never a slice). */
+static int state_check_cgroup(const Machine *m) {
+        _cleanup_free_ char *rel = NULL, *unit = NULL, *unit_path = NULL;
+        int r;
+
+        if (m->own_cgroup) {
+                rel = machine_cgroup_path(m->name);
+                if (!rel)
+                        return -ENOMEM;
+                return m->cgroup && m->cgroup[0] == '/' && streq(m->cgroup + 1, rel) ? 0 : -EINVAL;
+        }
+        if (!m->cgroup)
+                return 0;
+        r = cgroup_path_get_unit(m->cgroup, &unit, &unit_path);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !streq(unit_path, m->cgroup) || !streq(unit, m->unit))
+                return -EINVAL;
+        return 0;
+}
+
 int machine_state_parse(const char *name, const char *text, Machine **ret) {
         _cleanup_(machine_freep) Machine *m = NULL;
         _cleanup_free_ char *copy = strdup(text);
@@ -221,8 +247,71 @@ int machine_state_parse(const char *name, const char *text, Machine **ret) {
         }
         if (m->leader <= 1)
                 return -EINVAL;
+        r = state_check_cgroup(m);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
+}
+
+/* A temporary name in the state directory: ".#" (swept at start), the final name, 64 random bits from
+ * the kernel. Two writers (two machineds, or a quick rewrite) never compute the same one by design, and
+ * a collision anyway is an EEXIST the callers retry. */
+static int tempname(const char *name, char *buf, size_t size) {
+        uint64_t rnd;
+        ssize_t n = getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK);
+
+        if (n != (ssize_t) sizeof(rnd))
+                return n < 0 ? -errno : -EIO;
+        if ((size_t) snprintf(buf, size, ".#%s.%016" PRIx64, name, rnd) >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+#define TEMPNAME_TRIES 16
+
+/* Gives the unnamed file fd (O_TMPFILE) a temporary name in dir_fd. */
+static int link_tmpfile(int fd, int dir_fd, const char *name, char *ret_tmp, size_t size) {
+        char proc[64];
+        int r;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        for (int i = 0; i < TEMPNAME_TRIES; i++) {
+                r = tempname(name, ret_tmp, size);
+                if (r < 0)
+                        return r;
+                if (linkat(AT_FDCWD, proc, dir_fd, ret_tmp, AT_SYMLINK_FOLLOW) >= 0)
+                        return 0;
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
+/* Opens a new file for name's contents. With O_TMPFILE it has no name until it is complete (a crash
+ * leaves nothing); *ret_tmp is then empty. Without (a file system that lacks it), it is created under
+ * a temporary name, O_EXCL, which *ret_tmp holds. */
+static int open_tmpfile(int dir_fd, const char *name, char *ret_tmp, size_t size) {
+        int fd, r;
+
+        fd = openat(dir_fd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+                ret_tmp[0] = 0;
+                return fd;
+        }
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        for (int i = 0; i < TEMPNAME_TRIES; i++) {
+                r = tempname(name, ret_tmp, size);
+                if (r < 0)
+                        return r;
+                fd = openat(dir_fd, ret_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
 }
 
 static int write_atomic(int dir_fd, const char *name, const char *text) {
@@ -230,28 +319,45 @@ static int write_atomic(int dir_fd, const char *name, const char *text) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        snprintf(tmp, sizeof(tmp), ".#%s.%08x", name, (unsigned) random());
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        fd = open_tmpfile(dir_fd, name, tmp, sizeof(tmp));
         if (fd < 0)
-                return -errno;
+                return fd;
         r = loop_write(fd, text, strlen(text));
         if (r >= 0 && fchmod(fd, 0644) < 0)
                 r = -errno;
-        if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+        /* Complete on disk before it gets the name that readers open. */
+        if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
-        if (r < 0)
+        if (r >= 0 && !tmp[0])
+                r = link_tmpfile(fd, dir_fd, name, tmp, sizeof(tmp));
+        if (r < 0) {
+                if (tmp[0])
+                        (void) unlinkat(dir_fd, tmp, 0);
+                return r;
+        }
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                r = -errno;
                 (void) unlinkat(dir_fd, tmp, 0);
-        return r;
+                return r;
+        }
+        return 0;
 }
 
 static int symlink_atomic(int dir_fd, const char *target, const char *link) {
         char tmp[128];
+        int r;
 
-        snprintf(tmp, sizeof(tmp), ".#link.%08x", (unsigned) random());
-        if (symlinkat(target, dir_fd, tmp) < 0)
-                return -errno;
+        for (int i = 0;; i++) {
+                r = tempname(link, tmp, sizeof(tmp));
+                if (r < 0)
+                        return r;
+                if (symlinkat(target, dir_fd, tmp) >= 0)
+                        break;
+                if (errno != EEXIST || i + 1 >= TEMPNAME_TRIES)
+                        return -errno;
+        }
         if (renameat(dir_fd, tmp, dir_fd, link) < 0) {
-                int r = -errno;
+                r = -errno;
                 (void) unlinkat(dir_fd, tmp, 0);
                 return r;
         }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cgroup-util.h"
@@ -99,14 +100,62 @@ static int cgroupfs_pid_get_cgroup(pid_t pid, int pidfd, char **ret) {
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
         /* Read first, check after: if the pidfd's process still lives, the file was its. */
-        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
-                return -ESRCH;
+        if (pidfd >= 0) {
+                r = pidfd_send_signal_(pidfd, 0);
+                if (r < 0)
+                        return r; /* Only ESRCH says that it is gone. */
+        }
         return cgroup_parse_proc_unified(text, ret);
+}
+
+static int scope_mark(int dir_fd) {
+        if (fsetxattr(dir_fd, MACHINED_SCOPE_XATTR, "1", 1, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int cgroupfs_scope_is_ours(const char *cgroup) {
+        _cleanup_free_ char *p = NULL;
+        const char *root;
+        char v[8];
+        int r;
+
+        r = cgroup_unified_root(&root);
+        if (r < 0)
+                return r;
+        p = strjoin(root, cgroup);
+        if (!p)
+                return -ENOMEM;
+        ssize_t n = getxattr(p, MACHINED_SCOPE_XATTR, v, sizeof(v));
+        if (n < 0)
+                return errno == ENODATA ? 0 : -errno;
+        return n == 1 && v[0] == '1';
+}
+
+/* Puts every process of the scope into the cgroup "to" (absolute in the hierarchy). */
+static int scope_move_out(int scope_fd, const char *root, const char *to) {
+        _cleanup_free_ char *procs = NULL;
+        int r, ret = 0;
+
+        r = read_small_file_at(scope_fd, "cgroup.procs", 4 * 1024 * 1024, &procs);
+        if (r < 0)
+                return r;
+        for (char *p = procs; *p;) {
+                char *end;
+                long pid = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                r = cgroup_attach(root, to + 1, (pid_t) pid);
+                if (r < 0 && r != -ESRCH && ret == 0)
+                        ret = r;
+                p = end;
+        }
+        return ret;
 }
 
 static int cgroupfs_create_scope(Machine *m) {
         _cleanup_free_ char *rel = machine_cgroup_path(m->name), *abs = NULL, *current = NULL;
-        _cleanup_free_ char *unit = NULL;
+        _cleanup_free_ char *unit = NULL, *path = NULL;
         _cleanup_close_ int fd = -EBADF;
         const char *root;
         int r;
@@ -118,7 +167,8 @@ static int cgroupfs_create_scope(Machine *m) {
                 return r;
         abs = strjoin("/", rel);
         unit = strdup(strrchr(rel, '/') + 1);
-        if (!abs || !unit)
+        path = strjoin(root, abs);
+        if (!abs || !unit || !path)
                 return -ENOMEM;
 
         r = cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current);
@@ -132,13 +182,23 @@ static int cgroupfs_create_scope(Machine *m) {
                 r = cgroup_create(root, rel, &fd);
                 if (r < 0)
                         return r;
-                r = cgroup_attach(root, rel, m->leader);
-                /* Moved by pid: check through the pidfd that it was still our leader, not a recycled
-                 * pid, else undo (the cgroup is new and holds only what we just moved). */
-                if (r >= 0 && pidfd_send_signal_(m->leader_pidfd, 0) < 0)
-                        r = -ESRCH;
+                /* Marked while still empty: from here on, whatever happens (a crash before the state
+                 * file is written, an unregister), a machined that finds it knows it is its own. */
+                r = scope_mark(fd);
+                if (r >= 0)
+                        r = cgroup_attach(root, rel, m->leader);
                 if (r < 0) {
-                        (void) cgroup_kill_and_remove(root, rel);
+                        (void) rmdir(path);
+                        return r;
+                }
+                /* Moved by pid: if the pidfd's process died before the write, the pid may have named
+                 * a new, innocent process. It is not killed (nothing proves it is ours): whatever the
+                 * move took goes back to the cgroup the leader was in, and the empty scope goes. What
+                 * cannot be moved back stays, and the scope is collected once empty. */
+                r = pidfd_send_signal_(m->leader_pidfd, 0);
+                if (r < 0) {
+                        (void) scope_move_out(fd, root, current);
+                        (void) rmdir(path);
                         return r;
                 }
                 m->own_cgroup = true;
@@ -172,13 +232,15 @@ static int cgroupfs_adopt_unit(Machine *m) {
         return 0;
 }
 
-static bool cgroupfs_leader_in_unit(Machine *m) {
+static int cgroupfs_leader_in_unit(Machine *m) {
         _cleanup_free_ char *current = NULL;
+        int r;
 
         if (!m->cgroup)
                 return isempty(m->unit);
-        if (cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current) < 0)
-                return false;
+        r = cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current);
+        if (r < 0)
+                return r;
         return cgroup_path_startswith(current, m->cgroup);
 }
 
@@ -197,7 +259,7 @@ static int kill_recursive(int dir_fd, int sig, unsigned depth) {
                 long pid = strtol(p, &end, 10);
                 if (end == p)
                         break;
-                if (pid > 1 && kill((pid_t) pid, sig) < 0 && errno != ESRCH && ret == 0)
+                if (pid > 1 && pid != getpid() && kill((pid_t) pid, sig) < 0 && errno != ESRCH && ret == 0)
                         ret = -errno;
                 p = end;
         }
@@ -220,12 +282,13 @@ static int kill_recursive(int dir_fd, int sig, unsigned depth) {
 }
 
 static int cgroupfs_kill_all(Machine *m, int sig) {
-        _cleanup_free_ char *p = NULL;
+        _cleanup_free_ char *p = NULL, *self = NULL;
         _cleanup_close_ int dir = -EBADF;
         const char *root;
         int r;
 
-        if (!m->cgroup)
+        /* The hierarchy's root is no machine's: killing it would kill the host. */
+        if (!m->cgroup || streq(m->cgroup, "/"))
                 return -ENXIO;
         r = cgroup_unified_root(&root);
         if (r < 0)
@@ -236,8 +299,11 @@ static int cgroupfs_kill_all(Machine *m, int sig) {
         dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return -errno;
-        /* cgroup.kill is atomic against forks; the walk below is not. */
-        if (sig == SIGKILL && write_string_file_at(dir, "cgroup.kill", "1") >= 0)
+        /* cgroup.kill is atomic against forks; the walk below is not. It would also take machined
+         * itself where machined runs inside the machine's unit (a RegisterMachine'd unit that is
+         * machined's own): the walk skips machined. */
+        if (sig == SIGKILL && cgroupfs_pid_get_cgroup(getpid(), -EBADF, &self) >= 0 &&
+            !cgroup_path_startswith(self, m->cgroup) && write_string_file_at(dir, "cgroup.kill", "1") >= 0)
                 return 0;
         return kill_recursive(dir, sig, 0);
 }
@@ -270,4 +336,5 @@ const CgroupBackend cgroup_backend_cgroupfs = {
         .kill_all = cgroupfs_kill_all,
         .remove_scope = cgroupfs_remove_scope,
         .pid_get_cgroup = cgroupfs_pid_get_cgroup,
+        .scope_is_ours = cgroupfs_scope_is_ours,
 };

@@ -16,18 +16,26 @@ typedef struct CgroupBackend {
         int (*create_scope)(Machine *m);
         /* RegisterMachine: records the unit the leader already lives in (may be none). */
         int (*adopt_unit)(Machine *m);
-        /* True when the leader still lives in the machine's unit (used when re-adopting). */
-        bool (*leader_in_unit)(Machine *m);
-        /* Sends sig to every process in the machine's cgroup. */
+        /* 1 when the leader still lives in the machine's unit, 0 when not, -ESRCH when it is gone
+         * (used when re-adopting). */
+        int (*leader_in_unit)(Machine *m);
+        /* Sends sig to every process in the machine's cgroup, recursively (never to machined itself). */
         int (*kill_all)(Machine *m, int sig);
         /* Removes the cgroup that create_scope made: with kill, after killing what is left in it;
          * without, only when it is empty (-EBUSY otherwise). */
         int (*remove_scope)(Machine *m, bool kill);
         /* The cgroup path of a process, checked against its pidfd (so a recycled pid does not count). */
         int (*pid_get_cgroup)(pid_t pid, int pidfd, char **ret);
+        /* 1 when machined made the cgroup (create_scope marks it before anything lives there), 0 when
+         * not, -ENOENT when it does not exist. This is what lets machined collect its scopes whatever
+         * happened (a crash before the state file was written, an unregistered machine). */
+        int (*scope_is_ours)(const char *cgroup);
 } CgroupBackend;
 
 extern const CgroupBackend cgroup_backend_cgroupfs;
+
+/* The extended attribute that marks a scope directory as made by machined. */
+#define MACHINED_SCOPE_XATTR "trusted.machined.scope"
 
 /* Pure helpers, exposed for the unit tests. */
 

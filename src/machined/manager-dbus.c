@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "log.h"
 #include "machine-name.h"
 #include "machine-validate.h"
@@ -181,8 +182,9 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         CreateArgs a = {};
         MachineClass class = MACHINE_CONTAINER;
         Id128 id = {};
+        _cleanup_close_ int pidfd = -EBADF;
         Machine *other;
-        int pidfd, r;
+        int r;
 
         r = read_create_args(msg, with_network, create, &a);
         if (r < 0)
@@ -201,20 +203,27 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         if (other && manager_machine_gc(m, other))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u already leads machine '%s'",
                                          a.leader, other->name);
+        /* Only ESRCH says the leader does not exist; anything else (EMFILE, ENOMEM, a seccomp filter)
+         * says why it could not be checked. */
+        pidfd = pidfd_open_((pid_t) a.leader);
+        if (pidfd == -ESRCH)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
+        if (pidfd == -EINVAL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u is not a process (a thread?)", a.leader);
+        if (pidfd < 0)
+                return sd_bus_error_set_errnof(error, pidfd, "Failed to open a pidfd for leader PID %u: %m", a.leader);
         /* A process that belongs to another machine (not only its leader) cannot be taken from it. */
-        if (manager_get_machine_by_pid(m, (pid_t) a.leader, &other) >= 0 && other && manager_machine_gc(m, other))
+        r = manager_get_machine_by_pid(m, (pid_t) a.leader, &other);
+        if (r >= 0 && other && manager_machine_gc(m, other))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u belongs to machine '%s'",
                                          a.leader, other->name);
-        pidfd = pidfd_open_((pid_t) a.leader);
-        if (pidfd < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
+        if (r < 0 && r != -ENXIO && r != -ESRCH)
+                return sd_bus_error_set_errnof(error, r, "Failed to find the machine of PID %u: %m", a.leader);
 
         r = machine_new(a.name, &machine);
-        if (r < 0) {
-                close(pidfd);
+        if (r < 0)
                 return r;
-        }
-        machine->leader_pidfd = pidfd;
+        machine->leader_pidfd = TAKE_FD(pidfd);
         machine->leader = (pid_t) a.leader;
         machine->id = id;
         machine->class = class;

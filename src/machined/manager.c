@@ -17,6 +17,7 @@
 #include "machine-state.h"
 #include "manager.h"
 #include "process-util.h"
+#include "scope-gc.h"
 #include "string-util.h"
 
 #define MACHINE_OBJECT_PREFIX "/org/freedesktop/machine1/machine"
@@ -95,6 +96,7 @@ Manager *manager_free(Manager *m) {
                 sd_event_source_disable_unref(machine->leader_event);
                 machine_free(machine);
         }
+        scope_watches_free(m);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         safe_close(m->state_dir_fd);
@@ -153,7 +155,10 @@ static int on_leader_exit(sd_event_source *s, int fd, uint32_t revents, void *us
 }
 
 bool manager_machine_gc(Manager *m, Machine *machine) {
-        if (pidfd_send_signal_(machine->leader_pidfd, 0) >= 0)
+        int r = pidfd_send_signal_(machine->leader_pidfd, 0);
+
+        /* Only ESRCH says the leader is gone; a check that fails otherwise says nothing about it. */
+        if (r != -ESRCH)
                 return true;
         manager_remove_machine(m, machine, true);
         return false;
@@ -216,16 +221,27 @@ int manager_add_machine(Manager *m, Machine *machine_arg, bool create_scope) {
                 if (r < 0)
                         return r;
                 r = m->cgroup->create_scope(machine);
+                if (r < 0) {
+                        /* What a failed move could not put back keeps the scope; it goes once empty. */
+                        _cleanup_free_ char *rel = machine_cgroup_path(machine->name);
+                        _cleanup_free_ char *abs = rel ? strjoin("/", rel) : NULL;
+                        if (abs)
+                                (void) manager_collect_scope(m, abs, true);
+                        return r;
+                }
+                if (machine->own_cgroup)
+                        manager_forget_scope(m, machine->cgroup);
         } else {
                 r = m->cgroup->adopt_unit(machine);
                 if (r >= 0 && unit_in_use(m, machine->unit))
                         r = -EADDRINUSE;
+                if (r < 0)
+                        return r;
         }
-        if (r < 0)
-                return r;
         r = manager_track_machine(m, machine);
         if (r < 0) {
-                (void) m->cgroup->remove_scope(machine, false);
+                if (machine->own_cgroup)
+                        (void) manager_collect_scope(m, machine->cgroup, false);
                 return r;
         }
         r = machine_state_save(m->state_dir_fd, machine);
@@ -239,6 +255,27 @@ int manager_add_machine(Manager *m, Machine *machine_arg, bool create_scope) {
         return 0;
 }
 
+/* The scope machined made for a machine that goes: with kill, what is left in it is killed; in any
+ * case it is removed once empty (now, or when its last process leaves). */
+static void manager_release_scope(Manager *m, Machine *machine, bool kill) {
+        int r;
+
+        if (!machine->own_cgroup)
+                return;
+        if (kill) {
+                r = m->cgroup->remove_scope(machine, true);
+                if (r >= 0)
+                        return;
+                log_warning_errno(r, "Failed to remove cgroup %s, collecting it once empty: %m", machine->cgroup);
+        }
+        r = manager_collect_scope(m, machine->cgroup, false);
+        if (r < 0)
+                log_warning_errno(r, "Failed to watch cgroup %s, ignoring: %m", machine->cgroup);
+        else if (!kill && scope_watch_pending(m, machine->cgroup))
+                log_notice("Machine %s unregistered; its cgroup %s still has processes and goes when they end.",
+                           machine->name, machine->cgroup);
+}
+
 void manager_remove_machine(Manager *m, Machine *machine, bool kill) {
         int r;
 
@@ -247,34 +284,67 @@ void manager_remove_machine(Manager *m, Machine *machine, bool kill) {
         r = machine_state_remove(m->state_dir_fd, machine);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove the state file of machine %s, ignoring: %m", machine->name);
-        r = m->cgroup->remove_scope(machine, kill);
-        if (r == -EBUSY && !kill)
-                log_notice("Machine %s unregistered; its cgroup %s still has processes and stays.",
-                           machine->name, machine->cgroup);
-        else if (r < 0)
-                log_warning_errno(r, "Failed to remove cgroup %s, ignoring: %m", machine->cgroup);
+        manager_release_scope(m, machine, kill);
         log_info("Machine %s removed.", machine->name);
         manager_send_machine_signal(m, machine, false);
         machine_free(machine);
 }
 
 int manager_terminate_machine(Manager *m, Machine *machine) {
-        /* The machine goes when its leader's pidfd reports the exit. */
-        if (machine->own_cgroup && m->cgroup->kill_all(machine, SIGKILL) >= 0)
-                return 0;
-        return pidfd_send_signal_(machine->leader_pidfd, SIGKILL);
+        int r = 0, k;
+
+        /* As systemd stops the machine's unit: all of it, not only the leader (a machine without a PID
+         * namespace of its own does not die with its leader). The machine goes when its leader's
+         * pidfd reports the exit. */
+        if (machine->cgroup)
+                r = m->cgroup->kill_all(machine, SIGKILL);
+        k = pidfd_send_signal_(machine->leader_pidfd, SIGKILL);
+        if (r < 0 && r != -ESRCH && r != -ENOENT)
+                return r;
+        return k;
 }
 
 int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig) {
-        if (whom == KILL_ALL && machine->own_cgroup)
+        if (whom == KILL_ALL && machine->cgroup)
                 return m->cgroup->kill_all(machine, sig);
         return pidfd_send_signal_(machine->leader_pidfd, sig);
 }
 
-static void drop_stale(Manager *m, Machine *machine, const char *why) {
+/* A machine whose state file is not used. With kill_scope (its leader is gone), what is left in the
+ * scope machined made for it is killed; without, the scope is only collected once empty. */
+static void drop_stale(Manager *m, Machine *machine, bool kill_scope, const char *why) {
         log_info("Dropping machine %s: %s.", machine->name, why);
         (void) machine_state_remove(m->state_dir_fd, machine);
-        (void) m->cgroup->remove_scope(machine, true);
+        manager_release_scope(m, machine, kill_scope);
+}
+
+/* The leader cannot be checked now (EMFILE, ENOMEM, a seccomp filter, ...): that says nothing about
+ * the machine, so its state file and cgroup stay for a later machined, and it is not adopted. */
+static int keep_unchecked(Machine *machine, int error, const char *what) {
+        log_warning_errno(error, "Not adopting machine %s now (its state file and cgroup stay): failed to %s: %m",
+                          machine->name, what);
+        return 0;
+}
+
+/* 1 when the leader still lives in the machine's unit. The scope machined made is checked by path
+ * (the state file reader accepts no other own cgroup); for any other unit, the unit is derived again
+ * from the live leader and must be the recorded one: the state file's CGROUP is not what gets killed. */
+static int leader_in_unit(Manager *m, Machine *machine) {
+        _cleanup_free_ char *recorded = NULL;
+        int r;
+
+        if (machine->own_cgroup)
+                return m->cgroup->leader_in_unit(machine);
+        recorded = TAKE_PTR(machine->unit);
+        machine->unit = strdup("");
+        free(machine->cgroup);
+        machine->cgroup = NULL;
+        if (!machine->unit)
+                return -ENOMEM;
+        r = m->cgroup->adopt_unit(machine);
+        if (r < 0)
+                return r;
+        return streq(recorded, machine->unit);
 }
 
 static int manager_adopt(Manager *m, const char *name) {
@@ -284,30 +354,49 @@ static int manager_adopt(Manager *m, const char *name) {
 
         r = machine_state_load(m->state_dir_fd, name, &machine);
         if (r < 0) {
-                log_warning_errno(r, "Removing unreadable state file %s/%s: %m", m->state_dir, name);
+                /* Its scope, if machined made one, is found by the sweep. */
+                log_warning_errno(r, "Removing unreadable or untrusted state file %s/%s: %m", m->state_dir, name);
                 (void) unlinkat(m->state_dir_fd, name, 0);
                 return 0;
         }
+        if (machine->own_cgroup && m->cgroup->scope_is_ours(machine->cgroup) <= 0)
+                machine->own_cgroup = false; /* Not the scope machined made: not ours to remove. */
         if (manager_get_machine(m, name) || manager_get_machine_by_leader(m, machine->leader)) {
                 machine->own_cgroup = false; /* The leader may live there: leave the cgroup. */
-                drop_stale(m, machine, "its leader leads another machine");
+                drop_stale(m, machine, false, "its leader leads another machine");
                 return 0;
         }
-        machine->leader_pidfd = pidfd_open_(machine->leader);
-        if (machine->leader_pidfd < 0) {
-                drop_stale(m, machine, "its leader is gone");
+        if (machine->leader_starttime == 0) {
+                /* Without it a recycled pid cannot be told from the leader: nothing is killed. */
+                drop_stale(m, machine, false, "its leader's start time is not recorded, so the leader cannot be checked");
                 return 0;
         }
+        r = pidfd_open_(machine->leader);
+        if (r == -ESRCH) {
+                drop_stale(m, machine, true, "its leader is gone");
+                return 0;
+        }
+        if (r < 0)
+                return keep_unchecked(machine, r, "open a pidfd for its leader");
+        machine->leader_pidfd = r;
         r = leader_get_starttime(machine->leader, machine->leader_pidfd, &starttime);
-        if (r < 0 || (machine->leader_starttime != 0 && starttime != machine->leader_starttime)) {
+        if (r == -ESRCH || (r >= 0 && starttime != machine->leader_starttime)) {
                 /* The leader died and its pid went to a process elsewhere: a scope machined made for
                  * the machine holds only what is left of it, and goes like any dead machine's. */
-                drop_stale(m, machine, "its leader is gone (the pid was reused)");
+                drop_stale(m, machine, true, "its leader is gone (the pid was reused)");
                 return 0;
         }
-        if (!m->cgroup->leader_in_unit(machine)) {
-                machine->own_cgroup = false;
-                drop_stale(m, machine, "its leader left the machine's unit");
+        if (r < 0)
+                return keep_unchecked(machine, r, "read its leader's start time");
+        r = leader_in_unit(m, machine);
+        if (r == -ESRCH) {
+                drop_stale(m, machine, true, "its leader is gone");
+                return 0;
+        }
+        if (r < 0)
+                return keep_unchecked(machine, r, "read its leader's cgroup");
+        if (r == 0) {
+                drop_stale(m, machine, false, "its leader left the machine's unit");
                 return 0;
         }
         r = manager_track_machine(m, machine);
@@ -356,5 +445,10 @@ int manager_load_machines(Manager *m) {
         if (r >= 0)
                 manager_clean_state_dir(m, d);
         closedir(d);
-        return r;
+        if (r < 0)
+                return r;
+        r = manager_sweep_scopes(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to sweep the scopes machined made, ignoring: %m");
+        return 0;
 }

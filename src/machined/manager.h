@@ -21,6 +21,8 @@ struct Manager {
         char *state_dir;
         int state_dir_fd;
         const CgroupBackend *cgroup;
+        /* Scopes machined made that no machine owns any more, removed once empty (scope-gc.c). */
+        struct ScopeWatch *scope_watches;
 };
 
 int manager_new(const char *state_dir, Manager **ret);
@@ -42,13 +44,20 @@ bool manager_machine_gc(Manager *m, Machine *machine);
  * freed and nothing is left behind. */
 int manager_add_machine(Manager *m, Machine *machine, bool create_scope);
 /* Forgets the machine: state file, cgroup (when machined made it; with kill, whatever still runs
- * there is killed, without it the cgroup stays while it has processes), MachineRemoved, free. */
+ * there is killed, without it the cgroup stays while it has processes and is removed once empty),
+ * MachineRemoved, free. */
 void manager_remove_machine(Manager *m, Machine *machine, bool kill);
 
+/* SIGKILL to every process of the machine's cgroup (its unit's: the scope machined made, the scope nspawn
+ * made, the unit a RegisterMachine'd leader lives in), and to the leader through its pidfd. */
 int manager_terminate_machine(Manager *m, Machine *machine);
+/* KILL_ALL: every process of the machine's cgroup (the leader alone when it has none); KILL_LEADER: the
+ * leader alone, through its pidfd. */
 int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig);
 
-/* Reads the state files: re-adopts machines whose leader still lives, drops the others. */
+/* Reads the state files: re-adopts machines whose leader still lives and can be proven to be the
+ * recorded one, drops those whose leader is gone, keeps (without adopting) those whose leader cannot be
+ * checked now. Then collects the scopes machined made that no machine owns. */
 int manager_load_machines(Manager *m);
 
 /* Hooks into the bus layer (manager-dbus.c). */

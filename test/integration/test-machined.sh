@@ -201,8 +201,8 @@ assert_false "UnregisterMachine (created): the machine is gone" mcall GetMachine
 assert_true "... its leader still runs (unregistering does not stop a machine)" alive "$L6b"
 assert_true "... in its scope, which stays while it has processes" grep -q "^$L6b\$" "$CGROOT/machine.slice/machine-md\\x2dunreg2.scope/cgroup.procs"
 kill -9 "$L6b"; wait "$L6b" 2>/dev/null
-sleep 0.1
-rmdir "$CGROOT/machine.slice/machine-md\\x2dunreg2.scope"
+for i in $(seq 40); do [ -d "$CGROOT/machine.slice/machine-md\\x2dunreg2.scope" ] || break; sleep 0.05; done
+assert_false "... and goes once it is empty" test -d "$CGROOT/machine.slice/machine-md\\x2dunreg2.scope"
 
 # C4, C5, C7: bad input is refused with InvalidArgs before any side effect.
 new_leader; L7=$LEADER

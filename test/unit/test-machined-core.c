@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -158,6 +159,44 @@ TEST(state_parse_refuses) {
         machine_free(m);
 }
 
+/* A state file decides what terminate kills: its cgroup is accepted only where it can be the
+ * machine's own. */
+TEST(state_parse_cgroup_trust) {
+        Machine *m = NULL;
+
+        /* OWN_CGROUP only for machine.slice/machine-<escaped name>.scope. */
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/\nOWN_CGROUP=yes\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nOWN_CGROUP=yes\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/x.scope\nOWN_CGROUP=yes\n", &m),
+                     EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/machine.slice/machine-b.scope\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/machine.slice/machine-a.scope/payload\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("md-x", "NAME=md-x\nLEADER=5\nCGROUP=/machine.slice/machine-md-x.scope\nOWN_CGROUP=yes\n",
+                                         &m), EINVAL); /* unescaped */
+        /* Any other cgroup: exactly the unit that SCOPE names. */
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/system.slice\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/y.scope\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.scope\nCGROUP=/x.scope/sub\n", &m), EINVAL);
+        ASSERT_ERROR(machine_state_parse("a", "NAME=a\nLEADER=5\nCGROUP=/x.scope\n", &m), EINVAL);
+        ASSERT_TRUE(m == NULL);
+
+        ASSERT_OK(machine_state_parse("md-x", "NAME=md-x\nLEADER=5\nSCOPE=\"machine-md\\\\x2dx.scope\"\n"
+                                              "CGROUP=\"/machine.slice/machine-md\\\\x2dx.scope\"\nOWN_CGROUP=yes\n", &m));
+        ASSERT_TRUE(m->own_cgroup);
+        m = machine_free(m);
+        ASSERT_OK(machine_state_parse("a", "NAME=a\nLEADER=5\nSCOPE=x.service\nCGROUP=/system.slice/x.service\nOWN_CGROUP=no\n",
+                                      &m));
+        ASSERT_FALSE(m->own_cgroup);
+        ASSERT_STREQ(m->cgroup, "/system.slice/x.service");
+        m = machine_free(m);
+        ASSERT_OK(machine_state_parse("a", "NAME=a\nLEADER=5\n", &m));
+        ASSERT_TRUE(m->cgroup == NULL);
+        machine_free(m);
+}
+
 TEST(state_files) {
         char dir[] = "/tmp/test-machined-XXXXXX";
         _cleanup_(machine_freep) Machine *m = sample_machine(), *back = NULL;
@@ -181,6 +220,39 @@ TEST(state_files) {
         ASSERT_TRUE(faccessat(fd, "md-x.y", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
         ASSERT_TRUE(faccessat(fd, "unit:machine-md\\x2dx.y.scope", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
         ASSERT_OK(rmdir(dir)); /* nothing else (no temporary file) was left */
+}
+
+/* The temporary names do not come from random(): a process that computes the unseeded sequence (or a
+ * second machined, which would draw the same one) cannot make a write fail. */
+TEST(state_tempnames_unpredictable) {
+        char dir[] = "/tmp/test-machined-XXXXXX", name[128];
+        _cleanup_(machine_freep) Machine *m = sample_machine();
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+        int n_entries = 0;
+
+        ASSERT_TRUE(m);
+        ASSERT_TRUE(mkdtemp(dir));
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        /* What random() gives without a seed, as the old writer named its files. */
+        srandom(1);
+        snprintf(name, sizeof(name), ".#%s.%08x", m->name, (unsigned) random());
+        ASSERT_OK(mkdirat(fd, name, 0700));
+        srandom(1);
+        ASSERT_OK(machine_state_save(fd, m));
+        srandom(1);
+        ASSERT_OK(machine_state_save(fd, m));
+        /* Nothing but the planted name, the file and its unit link: no temporary file is left. */
+        ASSERT_OK(opendir_fd(fd, &d));
+        for (struct dirent *de; (de = readdir(d));)
+                if (de->d_name[0] != '.' || (de->d_name[1] != 0 && de->d_name[1] != '.'))
+                        n_entries++;
+        closedir(d);
+        ASSERT_EQ(n_entries, 3);
+        ASSERT_OK(machine_state_remove(fd, m));
+        ASSERT_OK(unlinkat(fd, name, AT_REMOVEDIR));
+        ASSERT_OK(rmdir(dir));
 }
 
 TEST(os_release) {
