@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "machine-name.h"
 #include "machine-validate.h"
 #include "machine.h"
 #include "path-util.h"
@@ -43,4 +44,8 @@ bool machine_ifindices_are_valid(const int32_t *ifindices, size_t n) {
                 if (ifindices[i] <= 0)
                         return false;
         return true;
+}
+
+bool machine_name_is_registrable(const char *name) {
+        return machine_name_is_valid(name) && !streq(name, "self");
 }

@@ -16,4 +16,7 @@ bool machine_root_directory_is_valid(const char *s);
 /* Free text that lands in the state file: no control characters, bounded length. */
 bool machine_service_is_valid(const char *s);
 bool machine_signal_is_valid(int sig);
+/* A valid machine name that is not "self": /org/freedesktop/machine1/machine/self is the caller's
+ * own machine, so no machine may have that name (neither registered nor re-adopted from a file). */
+bool machine_name_is_registrable(const char *name);
 bool machine_ifindices_are_valid(const int32_t *ifindices, size_t n);

@@ -105,6 +105,3 @@ const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]
         return buf;
 }
 
-bool bus_machine_name_is_registrable(const char *name) {
-        return machine_name_is_valid(name) && !streq(name, "self");
-}

@@ -34,7 +34,6 @@ const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]
 
 /* A machine name that may be registered: a valid machine name that is not "self", the path label of
  * the caller's own machine (/org/freedesktop/machine1/machine/self). */
-bool bus_machine_name_is_registrable(const char *name);
 
 int manager_dbus_register(Manager *m);
 int machine_dbus_register(Manager *m);

@@ -141,7 +141,7 @@ static int validate_create_args(sd_bus_message *msg, CreateArgs *a, Id128 *ret_i
                                 sd_bus_error *error) {
         if (!machine_name_is_valid(a->name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(a->name));
-        if (!bus_machine_name_is_registrable(a->name))
+        if (!machine_name_is_registrable(a->name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "The machine name '%s' is reserved (the path of the caller's own machine)",
                                          a->name);

@@ -14,6 +14,7 @@
 #include "leader.h"
 #include "log.h"
 #include "machine-name.h"
+#include "machine-validate.h"
 #include "machine-state.h"
 #include "manager.h"
 #include "process-util.h"
@@ -436,6 +437,12 @@ int manager_load_machines(Manager *m) {
         if (r < 0)
                 return r;
         for (struct dirent *de; (de = readdir(d));) {
+                if (de->d_type == DT_REG && streq(de->d_name, "self")) {
+                        /* "self" names the caller's machine on the bus: sd-login readers would list it. */
+                        log_warning("Removing the state file of a machine named 'self' (a reserved name).");
+                        (void) unlinkat(m->state_dir_fd, de->d_name, 0);
+                        continue;
+                }
                 if (de->d_type != DT_REG || !machine_name_is_valid(de->d_name))
                         continue;
                 r = manager_adopt(m, de->d_name);

@@ -114,9 +114,16 @@ OUT=$(mcall RegisterMachineWithNetwork sayssusai mb-net2 0 test container "$L3" 
 assert_eq 1 "$RC" "$((NETIF_MAX + 1)) interface indices are refused"
 assert_match "Too many network interfaces \($((NETIF_MAX + 1))\): at most $NETIF_MAX" "$OUT" "... clearly: $OUT"
 assert_false "... and leave no state file" test -e "$STATE/mb-net2"
+new_leader; L5=$LEADER
+register mb-self "$L5" >/dev/null
 stop_machined
+# A state file named "self" (left by an older machined, or planted) is not adopted either.
+sed 's/^NAME=mb-self$/NAME=self/' "$STATE/mb-self" > "$STATE/self" && rm -f "$STATE/mb-self"
 start_machined
 assert_true "after a restart the machine with $NETIF_MAX interfaces is still there" test -e "$STATE/mb-net"
+OUT=$(mcall GetMachine s self 2>&1)
+assert_no_match "^o " "$OUT" "a state file named 'self' is not adopted: $OUT"
+assert_false "... and is removed" test -e "$STATE/self"
 OUT=$(busctl --system --timeout=5 get-property $DEST "$PREFIX/mb_2dnet" $MI NetworkInterfaces 2>&1)
 if [ "$OUT" = "ai $NETIF_MAX $IFS_MAX" ]; then
         pass "... with all its interface indices"

@@ -44,12 +44,12 @@ TEST(arg_excerpt) {
 
 /* "self" is the caller's machine's path label; ".host" is the host (issue 7, item 20). */
 TEST(registrable_names) {
-        ASSERT_TRUE(bus_machine_name_is_registrable("mc-a"));
-        ASSERT_TRUE(bus_machine_name_is_registrable("self2"));
-        ASSERT_TRUE(bus_machine_name_is_registrable("myself"));
-        ASSERT_FALSE(bus_machine_name_is_registrable("self"));
-        ASSERT_FALSE(bus_machine_name_is_registrable(".host"));
-        ASSERT_FALSE(bus_machine_name_is_registrable(""));
+        ASSERT_TRUE(machine_name_is_registrable("mc-a"));
+        ASSERT_TRUE(machine_name_is_registrable("self2"));
+        ASSERT_TRUE(machine_name_is_registrable("myself"));
+        ASSERT_FALSE(machine_name_is_registrable("self"));
+        ASSERT_FALSE(machine_name_is_registrable(".host"));
+        ASSERT_FALSE(machine_name_is_registrable(""));
 }
 
 /* Parses a state file with n interfaces (1..n). */
