@@ -81,6 +81,12 @@ alive() { # pid cmd
 
 gone() { ! alive "$@"; }
 
+# The pids of the processes in machine NAME's cgroup (or below it), in any hierarchy.
+machine_pids() { # name
+        grep -lF "/machine-$(unit_escape "$1").scope" /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3 | sort -n
+}
+no_machine_pids() { [ -z "$(machine_pids "$1")" ]; }
+
 # Waits (up to 10 s) until FILE exists and contains a line matching REGEX: a payload that says it is
 # ready (after installing its signal handlers, say) by writing to stdout redirected to FILE.
 wait_line() { # file regex
@@ -108,7 +114,7 @@ track_path() { echo "$1" >> "$SNAP/paths"; }
 # snapshot_scope keeps only what belongs to this test, judged by what the test knows at its end:
 # - mounts whose mount point lies under $WORK or a tracked path, or whose line names $WORK
 #   (an overlay with an upper layer in $WORK, a bind mount of a file of ours);
-# - cgroups named machine-$MP* in any hierarchy;
+# - cgroups named machine-$MP* or $MP* in any hierarchy;
 # - loop devices backed by a file under $WORK;
 # - links named after our machines (a veth's host side is ve-NAME, truncated by the kernel);
 # - processes descended from the test's shell, or whose command line, root or cgroup names $WORK
@@ -121,7 +127,7 @@ snapshot_raw() { # dir
         local d=$1
         mkdir -p "$d"
         cat /proc/self/mountinfo > "$d/mounts"
-        find /sys/fs/cgroup -name 'machine-*' 2>/dev/null | sort > "$d/cgroups"
+        find /sys/fs/cgroup \( -name 'machine-*' -o -name "$MP*" \) 2>/dev/null | sort > "$d/cgroups"
         losetup -a 2>/dev/null | sort > "$d/loop"
         ip -o link 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort > "$d/links"
         ls -A /run/systemd/machines 2>/dev/null | sort > "$d/state"
@@ -161,7 +167,7 @@ snapshot_scope() { # dir
                         for (i = 7; i <= NF; i++) if ($i == "-") { fs = $(i + 1); break }
                         print $5, fs
                 }' "$d/mounts" | sort
-        echo "## cgroups"; grep -F "/machine-$MP" "$d/cgroups"
+        echo "## cgroups"; grep -F -e "/machine-$MP" -e "/$MP" "$d/cgroups"
         echo "## loop"; grep -F "$WORK/" "$d/loop"
         echo "## links"; grep -E "^(ve|vb)-$mpre" "$d/links"
         echo "## state"; grep -E "^($mpre|unit:machine-$mpre)" "$d/state"
