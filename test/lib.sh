@@ -75,11 +75,11 @@ _find_payload() {
 }
 
 # True while PID runs with the command line CMD (false once it is gone or was reused).
-alive() { # pid cmd
+pid_runs() { # pid cmd
         [ -n "$1" ] && [ "$(tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline")" = "$2 " ]
 }
 
-gone() { ! alive "$@"; }
+pid_gone() { ! pid_runs "$@"; }
 
 # The pids of the processes in machine NAME's cgroup (or below it), in any hierarchy.
 machine_pids() { # name

@@ -56,7 +56,7 @@ caught() { # what
 "$NSPAWN" -q -D "$B" -M "${MP}killed" --pipe sleep 3003 </dev/null & P=$!
 assert_true "the container to be killed starts" wait_payload $P 'sleep 3003'
 kill -KILL $P; wait $P 2>/dev/null
-assert_true "... its payload dies with it" wait_until 5 gone "$PAYLOAD" 'sleep 3003'
+assert_true "... its payload dies with it" wait_until 5 pid_gone "$PAYLOAD" 'sleep 3003'
 caught "machine cgroup"
 remove_machine_cgroup "${MP}killed"
 assert_true "the check passes once the cgroup is removed" leak_check

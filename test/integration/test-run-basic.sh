@@ -64,7 +64,7 @@ assert_true "the payload starts" wait_payload $P 'sleep 1000'
 kill -TERM $P
 wait $P; RC=$?
 assert_eq 137 "$RC" "SIGTERM to nspawn kills the payload"
-assert_false "no payload survives" alive "$PAYLOAD" 'sleep 1000'
+assert_false "no payload survives" pid_runs "$PAYLOAD" 'sleep 1000'
 
 # --kill-signal: a payload that handles SIGTERM exits cleanly.
 "$NSPAWN" -q -D "$T" --kill-signal=SIGTERM --pipe sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done' \
@@ -80,7 +80,7 @@ assert_true "the payload starts" wait_payload $P 'sleep 1001'
 kill -KILL $P
 wait $P 2>/dev/null
 # The kernel kills the container (PR_SET_PDEATHSIG and the PID namespace) a moment later.
-assert_true "the container never outlives a SIGKILLed nspawn" wait_until 5 gone "$PAYLOAD" 'sleep 1001'
+assert_true "the container never outlives a SIGKILLed nspawn" wait_until 5 pid_gone "$PAYLOAD" 'sleep 1001'
 # The cgroup of the killed launcher is left over; the next start with the same name reuses it.
 run_nspawn -q -D "$T" --pipe /bin/true
 assert_eq 0 "$RC" "a leftover empty cgroup does not block the next start"
