@@ -516,7 +516,7 @@ if [ -n "$REUSED" ]; then
         on_exit "kill -9 $REUSED 2>/dev/null; wait $REUSED 2>/dev/null"
         R=$(gcall TerminateMachine ${MP}reuse)
         assert_match "^(OK|org.freedesktop.machine1.NoSuchMachine)$" "$R" "B11: terminate after PID reuse: no effect or NoSuchMachine"
-        sleep 0.2
+        sleep 0.2 # not synchronisation: the window in which a wrong kill would land
         assert_true "B11: the process that got the recycled pid lives" alive "$REUSED"
         assert_true "B11: the machine is gone" gone_within ${MP}reuse 1
         assert_eq NoMachineForPID "$(gcall GetMachineByPID "$REUSED" | sed 's/.*\.//')" "B11: the recycled pid belongs to no machine"
