@@ -97,11 +97,12 @@ wait_line() { # file regex
 # the list lives in a file.
 on_exit() { echo "$*" >> "$WORK/.cleanups"; }
 
-# Machine names of this test start with $MP: the test's name (letters and digits only) and the test
-# shell's pid, then a dot. Every test picks its names as "${MP}something" (the dot keeps the prefix
-# free of the characters that unit-name escaping changes, so it appears as it is in cgroup and state
-# file names; a pid followed by a dot is no prefix of another pid).
-MP=$(echo "${TEST_NAME#test-}" | tr -cd 'a-z0-9' | cut -c1-12)$$.
+# Machine names of this test start with $MP: "t", the test shell's pid, the test's name (letters and
+# digits only, 12 at most), then a dot. Every test picks its names as "${MP}something". The dot keeps
+# the prefix free of the characters that unit-name escaping changes, so it appears as it is in cgroup
+# and state file names; the pid comes early so that names the kernel truncates (a veth's "ve-" and
+# 12 characters) still tell the test apart.
+MP=t$$$(echo "${TEST_NAME#test-}" | tr -cd 'a-z0-9' | cut -c1-12).
 export MP
 
 # A machine name as it appears in unit and cgroup names (our names: letters, digits, '.' and '-').
@@ -116,7 +117,7 @@ track_path() { echo "$1" >> "$SNAP/paths"; }
 #   (an overlay with an upper layer in $WORK, a bind mount of a file of ours);
 # - cgroups named machine-$MP* or $MP* in any hierarchy;
 # - loop devices backed by a file under $WORK;
-# - links named after our machines (a veth's host side is ve-NAME, truncated by the kernel);
+# - links named after our machines (a veth's host side is ve-NAME, cut to 15 characters);
 # - processes descended from the test's shell, or whose command line, root or cgroup names $WORK
 #   or one of our machines (a container that escaped its launcher is no descendant any more);
 # - machined state files of our machines;
@@ -169,7 +170,12 @@ snapshot_scope() { # dir
                 }' "$d/mounts" | sort
         echo "## cgroups"; grep -F -e "/machine-$MP" -e "/$MP" "$d/cgroups"
         echo "## loop"; grep -F "$WORK/" "$d/loop"
-        echo "## links"; grep -E "^(ve|vb)-$mpre" "$d/links"
+        echo "## links"
+        local l
+        while read -r l; do
+                l=${l#v[eb]-}
+                [[ "$l" == "$MP"* ]] || { [ ${#l} -ge 12 ] && [[ "$MP" == "$l"* ]]; } && echo "$l"
+        done < <(grep -E '^v[eb]-' "$d/links")
         echo "## state"; grep -E "^($mpre|unit:machine-$mpre)" "$d/state"
         # $WORK itself counts once the cleanup has removed it (or failed to).
         echo "## tmp"; [ -z "${CLEANED:-}" ] || grep -Fx "$WORK" "$d/tmp"
