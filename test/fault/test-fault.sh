@@ -109,7 +109,7 @@ one_clear_line() { # stderr
                 [[ ! "$1" =~ (errno|error)\ ?[-0-9]+ ]]
 }
 
-RUNS=0 BAD=0 KNOWN=0
+RUNS=0 BAD=0 KNOWN=0 T0=$SECONDS
 declare -A KNOWN_SEEN
 report() { BAD=$((BAD + 1)); fail "$*"; }
 
@@ -164,7 +164,7 @@ for sys in $SYSCALLS; do
         CHECKS=$((CHECKS + 1))
         [ "$BAD" = "$bad0" ] && pass "$sys: $n calls, faults at $(points "$n" | wc -l) points each"
 done
-echo "$RUNS runs, $KNOWN of them hit known defects of other items:"
+echo "$RUNS runs in $((SECONDS - T0)) s, $KNOWN of them hit known defects of other items:"
 for k in "${!KNOWN_SEEN[@]}"; do echo "  $k"; done
 
 test_end
