@@ -10,18 +10,22 @@
 #include "nspawn-options.h"
 
 /* fds 0-2 must exist: otherwise the launcher's own sockets could land on them and reach the payload
- * as its stdio. */
+ * as its stdio. Only EBADF means "closed"; any other error leaves the fd's state unknown. */
 static int ensure_stdio(void) {
-        for (int i = 0; i < 3; i++)
-                if (fcntl(i, F_GETFD) < 0) {
-                        int fd = open("/dev/null", O_RDWR);
-                        if (fd < 0)
-                                return -errno;
-                        if (fd != i) {
-                                close(fd);
-                                return -EBADF;
-                        }
+        for (int i = 0; i < 3; i++) {
+                if (fcntl(i, F_GETFD) >= 0)
+                        continue;
+                if (errno != EBADF)
+                        return log_error_errno(-errno, _("Failed to check standard file descriptor %i: %m"), i);
+                /* Not O_CLOEXEC: a standard fd is for the payload too. */
+                int fd = open("/dev/null", O_RDWR);
+                if (fd < 0)
+                        return log_error_errno(-errno, _("Failed to open /dev/null for the closed standard file descriptor %i: %m"), i);
+                if (fd != i) {
+                        close(fd);
+                        return log_error_errno(-EBADF, _("Failed to open /dev/null as standard file descriptor %i."), i);
                 }
+        }
         return 0;
 }
 

@@ -44,9 +44,17 @@ done
 T=$(overlay_tree boot-ctl)
 rm -f "$T/etc/systemd/system/multi-user.target.wants/record.service"
 
+# The state of the guest that nspawn PID runs (its PID 1 is nspawn's child), as systemd says it.
+guest_state() { # nspawn pid
+        local l
+        l=$(pgrep -P "$1" -x systemd | head -1) && [ -n "$l" ] &&
+                timeout 5 nsenter -t "$l" -m -p systemctl is-system-running 2>/dev/null
+}
+guest_is() { [ "$(guest_state "$1")" = "$2" ]; }
+
 # SIGTERM to nspawn: a clean power-off with exit 0, within a few seconds.
 "$NSPAWN" -q -b -D "$T" --console=passive </dev/null & P=$!
-sleep 2
+assert_true "the guest boots" wait_until 60 guest_is $P running
 start=$(date +%s%N)
 kill -TERM $P
 wait $P; RC=$?
@@ -54,12 +62,28 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 0 "$RC" "SIGTERM powers the guest off with exit 0"
 assert_true "the power-off took ${ms} ms (< 5000)" test "$ms" -lt 5000
 
-# A second SIGTERM does not wait for the shutdown: it kills at once.
+# A second SIGTERM does not wait for the shutdown: it kills at once. A unit whose stop takes 60 s
+# keeps the guest shutting down, so that the second signal meets a guest that is stopping.
+cat > "$T/etc/systemd/system/slow-stop.service" <<'UNIT'
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/true
+ExecStop=/bin/sleep 60
+TimeoutStopSec=90
+UNIT
+ln -sf ../slow-stop.service "$T/etc/systemd/system/multi-user.target.wants/slow-stop.service"
 "$NSPAWN" -q -b -D "$T" --console=passive </dev/null & P=$!
-sleep 2
-kill -TERM $P; kill -TERM $P
+assert_true "the guest boots" wait_until 60 guest_is $P running
+kill -TERM $P
+assert_true "the first SIGTERM starts the shutdown" wait_until 10 guest_is $P stopping
+start=$(date +%s%N)
+kill -TERM $P
 wait $P; RC=$?
-assert_true "a second SIGTERM ends nspawn (exit $RC)" test "$RC" = 0 -o "$RC" = 137
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 137 "$RC" "a second SIGTERM kills the guest (SIGKILL: 128+9)"
+assert_true "... at once (${ms} ms < 2000)" test "$ms" -lt 2000
+rm -f "$T/etc/systemd/system/multi-user.target.wants/slow-stop.service"
 
 # A reboot inside the guest: exit 133.
 mkdir -p "$T/etc/systemd/system/multi-user.target.wants"
@@ -85,11 +109,11 @@ with open(sys.argv[2], 'w') as f:
         f.flush()
 PY
 on_exit "kill $L"
-sleep 0.3
+assert_true "the notify listener is up" wait_until 5 test -S "$WORK/notify"
 for ready in yes no; do
         : > "$WORK/notify.log"
         NOTIFY_SOCKET="$WORK/notify" "$NSPAWN" -q -b -D "$T" --console=passive --notify-ready=$ready </dev/null & P=$!
-        for i in $(seq 100); do [ -s "$WORK/notify.log" ] && break; sleep 0.1; done
+        wait_until 10 test -s "$WORK/notify.log"
         if [ $ready = yes ]; then
                 assert_match 'READY=1.*guest ready' "$(cat "$WORK/notify.log")" "--notify-ready=yes: READY=1 after the guest's"
         else
@@ -134,7 +158,7 @@ assert_eq $'inner-ok\nmknod-denied\nrc=7' "$(cat "$O/nested" 2>/dev/null)" \
         "nspawn runs in a systemd guest on pure cgroup2: device policy on, status passed, its cgroup removed"
 
 # A non-systemd init: busybox init runs its inittab, and its power-off ends nspawn with 0.
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 mkdir -p "$B/usr/lib" "$B/host-out"
 echo 'ID=busybox' > "$B/usr/lib/os-release"
 ln -s ../bin/busybox "$B/sbin/init"
@@ -147,30 +171,34 @@ timeout 30 "$NSPAWN" -q -b -D "$B" --bind="$WORK/out-bb:/host-out" --console=pas
 assert_eq 0 "$RC" "busybox init boots and powers off with exit 0"
 assert_match 'init=init' "$(cat "$WORK/out-bb/bb" 2>/dev/null)" "busybox init ran as PID 1 and ran its inittab"
 
-# An init that ignores the shutdown signal is killed after the timeout.
+# An init that ignores the shutdown signal is killed after the 15 s timeout (BOOT_STOP_TIMEOUT_SEC):
+# not before, and not much after.
 cat > "$B/etc/inittab" <<'TAB'
-::sysinit:/bin/true
+::sysinit:/bin/sh -c 'echo up > /host-out/up'
 TAB
-"$NSPAWN" -q -b -D "$B" --console=passive </dev/null & P=$!
-sleep 1
-start=$(date +%s)
+rm -f "$WORK/out-bb/up"
+"$NSPAWN" -q -b -D "$B" --bind="$WORK/out-bb:/host-out" --console=passive </dev/null & P=$!
+assert_true "busybox init is up" wait_until 10 test -s "$WORK/out-bb/up"
+start=$(date +%s%N)
 kill -TERM $P
 wait $P; RC=$?
-secs=$(( $(date +%s) - start ))
-assert_true "a guest that ignores SIGRTMIN+3 is killed after the timeout (${secs}s, exit $RC)" test "$secs" -le 20 -a "$RC" -ne 0
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_true "a guest that ignores SIGRTMIN+3 is killed after about 15 s (${ms} ms, 14000..20000)" \
+        test "$ms" -ge 14000 -a "$ms" -le 20000
+assert_eq 137 "$RC" "... by SIGKILL (128+9)"
 
 # Trees that are no OS are refused, with nothing left behind.
-mkdir -p "$WORK/empty"
-run_nspawn -b -D "$WORK/empty"
+mkdir -p "$WORK/${MP}empty"
+run_nspawn -b -D "$WORK/${MP}empty"
 assert_true "a tree without os-release is refused" test "$RC" -ne 0
 assert_match 'does not look like an OS tree' "$ERR" "and the message says why"
 
 # /sbin/init pointing outside the tree never runs a host binary.
-mkdir -p "$WORK/evil/usr/lib" "$WORK/evil/sbin" "$WORK/evil/etc"
-echo 'ID=evil' > "$WORK/evil/usr/lib/os-release"
+mkdir -p "$WORK/${MP}evil/usr/lib" "$WORK/${MP}evil/sbin" "$WORK/${MP}evil/etc"
+echo 'ID=evil' > "$WORK/${MP}evil/usr/lib/os-release"
 printf '#!/bin/sh\ntouch %s/host-ran\n' "$WORK" > "$WORK/host-init"; chmod +x "$WORK/host-init"
-ln -s "$WORK/host-init" "$WORK/evil/sbin/init"
-run_nspawn -b -D "$WORK/evil"
+ln -s "$WORK/host-init" "$WORK/${MP}evil/sbin/init"
+run_nspawn -b -D "$WORK/${MP}evil"
 assert_true "an init symlink to a host path is not found" test "$RC" -ne 0
 assert_false "the host binary never ran" test -e "$WORK/host-ran"
 

@@ -29,7 +29,7 @@ refused() { # description text-that-must-appear nspawn-args...
         rm -f "$e"
 }
 
-BB=$(busybox_tree "$WORK/bb")
+BB=$(busybox_tree "$WORK/${MP}bb")
 run_nspawn -q -D "$BB" --pipe sh -c 'echo ok'
 assert_eq ok "$OUT" "the busybox tree works ($ERR)"
 
@@ -75,7 +75,7 @@ ln -s /bin/loop "$BB/bin/loop"
 refused "D9: a command that is a symlink loop" "loop" -D "$BB" --pipe /bin/loop
 
 # A tree without /etc/passwd still runs its command as root.
-BB2=$(busybox_tree "$WORK/nopasswd")
+BB2=$(busybox_tree "$WORK/${MP}nopasswd")
 rm -f "$BB2/etc/passwd" "$BB2/etc/group"
 run_nspawn -q -D "$BB2" --pipe sh -c 'id -u'
 assert_eq "0|0" "$RC|$OUT" "a tree without /etc/passwd runs the command as root ($ERR)"
@@ -101,7 +101,7 @@ for pair in "foo bar:foobar" "a..b:a.b" "$x70:${x70:0:64}" "-lead:lead" "my_tree
 done
 mkdir "$WORK/---"
 refused "directory name '---' without -M" "---" -D "$WORK/---" /bin/true
-run_nspawn -q -D "$WORK/---" -M dashes --pipe /bin/true
+run_nspawn -q -D "$WORK/---" -M "${MP}dashes" --pipe /bin/true
 assert_no_match "machine name" "$ERR" "... with -M the same directory gets past the name check"
 
 # --bind, --bind-ro, --tmpfs, --chdir, -E.

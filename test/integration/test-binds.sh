@@ -93,15 +93,18 @@ cp "$T/etc/passwd" "$T/etc/group" "$WORK/a3/"
 mkdir -p "$T/mnt"
 ln -s /etc "$T/mnt/x"
 host_etc_mounts=$(awk '$5 ~ "^/etc" { print $5 }' /proc/self/mountinfo)
-"$NSPAWN" "${N[@]}" --bind="$WORK/a3:/mnt/x" sh -c 'cat /etc/a3-marker; grep -c "^[0-9]* [0-9]* [^ ]* [^ ]* /etc " /proc/self/mountinfo; sleep 1' \
-        >"$WORK/a3.out" 2>&1 </dev/null & P=$!
-sleep 0.5
+"$NSPAWN" "${N[@]}" --bind="$WORK/a3:/mnt/x" sh -c 'cat /etc/a3-marker; grep -c "^[0-9]* [0-9]* [^ ]* [^ ]* /etc " /proc/self/mountinfo
+        while [ ! -e /go ]; do sleep 0.05; done' >"$WORK/a3.out" 2>&1 </dev/null & P=$!
+# The container runs until the host creates /go in its tree.
+assert_true "A3: the container is up" wait_line "$WORK/a3.out" '^[0-9]+$'
 during=$(awk '$5 ~ "^/etc" { print $5 }' /proc/self/mountinfo)
+touch "$T/go"
 wait $P; RC=$?
 assert_eq $'0|a3\n1' "$RC|$(cat "$WORK/a3.out")" "A3: the bind through /mnt/x -> /etc shows up on the tree's /etc"
 assert_eq "$host_etc_mounts" "$during" "A3: the host's /etc gets no new mount while the container runs"
 assert_false "A3: the host's /etc is not touched" test -e /etc/a3-marker
 assert_true "A3: the symlink in the tree is left as it was" test -L "$T/mnt/x"
+rm -f "$T/go"
 # The same with a relative link climbing out of the tree.
 ln -s ../../../../../../etc "$T/mnt/y"
 run_nspawn "${N[@]}" --bind="$WORK/a3:/mnt/y" cat /etc/a3-marker

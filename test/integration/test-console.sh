@@ -20,7 +20,7 @@ assert_match 'Press Ctrl-\] three times' "$OUT" "the escape hint is shown"
 OUT=$($PTY 24 80 'wait:# ' 'send:\x1d\x1d\x1d' -- "$NSPAWN" -D "$T" --setenv=PS1='# ' sh -c 'echo "# "; sleep 1003')
 assert_match '@@EXIT=137' "$OUT" "^]^]^] kills the container"
 assert_match '@@RESTORED=yes' "$OUT" "the terminal mode is restored after ^]^]^]"
-assert_eq "" "$(pgrep -fx 'sleep 1003')" "nothing survives ^]^]^]"
+assert_eq "" "$(machine_pids "${MP}con")" "nothing survives ^]^]^]"
 
 # Slow presses do not kill it.
 OUT=$($PTY 24 80 'wait:# ' 'send:\x1d' 'sleep:0.7' 'send:\x1d' 'sleep:0.7' 'send:\x1d' 'sleep:0.5' 'send:\nexit 6\n' -- \
@@ -28,8 +28,8 @@ OUT=$($PTY 24 80 'wait:# ' 'send:\x1d' 'sleep:0.7' 'send:\x1d' 'sleep:0.7' 'send
 assert_match '@@EXIT=6' "$OUT" "three ^] over more than a second do not kill"
 
 # Read-only: output shown, input not forwarded.
-OUT=$($PTY 24 80 'sleep:1' 'send:typed-input\n' -- "$NSPAWN" -q -D "$T" --console=read-only \
-      sh -c 'read -t 2 x; echo "got:${x:-nothing}"; tty')
+OUT=$($PTY 24 80 'wait:reading' 'send:typed-input\n' -- "$NSPAWN" -q -D "$T" --console=read-only \
+      sh -c 'echo reading; read -t 2 x; echo "got:${x:-nothing}"; tty')
 assert_match 'got:nothing' "$OUT" "read-only mode does not forward input"
 assert_match '/dev/console' "$OUT" "read-only mode still gives a console"
 

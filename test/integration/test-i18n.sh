@@ -65,7 +65,7 @@ assert_eq "Unbekannte Option --no-such-option. Siehe --help." "$ERR" \
         "an unknown option is reported in German"
 
 # A failure reported by the container's set-up is translated by the launcher.
-T=$(busybox_tree "$WORK/bb")
+T=$(busybox_tree "$WORK/${MP}bb")
 nspawn_in de_DE.UTF-8 -q -D "$T" --pipe /no/such/command
 assert_eq 127 "$RC" "a missing command exits 127"
 assert_eq "Befehl „/no/such/command“ wurde im Container nicht gefunden." "$ERR" \

@@ -32,7 +32,7 @@ assert_eq 1 "$RC" "list without machined fails"
 assert_match "^Could not reach the machine registry \(machined\) on the system bus: " "$ERR" "list without machined: clear message"
 assert_eq 1 "$(printf '%s\n' "$ERR" | wc -l)" "list without machined: one line"
 assert_true "list without machined: fast (${MS} ms)" test "$MS" -lt 2000
-mctl status mc-x
+mctl status ${MP}x
 assert_eq 1 "$RC" "status without machined fails"
 assert_match "^Could not reach the machine registry" "$ERR" "status without machined: clear message"
 
@@ -57,7 +57,7 @@ assert_eq 1 "$RC" "unknown verb fails"
 assert_match "Unknown command verb 'no-such-verb'" "$ERR" "unknown verb: message"
 mctl status
 assert_eq 1 "$RC" "status without a name fails"
-mctl kill --kill-whom=nobody mc-x
+mctl kill --kill-whom=nobody ${MP}x
 assert_eq 1 "$RC" "bad --kill-whom fails"
 mctl --version
 assert_match "^machinectl " "$OUT" "--version"
@@ -66,7 +66,7 @@ assert_match "terminate NAME" "$OUT" "--help lists the verbs"
 
 # --- with machined --------------------------------------------------------------------------------
 start_machined || { fail "machined did not start"; test_end; }
-on_exit "'$MACHINECTL' terminate mc-a mc-b mc-c mc-d mc-e >/dev/null 2>&1"
+on_exit "'$MACHINECTL' terminate ${MP}a ${MP}b ${MP}c ${MP}d ${MP}e >/dev/null 2>&1"
 
 mctl list
 assert_eq 0 "$RC" "empty list succeeds"
@@ -128,73 +128,73 @@ wait_exit_status() { # pid -> prints the status
 
 start_leader && LA=$LEADER
 start_leader && LB=$LEADER
-assert_true "machine mc-a created" create_machine mc-a "$LA"
-assert_true "machine mc-b registered" register_machine mc-b "$LB"
+assert_true "machine ${MP}a created" create_machine ${MP}a "$LA"
+assert_true "machine ${MP}b registered" register_machine ${MP}b "$LB"
 
 mctl list
 assert_eq 0 "$RC" "list succeeds"
 assert_match "^MACHINE +CLASS +SERVICE +OS +VERSION +ADDRESSES" "$OUT" "list: header"
-assert_match $'\n'"mc-a +container +mctest +evil\\\\e\[2J +6\\\\e\[31m6 +-"$'\n' "$OUT" "list: row of mc-a, escaped"
-assert_match $'\n'"mc-b +container +mctest " "$OUT" "list: row of mc-b"
+assert_match $'\n'"${MP}a +container +mctest +evil\\\\e\[2J +6\\\\e\[31m6 +-"$'\n' "$OUT" "list: row of ${MP}a, escaped"
+assert_match $'\n'"${MP}b +container +mctest " "$OUT" "list: row of ${MP}b"
 assert_match $'\n\n'"2 machines listed.$" "$OUT" "list: footer"
 assert_no_match "$ESC" "$OUT" "list: no escape character reaches the terminal"
 mctl list --no-legend
 assert_eq 2 "$(printf '%s\n' "$OUT" | wc -l)" "list --no-legend: two lines"
-assert_match "^mc-a " "$OUT" "list --no-legend: no header, sorted"
+assert_match "^${MP}a " "$OUT" "list --no-legend: no header, sorted"
 assert_no_match "listed" "$OUT" "list --no-legend: no footer"
 
 mctl list -o json
 assert_eq 0 "$RC" "list -o json succeeds"
-assert_eq "mc-a mc-b" "$(printf '%s' "$OUT" | jq -r '[.[].machine] | join(" ")')" "list -o json: machines"
+assert_eq "${MP}a ${MP}b" "$(printf '%s' "$OUT" | jq -r '[.[].machine] | join(" ")')" "list -o json: machines"
 assert_eq "evil${ESC}[2J" "$(printf '%s' "$OUT" | jq -r '.[0].os')" "list -o json: os round-trips through JSON"
 assert_eq "container mctest null" "$(printf '%s' "$OUT" | jq -c -j '.[1] | .class, " ", .service, " ", .addresses')" \
         "list -o json: class, service, addresses"
 assert_no_match "$ESC" "$OUT" "list -o json: escape character encoded"
 
-mctl status mc-a
+mctl status ${MP}a
 assert_eq 0 "$RC" "status succeeds"
-assert_match "^mc-a\(0102030405060708090a0b0c0d0e0f10\)" "$OUT" "status: name and id"
+assert_match "^${MP}a\(0102030405060708090a0b0c0d0e0f10\)" "$OUT" "status: name and id"
 assert_match "Since: [A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} .*ago" "$OUT" "status: since"
 assert_match "Leader: $LA \(sleep\)" "$OUT" "status: leader"
 assert_match "Service: mctest; class container" "$OUT" "status: service and class"
 assert_match "Root: $TREE" "$OUT" "status: root"
 assert_match 'OS: \\e\]52;c;ZWNobyBwd24=\\x07\\e\[2JEvil OS' "$OUT" "status: hostile PRETTY_NAME escaped"
 assert_no_match "$ESC" "$OUT" "status: no escape character reaches the terminal"
-assert_match 'Unit: machine-mc\\x2da\.scope'$'\n' "$OUT" "status: unit"
+assert_match "Unit: machine-${MP//./\\.}a\\.scope"$'\n' "$OUT" "status: unit"
 assert_match $'\n'" +(├|└)─$LA /bin/sleep 300"'($|'$'\n'')' "$OUT" "status: process tree of the unit"
-mctl status mc-a mc-b
-assert_match $'\n\n'"mc-b"$'\n' "$OUT" "status of two machines"
+mctl status ${MP}a ${MP}b
+assert_match $'\n\n'"${MP}b"$'\n' "$OUT" "status of two machines"
 
-mctl status mc-nope
+mctl status ${MP}nope
 assert_eq 1 "$RC" "status of an unknown machine fails"
-assert_eq "No machine 'mc-nope' known" "$ERR" "status of an unknown machine: message"
-mctl show mc-nope
+assert_eq "No machine '${MP}nope' known" "$ERR" "status of an unknown machine: message"
+mctl show ${MP}nope
 assert_eq 1 "$RC" "show of an unknown machine fails"
-assert_eq "No machine 'mc-nope' known" "$ERR" "show of an unknown machine: message"
-mctl terminate mc-nope
+assert_eq "No machine '${MP}nope' known" "$ERR" "show of an unknown machine: message"
+mctl terminate ${MP}nope
 assert_eq 1 "$RC" "terminate of an unknown machine fails"
-assert_eq "No machine 'mc-nope' known" "$ERR" "terminate of an unknown machine: message"
+assert_eq "No machine '${MP}nope' known" "$ERR" "terminate of an unknown machine: message"
 
-mctl show mc-a
+mctl show ${MP}a
 assert_eq 0 "$RC" "show succeeds"
-assert_match "(^|"$'\n'")Name=mc-a"$'\n' "$OUT" "show: Name"
+assert_match "(^|"$'\n'")Name=${MP}a"$'\n' "$OUT" "show: Name"
 assert_match $'\n'"Id=0102030405060708090a0b0c0d0e0f10"$'\n' "$OUT" "show: Id as 32 hex digits"
 assert_match $'\n'"Leader=$LA"$'\n' "$OUT" "show: Leader"
 assert_match $'\n'"Class=container"$'\n' "$OUT" "show: Class"
 assert_match $'\n'"Timestamp=[A-Z][a-z]{2} " "$OUT" "show: Timestamp formatted"
 assert_match $'\n'"TimestampMonotonic=[0-9]+"$'\n' "$OUT" "show: TimestampMonotonic raw"
-mctl show -P RootDirectory mc-a
+mctl show -P RootDirectory ${MP}a
 assert_eq "$TREE" "$OUT" "show -P RootDirectory"
-mctl show --property=Name,Leader --value mc-a mc-b
-assert_eq "mc-a"$'\n'"$LA"$'\n'"mc-b"$'\n'"$LB" "$OUT" "show -p A,B --value with two machines"
-mctl show -p NetworkInterfaces mc-a
+mctl show --property=Name,Leader --value ${MP}a ${MP}b
+assert_eq "${MP}a"$'\n'"$LA"$'\n'"${MP}b"$'\n'"$LB" "$OUT" "show -p A,B --value with two machines"
+mctl show -p NetworkInterfaces ${MP}a
 assert_eq "NetworkInterfaces=" "$OUT" "show -p shows an empty property asked for"
-mctl show mc-a
+mctl show ${MP}a
 assert_no_match "NetworkInterfaces=" "$OUT" "show hides empty properties"
-mctl show -a mc-a
+mctl show -a ${MP}a
 assert_match "NetworkInterfaces=" "$OUT" "show -a shows empty properties"
-mctl show -o json mc-a
-assert_eq "mc-a $LA 0102030405060708090a0b0c0d0e0f10 []" \
+mctl show -o json ${MP}a
+assert_eq "${MP}a $LA 0102030405060708090a0b0c0d0e0f10 []" \
         "$(printf '%s' "$OUT" | jq -j '.Name, " ", .Leader, " ", .Id, " ", (.NetworkInterfaces | tostring)')" \
         "show -o json"
 
@@ -202,42 +202,42 @@ assert_eq "mc-a $LA 0102030405060708090a0b0c0d0e0f10 []" \
 if setpriv --help >/dev/null 2>&1; then
         RC=0; OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MACHINECTL" list --no-legend 2>&1) || RC=$?
         assert_eq 0 "$RC" "list as nobody succeeds"
-        assert_match "^mc-a " "$OUT" "list as nobody shows the machines"
-        RC=0; ERR=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MACHINECTL" terminate mc-a 2>&1) || RC=$?
+        assert_match "^${MP}a " "$OUT" "list as nobody shows the machines"
+        RC=0; ERR=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MACHINECTL" terminate ${MP}a 2>&1) || RC=$?
         assert_eq 1 "$RC" "terminate as nobody fails"
-        assert_match "^Could not terminate machine 'mc-a': " "$ERR" "terminate as nobody: message"
+        assert_match "^Could not terminate machine '${MP}a': " "$ERR" "terminate as nobody: message"
         assert_eq 1 "$(printf '%s\n' "$ERR" | wc -l)" "terminate as nobody: one line"
 fi
 
 # kill: the signal and whom reach machined's KillMachine.
-mctl kill --kill-whom=leader -s SIGUSR1 mc-b
+mctl kill --kill-whom=leader -s SIGUSR1 ${MP}b
 assert_eq 0 "$RC" "kill --kill-whom=leader -s SIGUSR1"
 assert_eq $((128 + 10)) "$(wait_exit_status "$LB")" "kill: the leader got SIGUSR1"
-assert_true "kill: the machine went away with its leader" wait_gone mc-b
+assert_true "kill: the machine went away with its leader" wait_gone ${MP}b
 
-mctl poweroff mc-a
+mctl poweroff ${MP}a
 assert_eq 0 "$RC" "poweroff succeeds"
 assert_eq $((128 + $(kill -l SIGRTMIN+4))) "$(wait_exit_status "$LA")" "poweroff: the leader got SIGRTMIN+4"
-assert_true "poweroff: the machine went away" wait_gone mc-a
+assert_true "poweroff: the machine went away" wait_gone ${MP}a
 
 start_leader && LC=$LEADER
-assert_true "machine mc-c created" create_machine mc-c "$LC"
-mctl reboot mc-c
+assert_true "machine ${MP}c created" create_machine ${MP}c "$LC"
+mctl reboot ${MP}c
 assert_eq 0 "$RC" "reboot succeeds"
 assert_eq $((128 + 2)) "$(wait_exit_status "$LC")" "reboot: the leader got SIGINT"
-assert_true "reboot: the machine went away" wait_gone mc-c
+assert_true "reboot: the machine went away" wait_gone ${MP}c
 
 start_leader && LD=$LEADER
 start_leader && LE=$LEADER
-assert_true "machine mc-d created" create_machine mc-d "$LD"
-assert_true "machine mc-e created" create_machine mc-e "$LE"
-mctl kill mc-d
+assert_true "machine ${MP}d created" create_machine ${MP}d "$LD"
+assert_true "machine ${MP}e created" create_machine ${MP}e "$LE"
+mctl kill ${MP}d
 assert_eq 0 "$RC" "kill with the defaults"
 assert_eq $((128 + 15)) "$(wait_exit_status "$LD")" "kill: SIGTERM by default"
-mctl terminate mc-e mc-nope
+mctl terminate ${MP}e ${MP}nope
 assert_eq 1 "$RC" "terminate of a known and an unknown machine fails"
-assert_eq "No machine 'mc-nope' known" "$ERR" "terminate goes on after an unknown machine"
-assert_true "terminate: the machine is gone" wait_gone mc-e
+assert_eq "No machine '${MP}nope' known" "$ERR" "terminate goes on after an unknown machine"
+assert_true "terminate: the machine is gone" wait_gone ${MP}e
 assert_eq $((128 + 9)) "$(wait_exit_status "$LE")" "terminate: the leader was killed"
 mctl list
 assert_eq "No machines." "$OUT" "all machines gone"

@@ -12,9 +12,8 @@ T=$(overlay_tree rr)
 run_nspawn -q -D "$T" --pipe sh -c 'cat /proc/self/cgroup | grep "^0::"; ls /sys/fs/cgroup/cgroup.procs'
 assert_eq $'0::/\n/sys/fs/cgroup/cgroup.procs' "$OUT" "the guest's cgroup namespace root is its own cgroup"
 "$NSPAWN" -q -D "$T" --pipe sleep 1004 </dev/null & P=$!
-sleep 0.5
-L=$(pgrep -fx 'sleep 1004')
-assert_match 'machine\.slice/machine-rr\.scope/payload$' "$(sed -n 's/^0:://p' /proc/$L/cgroup)" \
+assert_true "the payload starts" wait_payload $P 'sleep 1004'
+assert_match "machine\.slice/machine-${MP//./\\.}rr\.scope/payload\$" "$(sed -n 's/^0:://p' /proc/$PAYLOAD/cgroup)" \
         "the payload runs in the scope's payload child; the device policy sits on the scope above it"
 kill $P; wait $P 2>/dev/null
 
@@ -26,18 +25,22 @@ assert_eq $'/dev/null\n/dev/null\n/dev/null' "$OUT" "the stub init holds only /d
 
 # A running guest that lives in a sub-cgroup keeps its name busy; the second start fails and
 # leaves the first alone.
-"$NSPAWN" -q -D "$T" -M rr-dup --pipe sh -c 'mkdir /sys/fs/cgroup/sub; echo $$ > /sys/fs/cgroup/sub/cgroup.procs; sleep 3; echo first-done' \
+# The first guest says when it has moved, then runs until the host creates /go in its tree.
+"$NSPAWN" -q -D "$T" -M "${MP}dup" --pipe sh -c 'mkdir /sys/fs/cgroup/sub; echo $$ > /sys/fs/cgroup/sub/cgroup.procs; echo moved
+        while [ ! -e /go ]; do sleep 0.05; done; echo first-done' \
         </dev/null > "$WORK/first.out" 2>&1 & P=$!
-sleep 1
-run_nspawn -q -D "$T" -M rr-dup --pipe /bin/true
+assert_true "the first guest moved into its sub-cgroup" wait_line "$WORK/first.out" '^moved$'
+run_nspawn -q -D "$T" -M "${MP}dup" --pipe /bin/true
+touch "$T/go"
 assert_true "a second start with the same name fails" test "$RC" -ne 0
 assert_match 'already running' "$ERR" "and says the machine is running"
 wait $P; RC=$?
 assert_eq 0 "$RC" "the first container was not touched"
-assert_eq first-done "$(cat "$WORK/first.out")" "the first container ran to its end"
+assert_eq $'moved\nfirst-done' "$(cat "$WORK/first.out")" "the first container ran to its end"
+rm -f "$T/go"
 
 # A hard link at /etc/resolv.conf: the linked file keeps its content.
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 echo "original" > "$WORK/bb-outside"
 ln "$WORK/bb-outside" "$B/etc/resolv.conf"
 run_nspawn -q -D "$B" --pipe cat /etc/resolv.conf
@@ -46,7 +49,7 @@ assert_eq "$(cat /etc/resolv.conf)" "$OUT" "the container still gets the host's 
 
 # SIGPIPE: a reader that goes away does not kill nspawn; it exits with the payload's status.
 OUT=$(bash -c "'$NSPAWN' -q -D '$T' --pipe sh -c 'yes | head -c 1000000; exit 5' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}")
-assert_true "nspawn survives a closed pipe (status $OUT)" test "$OUT" != 141
+assert_eq 5 "$OUT" "nspawn survives a closed pipe and exits with the payload's status"
 
 # A paste of 64 KiB into an interactive console whose payload does not read: no spinning, and
 # everything arrives once the payload reads.
@@ -55,10 +58,17 @@ import os, pty, resource, sys, time
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], '-q', '-D', sys.argv[2], '--console=interactive', 'sh', '-c',
-                           'stty raw -echo; sleep 3; head -c 65536 | wc -c'])
-time.sleep(1)
-data = b'x' * 65536
+                           'stty raw -echo; echo ready; sleep 3; head -c 65536 | wc -c'])
+# The paste starts once the terminal is raw (the payload says so); then the payload does not read
+# for 3 s.
 os.set_blocking(fd, False)
+out, t0 = b'', time.time()
+while b'ready' not in out and time.time() - t0 < 20:
+    try:
+        out += os.read(fd, 4096)
+    except (BlockingIOError, OSError):
+        time.sleep(0.01)
+data = b'x' * 65536
 sent, out, t0 = 0, b'', time.time()
 while time.time() - t0 < 20:
     if sent < len(data):

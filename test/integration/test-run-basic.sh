@@ -18,19 +18,19 @@ assert_eq 255 "$RC" "exit status 255 passes through"
 
 # PID 1 cannot be killed from inside its own namespace: kill it from the host.
 "$NSPAWN" -q -D "$T" --pipe sleep 1002 </dev/null & P=$!
-sleep 0.5
-kill -KILL "$(pgrep -fx 'sleep 1002')"
+assert_true "the payload starts" wait_payload $P 'sleep 1002'
+kill -KILL "$PAYLOAD"
 wait $P; RC=$?
 assert_eq 137 "$RC" "a payload killed by SIGKILL gives 128+9"
 
 run_nspawn -q -D "$T" --pipe sh -c 'echo $$; hostname; echo "$container"; echo "$container_uuid"'
 mapfile -t L <<<"$OUT"
 assert_eq 1 "${L[0]}" "the command is PID 1"
-assert_eq deb "${L[1]}" "the hostname is the machine name"
+assert_eq "${MP}deb" "${L[1]}" "the hostname is the machine name"
 assert_eq nspawn "${L[2]}" "container=nspawn"
 assert_match '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' "${L[3]}" "container_uuid is a UUID"
 
-run_nspawn -q -D "$T" -M other --hostname=box.example --uuid=0123456789abcdef0123456789abcdef --pipe \
+run_nspawn -q -D "$T" -M "${MP}other" --hostname=box.example --uuid=0123456789abcdef0123456789abcdef --pipe \
         sh -c 'hostname; echo $container_uuid'
 assert_eq $'box.example\n01234567-89ab-cdef-0123-456789abcdef' "$OUT" "--hostname and --uuid"
 
@@ -60,29 +60,30 @@ assert_match 'out' "$OUT" "read-only mode shows the output"
 # SIGTERM to nspawn kills the container (default kill signal: SIGKILL in run mode).
 export NSPAWN_HOST_MARKER=1
 "$NSPAWN" -q -D "$T" --pipe sleep 1000 </dev/null & P=$!
-sleep 0.5
+assert_true "the payload starts" wait_payload $P 'sleep 1000'
 kill -TERM $P
 wait $P; RC=$?
 assert_eq 137 "$RC" "SIGTERM to nspawn kills the payload"
-assert_eq "" "$(pgrep -fx 'sleep 1000')" "no payload survives"
+assert_false "no payload survives" pid_runs "$PAYLOAD" 'sleep 1000'
 
 # --kill-signal: a payload that handles SIGTERM exits cleanly.
-"$NSPAWN" -q -D "$T" --kill-signal=SIGTERM --pipe sh -c 'trap "exit 3" TERM; while :; do sleep 0.1; done' </dev/null & P=$!
-sleep 0.5
+"$NSPAWN" -q -D "$T" --kill-signal=SIGTERM --pipe sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done' \
+        </dev/null >"$WORK/trap.out" & P=$!
+assert_true "the payload has its handler" wait_line "$WORK/trap.out" '^ready$'
 kill -INT $P
 wait $P; RC=$?
 assert_eq 3 "$RC" "--kill-signal=SIGTERM reaches the payload"
 
 # SIGKILL to nspawn: the container goes with it.
 "$NSPAWN" -q -D "$T" --pipe sleep 1001 </dev/null & P=$!
-sleep 0.5
+assert_true "the payload starts" wait_payload $P 'sleep 1001'
 kill -KILL $P
 wait $P 2>/dev/null
-sleep 0.5
-assert_eq "" "$(pgrep -fx 'sleep 1001')" "the container never outlives a SIGKILLed nspawn"
+# The kernel kills the container (PR_SET_PDEATHSIG and the PID namespace) a moment later.
+assert_true "the container never outlives a SIGKILLed nspawn" wait_until 5 pid_gone "$PAYLOAD" 'sleep 1001'
 # The cgroup of the killed launcher is left over; the next start with the same name reuses it.
 run_nspawn -q -D "$T" --pipe /bin/true
 assert_eq 0 "$RC" "a leftover empty cgroup does not block the next start"
-remove_machine_cgroup deb
+remove_machine_cgroup "${MP}deb"
 
 test_end

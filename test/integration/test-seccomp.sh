@@ -7,7 +7,7 @@
 test_begin
 
 gcc -static -O1 -o "$WORK/probe" "$SRCDIR/test/helpers/syscall-probe.c" || fail "cannot build the probe"
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 run_nspawn -q -D "$B" --bind-ro="$WORK/probe:/probe" --pipe /probe
 assert_eq 0 "$RC" "the probe ran"
 lines=$(echo "$OUT" | wc -l)
