@@ -87,18 +87,14 @@ static int unified_create(ContainerCgroup *c, const char *machine) {
                 return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c->unified_root,
                                        c->keep_unit ? c->path : c->scope);
         if (c->keep_unit)
-                c->fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3);
+                r = RET_NERRNO(c->fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3));
         else {
-                c->policy_fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3);
-                if (c->policy_fd >= 0)
-                        c->fd = openat(c->lock_fd, "payload", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (c->policy_fd >= 0 && c->fd < 0 && errno == ENOENT) {
-                        if (mkdirat(c->lock_fd, "payload", 0755) >= 0 || errno == EEXIST)
-                                c->fd = openat(c->lock_fd, "payload", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                }
+                r = RET_NERRNO(c->policy_fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3));
+                if (r >= 0)
+                        r = cgroup_create(c->unified_root, c->path, &c->fd);
         }
-        if (c->fd < 0)
-                return log_error_errno(-errno, _("Failed to create cgroup %s/%s: %m"), c->unified_root, c->path);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c->unified_root, c->path);
         return 0;
 }
 
@@ -211,12 +207,15 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
         if (r >= 0)
                 r = unified_create(&c, machine);
         if (r < 0) {
-                /* Nothing of ours exists yet when the name is someone else's (EBUSY). */
-                c.lock_fd = safe_close(c.lock_fd);
-                safe_close(c.policy_fd);
-                safe_close(c.fd);
-                free(c.scope);
-                free(c.path);
+                if (c.lock_fd >= 0)
+                        /* The cgroup is ours (locked): it goes again. */
+                        container_cgroup_destroy(&c);
+                else {
+                        /* Nothing of ours exists (or the name is someone else's: EBUSY). */
+                        safe_close(c.policy_fd);
+                        free(c.scope);
+                        free(c.path);
+                }
                 return r;
         }
 
@@ -297,12 +296,11 @@ void container_cgroup_destroy(ContainerCgroup *c) {
                 if (r < 0)
                         log_warning_errno(r, _("Failed to detach the container's device policy: %m"));
         }
-        /* Removed while still locked: a starter of the same name waits for the lock until we are
-         * done, then makes a fresh cgroup. cgroup2 first: cgroup.kill ends every process. */
+        /* cgroup.kill ends every process of the container. The locked cgroup2 directory goes last: once
+         * it is gone, a starter of the same name makes a fresh one and its v1 directories, which must
+         * not meet ours being removed. */
         const char *unified = c->keep_unit ? c->path : c->scope;
-        r = cgroup_kill_and_remove(c->unified_root, unified);
-        if (r < 0)
-                log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, unified);
+        (void) cgroup_kill(c->unified_root, unified);
         for (size_t i = 0; i < c->n_v1; i++) {
                 const char *mp = c->v1[i].mount_point;
                 r = cgroup_kill_and_remove(mp, c->path);
@@ -313,6 +311,9 @@ void container_cgroup_destroy(ContainerCgroup *c) {
                 if (r < 0)
                         log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), mp, c->scope);
         }
+        r = cgroup_kill_and_remove(c->unified_root, unified);
+        if (r < 0)
+                log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, unified);
         cgroup_v1_hierarchies_free(c->v1, c->n_v1);
         free(c->v1_made);
         safe_close(c->prog_fd);

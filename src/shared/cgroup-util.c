@@ -116,6 +116,7 @@ static int cgroup_mkdir_open(int dir_fd, const char *name, bool *ret_created) {
 static int cgroup_create_full(const char *root, const char *path, bool cpuset, int *ret_fd, unsigned *made) {
         _cleanup_close_ int dir = open(root, O_DIRECTORY | O_CLOEXEC);
         char buf[4096];
+        unsigned stale = 0;
         int r;
 
         *made = 0;
@@ -144,18 +145,22 @@ static int cgroup_create_full(const char *root, const char *path, bool cpuset, i
                                 return r;
                         }
                 }
+                if (!slash && !created) {
+                        r = cgroup_is_empty(next);
+                        if ((r == -ENOENT || r == -ENODEV) && ++stale < 16) {
+                                /* Its previous owner removed it after we opened it: make it again. */
+                                safe_close(next);
+                                continue;
+                        }
+                        if (r <= 0) {
+                                safe_close(next);
+                                return r < 0 ? r : -EBUSY;
+                        }
+                }
                 safe_close(dir);
                 dir = next;
-                if (!slash) {
-                        if (!created) {
-                                r = cgroup_is_empty(dir);
-                                if (r < 0)
-                                        return r;
-                                if (r == 0)
-                                        return -EBUSY;
-                        }
+                if (!slash)
                         break;
-                }
                 p = slash + 1;
         }
         if (ret_fd)
@@ -197,8 +202,14 @@ static void cgroup_remove_children(int dir_fd, unsigned depth) {
                 _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (sub >= 0)
                         cgroup_remove_children(sub, depth + 1);
-                for (int i = 0; i < 200 && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno == EBUSY; i++)
+                /* EBUSY until the last task is gone; anything else gets a few more tries too. */
+                for (int i = 0, others = 0; i < 200 && others < 5; i++) {
+                        if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) >= 0 || errno == ENOENT)
+                                break;
+                        if (errno != EBUSY)
+                                others++;
                         nanosleep(&(struct timespec) { .tv_nsec = 5 * 1000 * 1000 }, NULL);
+                }
         }
         closedir(d);
 }
@@ -269,15 +280,29 @@ int cgroup_create_owned(const char *root, const char *path, int *ret_fd) {
         return r;
 }
 
+int cgroup_kill(const char *root, const char *path) {
+        char p[4096];
+
+        if ((size_t) snprintf(p, sizeof(p), "%s/%s/cgroup.kill", root, path) >= sizeof(p))
+                return -ENAMETOOLONG;
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return loop_write(fd, "1", 1);
+}
+
 int cgroup_kill_and_remove(const char *root, const char *path) {
         char p[4096];
 
         if ((size_t) snprintf(p, sizeof(p), "%s/%s", root, path) >= sizeof(p))
                 return -ENAMETOOLONG;
 
-        _cleanup_close_ int dir = open(p, O_DIRECTORY | O_CLOEXEC);
-        if (dir < 0)
-                return errno == ENOENT ? 0 : -errno;
+        _cleanup_close_ int dir = -EBADF;
+        for (int i = 0; dir < 0; i++) {
+                dir = open(p, O_DIRECTORY | O_CLOEXEC);
+                if (dir < 0 && (errno == ENOENT || i >= 4))
+                        return errno == ENOENT ? 0 : -errno;
+        }
         (void) write_string_file_at(dir, "cgroup.kill", "1");
         cgroup_remove_children(dir, 0);
 

@@ -19,6 +19,8 @@ int cgroup_create(const char *root, const char *path, int *ret_fd);
  * *ret_fd is open: -EBUSY when another process holds it. Sub-cgroups left by a killed owner are
  * removed. */
 int cgroup_create_owned(const char *root, const char *path, int *ret_fd);
+/* Kills everything in the cgroup and below through cgroup.kill, where there is one (cgroup2, 5.14+). */
+int cgroup_kill(const char *root, const char *path);
 /* Kills everything in the cgroup (cgroup.kill where there is one) and removes the directory. */
 int cgroup_kill_and_remove(const char *root, const char *path);
 int cgroup_attach(const char *root, const char *path, pid_t pid);
