@@ -244,13 +244,21 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
         return 0;
 }
 
+/* The kernel's initial cgroup namespace has a fixed inode number (PROC_CGROUP_INIT_INO). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
 /* /proc/PID/cgroup: "ID:controllers:path" per hierarchy. A v1 hierarchy whose line says "/" is one the
- * payload would see the root of. */
+ * payload would see the root of: one that is not mounted here, so that we could not place it. Only
+ * in the initial cgroup namespace is "/" the hierarchy's root: inside a container (nspawn nested in a
+ * guest) it is the guest's own cgroup, and the hierarchy's root is out of reach. */
 static int check_no_root_placement(pid_t pid) {
         _cleanup_free_ char *s = NULL;
+        struct stat st;
         char p[64];
         int r;
 
+        if (stat("/proc/self/ns/cgroup", &st) >= 0 && st.st_ino != CGROUP_NS_INIT_INO)
+                return 0;
         snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) pid);
         r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &s);
         if (r < 0)

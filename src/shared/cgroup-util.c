@@ -395,15 +395,14 @@ static int v1_hierarchies_add(CgroupV1Hierarchy **h, size_t *n, const char *root
         return 0;
 }
 
-int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n) {
-        _cleanup_free_ char *text = NULL;
+int cgroup_v1_hierarchies_parse(const char *mountinfo, CgroupV1Hierarchy **ret, size_t *ret_n) {
+        _cleanup_free_ char *text = strdup(mountinfo);
         CgroupV1Hierarchy *h = NULL;
         size_t n = 0;
         int r;
 
-        r = read_small_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * 1024 * 1024, &text);
-        if (r < 0)
-                return r;
+        if (!text)
+                return -ENOMEM;
         for (char *line = text, *next; line && *line; line = next) {
                 next = strchr(line, '\n');
                 if (next)
@@ -432,6 +431,16 @@ int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n) {
         *ret = h;
         *ret_n = n;
         return 0;
+}
+
+int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = read_small_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 * 1024 * 1024, &text);
+        if (r < 0)
+                return r;
+        return cgroup_v1_hierarchies_parse(text, ret, ret_n);
 }
 
 bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller) {

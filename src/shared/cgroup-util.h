@@ -33,6 +33,7 @@ typedef struct CgroupV1Hierarchy {
         bool whole;             /* the mount shows the hierarchy's root, not a subtree */
 } CgroupV1Hierarchy;
 int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n);
+int cgroup_v1_hierarchies_parse(const char *mountinfo, CgroupV1Hierarchy **ret, size_t *ret_n);
 void cgroup_v1_hierarchies_free(CgroupV1Hierarchy *h, size_t n);
 bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller);
 /* Like cgroup_create() in a v1 hierarchy, without returning an fd, and copying cpuset.cpus and
