@@ -130,13 +130,15 @@ static int v1_create(ContainerCgroup *c, bool devices_v1) {
         return 0;
 }
 
-/* machine.slice is ours (where PID 1 is not systemd): where cgroup2 has the pids controller, enable it
- * for the scopes in it. */
+/* machine.slice is ours where PID 1 is not systemd: where cgroup2 has the pids controller, enable it
+ * for the scopes in it. (Where PID 1 is systemd, the slice and its controllers are systemd's.) */
 static void unified_enable_pids(ContainerCgroup *c) {
         _cleanup_free_ char *avail = NULL, *enabled = NULL;
         _cleanup_close_ int fd = -EBADF;
         char p[4096];
 
+        if (access("/run/systemd/system", F_OK) >= 0)
+                return;
         snprintf(p, sizeof(p), "%s/%s", c->unified_root, c->scope);
         char *slash = strrchr(p, '/');
         *slash = 0;
