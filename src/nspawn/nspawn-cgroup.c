@@ -14,6 +14,18 @@
 #include "nspawn-cgroup.h"
 #include "string-util.h"
 
+static bool word_in(const char *words, const char *word) {
+        size_t l = strlen(word);
+        for (const char *p = words; p && *p;) {
+                p += strspn(p, " \n");
+                size_t m = strcspn(p, " \n");
+                if (m == l && strncmp(p, word, l) == 0)
+                        return true;
+                p += m;
+        }
+        return false;
+}
+
 /* The cgroup2 path of our own process, from /proc/self/cgroup ("0::/path"), without the leading slash. */
 static int own_cgroup_path(char **ret) {
         _cleanup_free_ char *s = NULL;
@@ -35,7 +47,7 @@ static int own_cgroup_path(char **ret) {
 /* --keep-unit: stay in the caller's cgroup (a service with Delegate=yes), move ourselves into its
  * "supervisor" child and run the payload in its "payload" child, so that the service's own cgroup
  * holds no processes beside its children (cgroup2's rule for delegated trees). */
-static int keep_unit_prepare(ContainerCgroup *c, int *ret_policy_fd) {
+static int keep_unit_prepare(ContainerCgroup *c) {
         _cleanup_free_ char *own = NULL;
         _cleanup_close_ int base = -EBADF;
         char p[4096];
@@ -55,128 +67,271 @@ static int keep_unit_prepare(ContainerCgroup *c, int *ret_policy_fd) {
         r = cgroup_attach(p, "supervisor", 0);
         if (r < 0)
                 return log_error_errno(r, _("Failed to move nspawn into %s/supervisor: %m"), p);
-        c->path = strjoin(own, "/payload");
-        if (!c->path)
+        c->scope = TAKE_PTR(own);
+        c->policy_fd = TAKE_FD(base);
+        return 0;
+}
+
+/* The cgroup2 side: the scope (locked) and its payload child. */
+static int unified_create(ContainerCgroup *c, const char *machine) {
+        int r;
+
+        if (c->keep_unit)
+                /* The service's cgroup is the service manager's: the lock is on our payload child. */
+                r = cgroup_create_owned(c->unified_root, c->path, &c->lock_fd);
+        else
+                r = cgroup_create_owned(c->unified_root, c->scope, &c->lock_fd);
+        if (r == -EBUSY)
+                return log_error_errno(r, _("Machine '%s' is already running (its cgroup is in use)."), machine);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c->unified_root,
+                                       c->keep_unit ? c->path : c->scope);
+        if (c->keep_unit)
+                r = RET_NERRNO(c->fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3));
+        else {
+                r = RET_NERRNO(c->policy_fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3));
+                if (r >= 0)
+                        r = cgroup_create(c->unified_root, c->path, &c->fd);
+        }
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c->unified_root, c->path);
+        return 0;
+}
+
+/* The v1 side: the scope and its payload child in every v1 hierarchy, with the device policy on the
+ * devices hierarchy's scope when devices_v1. */
+static int v1_create(ContainerCgroup *c, bool devices_v1) {
+        int r;
+
+        r = cgroup_v1_hierarchies(&c->v1, &c->n_v1);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to list the cgroup v1 hierarchies: %m"));
+        c->v1_made = calloc(c->n_v1 ?: 1, sizeof(unsigned));
+        if (!c->v1_made)
                 return log_oom();
-        *ret_policy_fd = TAKE_FD(base);
+        for (size_t i = 0; i < c->n_v1; i++) {
+                const char *mp = c->v1[i].mount_point;
+
+                r = cgroup_v1_create(mp, c->scope, &c->v1_made[i]);
+                if (r == -EBUSY && c->keep_unit)
+                        r = 0;  /* the service's own cgroup: it may hold the supervisor */
+                if (r >= 0)
+                        /* A payload left by a killed launcher would keep the policy from being set. */
+                        r = cgroup_kill_and_remove(mp, c->path);
+                if (r >= 0 && devices_v1 && cgroup_v1_hierarchy_has(&c->v1[i], "devices"))
+                        r = cgroup_v1_devices_setup(mp, c->scope);
+                if (r >= 0) {
+                        unsigned made;
+                        r = cgroup_v1_create(mp, c->path, &made);
+                }
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), mp, c->path);
+        }
+        return 0;
+}
+
+/* machine.slice is ours where PID 1 is not systemd: where cgroup2 has the pids controller, enable it
+ * for the scopes in it. (Where PID 1 is systemd, the slice and its controllers are systemd's.) */
+static void unified_enable_pids(ContainerCgroup *c) {
+        _cleanup_free_ char *avail = NULL, *enabled = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char p[4096];
+
+        if (access("/run/systemd/system", F_OK) >= 0)
+                return;
+        snprintf(p, sizeof(p), "%s/%s", c->unified_root, c->scope);
+        char *slash = strrchr(p, '/');
+        *slash = 0;
+        fd = open(p, O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || read_small_file_at(fd, "cgroup.controllers", 4096, &avail) < 0 ||
+            read_small_file_at(fd, "cgroup.subtree_control", 4096, &enabled) < 0)
+                return;
+        if (word_in(avail, "pids") && !word_in(enabled, "pids"))
+                (void) write_string_file_at(fd, "cgroup.subtree_control", "+pids");
+}
+
+/* Every container has a tasks limit: on the scope, above the guest's namespace root, where the guest
+ * cannot raise it. It goes where the pids controller is: cgroup2 if it is enabled there, else the v1
+ * pids hierarchy. A limit set already (the service's TasksMax= with --keep-unit) is left alone. */
+static int tasks_limit_apply(ContainerCgroup *c) {
+        _cleanup_free_ char *cur = NULL;
+        const char *root = NULL;
+        char dir[4096], value[32];
+        int r;
+
+        if (!c->keep_unit)
+                unified_enable_pids(c);
+        snprintf(dir, sizeof(dir), "%s/%s/pids.max", c->unified_root, c->scope);
+        if (access(dir, F_OK) >= 0)
+                root = c->unified_root;
+        for (size_t i = 0; !root && i < c->n_v1; i++)
+                if (cgroup_v1_hierarchy_has(&c->v1[i], "pids"))
+                        root = c->v1[i].mount_point;
+        if (!root) {
+                log_debug("No pids controller: the container has no tasks limit.");
+                return 0;
+        }
+        snprintf(dir, sizeof(dir), "%s/%s", root, c->scope);
+        _cleanup_close_ int fd = open(dir, O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, _("Failed to open cgroup %s: %m"), dir);
+        r = read_small_file_at(fd, "pids.max", 64, &cur);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read %s/pids.max: %m"), dir);
+        if (!streq(strstrip(cur), "max"))
+                return 0;
+        snprintf(value, sizeof(value), "%d", CONTAINER_TASKS_MAX_DEFAULT);
+        r = write_string_file_at(fd, "pids.max", value);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to set the tasks limit %s/pids.max: %m"), dir);
         return 0;
 }
 
 int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret) {
-        ContainerCgroup c = { .fd = -EBADF, .lock_fd = -EBADF };
-        _cleanup_close_ int policy_fd = -EBADF;
+        ContainerCgroup c = CONTAINER_CGROUP_NULL;
         int r;
 
+        c.keep_unit = keep_unit;
         r = cgroup_unified_root(&c.unified_root);
         if (r == -ENOMEDIUM)
                 return log_error_errno(r, _("The host has no cgroup2 hierarchy; nspawn needs one."));
         if (r < 0)
                 return log_error_errno(r, _("Failed to look for the cgroup2 hierarchy under /sys/fs/cgroup (statfs): %m"));
-        if (keep_unit) {
-                r = keep_unit_prepare(&c, &policy_fd);
-                if (r < 0) {
-                        free(c.path);
-                        return r;
-                }
-        } else {
-                c.path = machine_cgroup_path(machine);
-                if (!c.path)
-                        return log_oom();
+        if (keep_unit)
+                r = keep_unit_prepare(&c);
+        else {
+                c.scope = machine_cgroup_path(machine);
+                r = c.scope ? 0 : log_oom();
         }
-
-        r = cgroup_create_owned(c.unified_root, c.path, &c.fd);
         if (r >= 0) {
-                c.lock_fd = fcntl(c.fd, F_DUPFD_CLOEXEC, 3);
-                if (c.lock_fd < 0) {
-                        r = -errno;
-                        c.fd = safe_close(c.fd);
-                }
+                c.path = strjoin(c.scope, "/payload");
+                if (!c.path)
+                        r = log_oom();
         }
-        if (r == -EBUSY) {
-                free(c.path);
-                return log_error_errno(r, _("Machine '%s' is already running (its cgroup is in use)."), machine);
-        }
+        if (r >= 0)
+                r = unified_create(&c, machine);
         if (r < 0) {
-                log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c.unified_root, c.path);
-                free(c.path);
+                if (c.lock_fd >= 0)
+                        /* The cgroup is ours (locked): it goes again. */
+                        container_cgroup_destroy(&c);
+                else {
+                        /* Nothing of ours exists (or the name is someone else's: EBUSY). */
+                        safe_close(c.policy_fd);
+                        free(c.scope);
+                        free(c.path);
+                }
                 return r;
-        }
-        if (keep_unit) {
-                /* The policy sits on the service's cgroup, above the payload's namespace root. */
-                r = bpf_devices_attach_container_policy(policy_fd);
-                goto policy_done;
         }
 
         /* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task
-         * migration needed), else the v1 devices controller on hybrid hosts. */
-        r = bpf_devices_attach_container_policy(c.fd);
-        if (r >= 0) {
-                /* The guest gets the payload child; the scope with the policy is above its root. */
-                if (mkdirat(c.fd, "payload", 0755) < 0 && errno != EEXIST)
-                        r = -errno;
-                else {
-                        int p = openat(c.fd, "payload", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (p < 0)
-                                r = -errno;
-                        else {
-                                safe_close(c.fd);
-                                c.fd = p;
-                        }
-                }
-                if (r < 0) {
-                        log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), c.unified_root, c.path);
-                        container_cgroup_destroy(&c);
-                        return r;
-                }
-        }
-policy_done:
-        if (r < 0)
+         * migration needed), else the v1 devices controller on hybrid hosts. Programs already on the
+         * cgroup are replaced only on a scope nspawn made, never on the service's cgroup. */
+        r = bpf_devices_attach_container_policy(c.policy_fd, !keep_unit, &c.prog_fd);
+        bool devices_v1 = r < 0;
+        if (devices_v1)
                 log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
-        if (r < 0 && !cgroup_v1_controller_mounted("devices")) {
-                log_error_errno(r, _("Failed to install the device policy for the container: %m"));
+        r = v1_create(&c, devices_v1);
+        if (r >= 0 && devices_v1) {
+                bool found = false;
+                for (size_t i = 0; i < c.n_v1; i++)
+                        found = found || cgroup_v1_hierarchy_has(&c.v1[i], "devices");
+                if (!found)
+                        r = log_error_errno(-EOPNOTSUPP, _("Failed to install the device policy for the container: neither a BPF device program nor the v1 devices controller is available."));
+        }
+        if (r >= 0)
+                r = tasks_limit_apply(&c);
+        if (r < 0) {
                 container_cgroup_destroy(&c);
                 return r;
-        }
-        if (r < 0) {
-                _cleanup_close_ int v1 = -EBADF;
-                r = cgroup_create("/sys/fs/cgroup/devices", c.path, &v1);
-                if (r >= 0) {
-                        c.devices_v1 = true;
-                        r = cgroup_v1_devices_setup(c.path);
-                }
-                if (r < 0) {
-                        log_error_errno(r, _("Failed to set up the device cgroup %s: %m"), c.path);
-                        container_cgroup_destroy(&c);
-                        return r;
-                }
         }
         *ret = c;
         return 0;
 }
 
-int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid) {
-        if (!c->devices_v1)
+/* The kernel's initial cgroup namespace has a fixed inode number (PROC_CGROUP_INIT_INO). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
+/* /proc/PID/cgroup: "ID:controllers:path" per hierarchy. A v1 hierarchy whose line says "/" is one the
+ * payload would see the root of: one that is not mounted here, so that we could not place it. Only
+ * in the initial cgroup namespace is "/" the hierarchy's root: inside a container (nspawn nested in a
+ * guest) it is the guest's own cgroup, and the hierarchy's root is out of reach. */
+static int check_no_root_placement(pid_t pid) {
+        _cleanup_free_ char *s = NULL;
+        struct stat st;
+        char p[64];
+        int r;
+
+        if (stat("/proc/self/ns/cgroup", &st) >= 0 && st.st_ino != CGROUP_NS_INIT_INO)
                 return 0;
-        return cgroup_attach("/sys/fs/cgroup/devices", c->path, pid);
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) pid);
+        r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &s);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read %s: %m"), p);
+        for (char *line = s, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+                if (!b || startswith(line, "0:"))
+                        continue;
+                if (streq(b + 1, "/")) {
+                        *b = 0;
+                        return log_error_errno(-EPERM,
+                                               _("The container would stay in the root of the cgroup v1 hierarchy '%s', which is not mounted here; refusing (its release_agent would be reachable from inside)."),
+                                               a + 1);
+                }
+        }
+        return 0;
+}
+
+int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid) {
+        int r;
+
+        for (size_t i = 0; i < c->n_v1; i++) {
+                r = cgroup_attach(c->v1[i].mount_point, c->path, pid);
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to move the container into cgroup %s/%s: %m"),
+                                               c->v1[i].mount_point, c->path);
+        }
+        return check_no_root_placement(pid);
 }
 
 void container_cgroup_destroy(ContainerCgroup *c) {
         int r;
 
-        if (!c->path)
+        if (!c->scope)
                 return;
         c->fd = safe_close(c->fd);
-        /* Removed while still locked: a starter of the same name waits for the lock until we are
-         * done, then makes a fresh cgroup. */
-        r = cgroup_kill_and_remove(c->unified_root, c->path);
-        if (r < 0)
-                log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, c->path);
-        if (c->devices_v1) {
-                r = cgroup_kill_and_remove("/sys/fs/cgroup/devices", c->path);
+        /* On the service's cgroup, exactly the program we attached goes, nothing of the service's. */
+        if (c->keep_unit && c->prog_fd >= 0) {
+                r = bpf_devices_detach(c->policy_fd, c->prog_fd);
                 if (r < 0)
-                        log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), "/sys/fs/cgroup/devices", c->path);
+                        log_warning_errno(r, _("Failed to detach the container's device policy: %m"));
         }
+        /* cgroup.kill ends every process of the container. The locked cgroup2 directory goes last: once
+         * it is gone, a starter of the same name makes a fresh one and its v1 directories, which must
+         * not meet ours being removed. */
+        const char *unified = c->keep_unit ? c->path : c->scope;
+        (void) cgroup_kill(c->unified_root, unified);
+        for (size_t i = 0; i < c->n_v1; i++) {
+                const char *mp = c->v1[i].mount_point;
+                r = cgroup_kill_and_remove(mp, c->path);
+                if (r >= 0 && !c->keep_unit)
+                        r = cgroup_kill_and_remove(mp, c->scope);
+                else if (r >= 0)
+                        r = cgroup_remove_made(mp, c->scope, c->v1_made[i]);
+                if (r < 0)
+                        log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), mp, c->scope);
+        }
+        r = cgroup_kill_and_remove(c->unified_root, unified);
+        if (r < 0)
+                log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, unified);
+        cgroup_v1_hierarchies_free(c->v1, c->n_v1);
+        free(c->v1_made);
+        safe_close(c->prog_fd);
+        safe_close(c->policy_fd);
         free(c->path);
+        free(c->scope);
         safe_close(c->lock_fd);
-        *c = (ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF };
+        *c = CONTAINER_CGROUP_NULL;
 }

@@ -1,23 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* The container's cgroup when no registry creates it: machine.slice/machine-<name>.scope in the
- * cgroup2 hierarchy. The payload runs in its "payload" child, which is also the root of its cgroup
- * namespace: the device policy attached to the scope stays out of the guest's reach. Where the kernel
- * cannot attach it, the v1 devices hierarchy carries the policy (same path) on hybrid hosts. */
+#include "cgroup-util.h"
+
+/* nspawn@.service's TasksMax=: the default tasks limit of every container. */
+#define CONTAINER_TASKS_MAX_DEFAULT 16384
+
+/* The container's cgroup when no registry creates it: the "scope", machine.slice/machine-<name>.scope
+ * (with --keep-unit: the caller's own cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
+ * hierarchy, the named systemd one included. The payload runs in the scope's "payload" child, which is
+ * also the root of its cgroup namespace: the device policy and the tasks limit on the scope stay out of
+ * the guest's reach, and no hierarchy's root (with its release_agent, CVE-2022-0492) is visible
+ * inside. Where the kernel cannot attach the BPF device program, the v1 devices hierarchy carries the
+ * policy, on the scope as well. */
 typedef struct ContainerCgroup {
         const char *unified_root;
-        char *path;
+        char *scope;
+        char *path;             /* <scope>/payload, relative to each hierarchy's mount point */
+        bool keep_unit;
         int fd;                 /* the payload cgroup2 directory, for CLONE_INTO_CGROUP */
-        int lock_fd;            /* the machine's cgroup, flock()ed: the name is ours while it is open */
-        bool devices_v1;
+        int lock_fd;            /* flock()ed: the name is ours while it is open */
+        int policy_fd;          /* the cgroup2 directory our BPF device program is attached to */
+        int prog_fd;            /* that program */
+        CgroupV1Hierarchy *v1;
+        unsigned *v1_made;      /* per hierarchy: levels of the scope path nspawn created there */
+        size_t n_v1;
 } ContainerCgroup;
+
+#define CONTAINER_CGROUP_NULL ((ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF, .policy_fd = -EBADF, .prog_fd = -EBADF })
 
 /* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor. */
 int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
-/* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one). */
+/* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
+ * namespace, and checks that it sits in no hierarchy's root. */
 int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid);
 void container_cgroup_destroy(ContainerCgroup *c);

@@ -219,7 +219,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
 
 int container_run(const Settings *s, int *ret_status) {
         Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
-                     .cgroup.fd = -EBADF, .cgroup.lock_fd = -EBADF };
+                     .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
 
@@ -256,10 +256,10 @@ int container_run(const Settings *s, int *ret_status) {
         }
         l.pair[1] = safe_close(l.pair[1]);
 
+        /* Before the go byte: the child makes its cgroup namespace only once it sits in its own cgroup
+         * in every hierarchy. */
         r = container_cgroup_attach_v1(&l.cgroup, pid);
-        if (r < 0)
-                log_error_errno(r, _("Failed to place the container in its cgroup: %m"));
-        else
+        if (r >= 0)
                 /* Registered before the payload runs: it never runs as an unknown machine. */
                 r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
         if (r >= 0) {

@@ -27,8 +27,9 @@ static const struct { int major, minor; } allowed[] = {
         { 10, 200 },                                            /* net/tun */
 };
 
-/* A cgroup reused after a killed launcher still carries that launcher's program: detach what is
- * attached, so that programs do not pile up on a name started again and again. */
+/* A machine cgroup reused after a killed launcher still carries that launcher's program: detach what
+ * is attached, so that programs do not pile up on a name started again and again. Only for cgroups
+ * nspawn made: a service's cgroup (--keep-unit) carries the service manager's own device filter. */
 static void detach_all(int cgroup_fd) {
         uint32_t ids[64];
         union bpf_attr q = {
@@ -54,8 +55,9 @@ static void detach_all(int cgroup_fd) {
         }
 }
 
-int bpf_devices_attach_container_policy(int cgroup_fd) {
-        detach_all(cgroup_fd);
+int bpf_devices_attach_container_policy(int cgroup_fd, bool replace, int *ret_prog_fd) {
+        if (replace)
+                detach_all(cgroup_fd);
 
         struct bpf_insn prog[64];
         size_t n = 0, jumps[ELEMENTSOF(allowed)], n_jumps = 0, to_deny;
@@ -110,5 +112,18 @@ int bpf_devices_attach_container_policy(int cgroup_fd) {
                 .attach_type = BPF_CGROUP_DEVICE,
                 .attach_flags = BPF_F_ALLOW_MULTI,
         };
-        return RET_NERRNO(syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)));
+        if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)) < 0)
+                return -errno;
+        if (ret_prog_fd)
+                *ret_prog_fd = TAKE_FD(prog_fd);
+        return 0;
+}
+
+int bpf_devices_detach(int cgroup_fd, int prog_fd) {
+        union bpf_attr d = {
+                .target_fd = (uint32_t) cgroup_fd,
+                .attach_bpf_fd = (uint32_t) prog_fd,
+                .attach_type = BPF_CGROUP_DEVICE,
+        };
+        return RET_NERRNO(syscall(SYS_bpf, BPF_PROG_DETACH, &d, sizeof(d)));
 }

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 /* Attaches a BPF_CGROUP_DEVICE program to the cgroup2 directory cgroup_fd that allows only the API
  * devices (null, zero, full, random, urandom, tty, console, ptmx, pts, net/tun) and denies every other
  * device node, to open or to create. It works on hybrid hosts too (the kernel runs cgroup2 device
  * programs before the v1 controller's rules), and needs no task migration: the payload is placed in
  * the cgroup by clone3(CLONE_INTO_CGROUP). Attached with BPF_F_ALLOW_MULTI, so that a guest's own
  * manager can add stricter programs below. */
-int bpf_devices_attach_container_policy(int cgroup_fd);
+int bpf_devices_attach_container_policy(int cgroup_fd, bool replace, int *ret_prog_fd);
+/* With replace, the BPF device programs attached to cgroup_fd before go first: only for cgroups that
+ * nspawn made. *ret_prog_fd (if not NULL) identifies our program for bpf_devices_detach(), which
+ * detaches exactly that program and nothing else. */
+int bpf_devices_detach(int cgroup_fd, int prog_fd);

@@ -19,9 +19,28 @@ int cgroup_create(const char *root, const char *path, int *ret_fd);
  * *ret_fd is open: -EBUSY when another process holds it. Sub-cgroups left by a killed owner are
  * removed. */
 int cgroup_create_owned(const char *root, const char *path, int *ret_fd);
+/* Kills everything in the cgroup and below through cgroup.kill, where there is one (cgroup2, 5.14+). */
+int cgroup_kill(const char *root, const char *path);
 /* Kills everything in the cgroup (cgroup.kill where there is one) and removes the directory. */
 int cgroup_kill_and_remove(const char *root, const char *path);
 int cgroup_attach(const char *root, const char *path, pid_t pid);
-bool cgroup_v1_controller_mounted(const char *controller);
-/* Device policy for the v1 devices controller: deny all, then allow the API devices. */
-int cgroup_v1_devices_setup(const char *path);
+
+/* The cgroup v1 hierarchies mounted in our mount namespace, one entry per hierarchy, from
+ * /proc/self/mountinfo: each controller hierarchy and each named one (name=systemd). */
+typedef struct CgroupV1Hierarchy {
+        char *mount_point;
+        char *controllers;      /* "cpu,cpuacct", "name=systemd": the super options without flags */
+        bool whole;             /* the mount shows the hierarchy's root, not a subtree */
+} CgroupV1Hierarchy;
+int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n);
+int cgroup_v1_hierarchies_parse(const char *mountinfo, CgroupV1Hierarchy **ret, size_t *ret_n);
+void cgroup_v1_hierarchies_free(CgroupV1Hierarchy *h, size_t n);
+bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller);
+/* Like cgroup_create() in a v1 hierarchy, without returning an fd, and copying cpuset.cpus and
+ * cpuset.mems into each new directory. *made counts the trailing components of path it created, also
+ * when it fails, for cgroup_remove_made(). */
+int cgroup_v1_create(const char *root, const char *path, unsigned *made);
+/* Removes root/path and its parents, made levels in all (empty directories only). */
+int cgroup_remove_made(const char *root, const char *path, unsigned made);
+/* Device policy for the v1 devices controller on root/path: deny all, then allow the API devices. */
+int cgroup_v1_devices_setup(const char *root, const char *path);
