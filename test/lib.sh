@@ -107,6 +107,9 @@ export MP
 
 # A machine name as it appears in unit and cgroup names (our names: letters, digits, '.' and '-').
 unit_escape() { echo "${1//-/\\x2d}"; }
+# The prefix as it appears in machined's object paths (/org/freedesktop/machine1/machine/NAME):
+# every character but letters and digits is escaped as _XX, here the dot.
+MPO=${MP//./_2e}
 
 # Paths besides $WORK under which this test's mounts are watched (track_path adds to them).
 track_path() { echo "$1" >> "$SNAP/paths"; }

@@ -46,12 +46,12 @@ START=(-q --register=no -D "$B" -M "$NAME" --pipe /bin/true)
 # design: the descriptor is gone either way).
 # Also left out: the calls only the dynamic loader makes or that cannot fail for an outside reason
 # (read, pread64, newfstatat, readlink, access, umask, capget: the loader's failure is one line of
-# its own, exit 127), and getcwd (item 14 of issue 7, another helper's).
+# its own, exit 127).
 SYSCALLS=${FAULT_SYSCALLS:-"mount umount2 mkdirat openat openat2 open_tree move_mount mount_setattr
         pivot_root clone3 unshare write sendto recvmsg recvfrom socketpair ioctl bpf seccomp capset
         prctl setresuid setresgid setgroups sethostname mknodat symlinkat renameat unlinkat rmdir
         flock statfs getdents64 chdir fchdir dup3 fcntl close_range epoll_create1 epoll_ctl
-        epoll_wait signalfd4 waitid setsid"}
+        epoll_wait signalfd4 waitid setsid getcwd"}
 
 # Known defects that other helpers of issue 7 fix: a run whose injected call (as strace -y prints
 # it) matches one of these is reported as known, not failed. They are matched by the call, not by
@@ -66,14 +66,6 @@ FAULT_KNOWN=(
         "getdents64 /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
         "unlinkat /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
         "rmdir /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        # Item 14: statfs errors on the cgroup mount are reported as "no cgroup2 hierarchy".
-        "statfs /sys/fs/cgroup|item 14: any statfs error is reported as 'no cgroup2 hierarchy'"
-        # Item 14: the child exits 1 with no message when it cannot set itself up before the first
-        # step it reports (child_run: moving the sync socket, PR_SET_PDEATHSIG, the go byte).
-        "fcntl F_DUPFD_CLOEXEC, 100|item 14: the child exits 1 silently (sync socket dup)"
-        "dup3 <socket:|item 14: the child exits 1 silently (sync socket dup3)"
-        "prctl PR_SET_PDEATHSIG|item 14: the child exits 1 silently (PR_SET_PDEATHSIG)"
-        "recvfrom ^[0-9]+ +recvfrom\\(3<socket:|item 14: the child exits 1 silently (the go byte)"
 )
 
 # The known defect that the run's injected call shows, if any.

@@ -91,10 +91,13 @@ refused "-M .host" ".host" -M .host -D "$BB" /bin/true
 refused "-M with a leading -" "-foo" --machine=-foo -D "$BB" /bin/true
 refused "-M with a control character" "machine name" -M $'a\tb' -D "$BB" /bin/true
 # A directory name that is not a machine name is cleaned up as systemd-nspawn does; one with
-# nothing usable left is refused.
+# nothing usable left is refused. (Each carries the prefix, so that the containers are ours to the
+# leak check; the prefix itself is clean.)
 x70=$(printf 'x%.0s' {1..70})
-for pair in "foo bar:foobar" "a..b:a.b" "$x70:${x70:0:64}" "-lead:lead" "my_tree!:mytree"; do
-        d=${pair%%:*} want=${pair#*:}
+L=${MP}$x70
+for pair in "${MP}foo bar|${MP}foobar" "${MP}a..b|${MP}a.b" "$L|${L:0:64}" "-${MP}lead|${MP}lead" \
+        "${MP}my_tree!|${MP}mytree"; do
+        d=${pair%%|*} want=${pair#*|}
         cp -a "$BB" "$WORK/$d"
         run_nspawn -q -D "$WORK/$d" --pipe hostname
         assert_eq "$want" "$OUT" "directory name '$d' becomes the machine name '$want'"

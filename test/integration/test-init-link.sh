@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 echo 'ID=busybox' > "$B/etc/os-release"
 printf '#!/bin/sh\necho host-only-ran > %s/host-ran\n' "$WORK" > "$WORK/host-only"
 chmod +x "$WORK/host-only"

@@ -62,12 +62,12 @@ leader_in() { # tree [netns setup]: a sleep chrooted into the tree
 
 start_bus
 start_machined
-on_exit "'$MACHINECTL' terminate mw-a mw-b mw-c >/dev/null 2>&1"
+on_exit "'$MACHINECTL' terminate ${MP}mw-a ${MP}mw-b ${MP}mw-c >/dev/null 2>&1"
 
 leader_in "$TREE2" "ip link set lo up && ip addr add 10.98.0.1/24 dev lo && ip addr add fd00::7/64 dev lo nodad" && LB=$LEADER
 leader_in "$TREE2" && LC=$LEADER
-assert_true "mw-b registered" register mw-b mwtest "$LB"
-assert_true "mw-c registered (no service)" register mw-c "" "$LC"
+assert_true "${MP}mw-b registered" register ${MP}mw-b mwtest "$LB"
+assert_true "${MP}mw-c registered (no service)" register ${MP}mw-c "" "$LC"
 
 # --- item 27: list and list -o json as systemd's machinectl prints them -----------------------------
 mctl list -o json
@@ -76,7 +76,7 @@ assert_eq "null null" "$(printf '%s' "$OUT" | jq -j '.[1].service, " ", .[1].add
         "list -o json: an empty service and no addresses are null"
 assert_eq '["10.98.0.1","fd00::7"]' "$(printf '%s' "$OUT" | jq -c '.[0].addresses')" "list -o json: addresses"
 mctl list
-assert_match $'\n'"mw-c +container +- +plain " "$OUT" "list: an empty service is '-'"
+assert_match $'\n'"${MP}mw-c +container +- +plain " "$OUT" "list: an empty service is '-'"
 assert_true "the distribution's machinectl is installed (tools/deps: systemd-container)" test -x /usr/bin/machinectl
 if [ -x /usr/bin/machinectl ]; then
         for args in "list" "list --no-legend"; do
@@ -91,10 +91,10 @@ if [ -x /usr/bin/machinectl ]; then
                 "$(printf '%s' "$OUT" | jq -c .)" "'machinectl list -o json' as the distribution's machinectl has it"
 fi
 leader_in "$TREE" && LA=$LEADER
-assert_true "mw-a registered (hostile os-release)" register mw-a "" "$LA"
+assert_true "${MP}mw-a registered (hostile os-release)" register ${MP}mw-a "" "$LA"
 
 # --- item 21: bidi overrides and zero-width characters are escaped ---------------------------------
-mctl status mw-a
+mctl status ${MP}mw-a
 assert_eq 0 "$RC" "status succeeds"
 assert_match 'OS: Debian \\xe2\\x80\\xaetxt\.exe\\xe2\\x80\\xac \\xe2\\x81\\xa6x\\xe2\\x81\\xa9 \\xe2\\x80\\xa8end' "$OUT" \
         "status: the override, the isolates and the line separator are escaped"
@@ -102,7 +102,7 @@ for c in "$RLO" "$PDF" "$LRI" "$PDI" $'\xe2\x80\xa8'; do
         assert_no_match "$c" "$OUT" "status: no raw $(printf '%s' "$c" | od -An -tx1 | tr -d ' ')"
 done
 mctl list
-assert_match $'\n'"mw-a +container +- +debian +12\\\\xe2\\\\x80\\\\x8b\\\\xef\\\\xbb\\\\xbf " "$OUT" \
+assert_match $'\n'"${MP}mw-a +container +- +debian +12\\\\xe2\\\\x80\\\\x8b\\\\xef\\\\xbb\\\\xbf " "$OUT" \
         "list: zero-width space and BOM in the version are escaped"
 assert_no_match "$ZWSP|$BOM" "$OUT" "list: no raw zero-width characters"
 mctl list -o json
@@ -115,7 +115,7 @@ if ! locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
         echo "skipping the German checks: the de_DE.UTF-8 locale is not installed"
 else
         de() { env -u LANGUAGE -u LC_ALL -u LC_MESSAGES -u LC_TIME LANG=de_DE.UTF-8 NSPAWN_LOCALEDIR="$BUILDDIR/po" "$@"; }
-        OUT=$(de "$MACHINECTL" --no-pager status mw-b mw-c 2>&1)
+        OUT=$(de "$MACHINECTL" --no-pager status ${MP}mw-b ${MP}mw-c 2>&1)
         SINCE=$(printf '%s\n' "$OUT" | sed -n 's/^ *[^ ]*: \([A-Z][a-z]*\)\.\? [0-9]\{4\}-[0-9-]* [0-9:]* [A-Z]*; .*/\1/p')
         assert_eq 2 "$(printf '%s\n' "$SINCE" | grep -c .)" "status A B: two timestamps ($(printf '%s' "$SINCE" | tr '\n' ' '))"
         assert_eq 1 "$(printf '%s\n' "$SINCE" | sort -u | grep -c .)" "status A B: both in the same format"
@@ -126,8 +126,8 @@ else
 fi
 mctl list
 assert_match $'\n\n'"3 machines listed.$" "$OUT" "list: three machines"
-"$MACHINECTL" terminate mw-a mw-c
-gone() { ! "$MACHINECTL" show mw-a >/dev/null 2>&1 && ! "$MACHINECTL" show mw-c >/dev/null 2>&1; }
+"$MACHINECTL" terminate ${MP}mw-a ${MP}mw-c
+gone() { ! "$MACHINECTL" show ${MP}mw-a >/dev/null 2>&1 && ! "$MACHINECTL" show ${MP}mw-c >/dev/null 2>&1; }
 for i in $(seq 100); do gone && break; sleep 0.05; done
 mctl list
 assert_match $'\n\n'"1 machine listed.$" "$OUT" "list: one machine (singular)"

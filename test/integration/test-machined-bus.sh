@@ -57,7 +57,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$MACHINED_PID/status"; }
 start_bus
 start_machined
 assert_true "machined answers" machined_answers
-on_exit "rm -f $STATE/mb-* $STATE/self '$STATE/unit:machine-mb'*"
+on_exit "rm -f $STATE/${MP}mb-* $STATE/self '$STATE/unit:machine-${MP}mb'*"
 
 # --- item 20: "self" and paths that decode to another name -----------------------------------------
 new_leader; L1=$LEADER
@@ -72,17 +72,17 @@ assert_eq 1 "$RC" "registering '.host' fails"
 assert_match "Invalid machine name '\.host'" "$OUT" "... with a clear message: $OUT"
 
 new_leader; L1=$LEADER # (a fresh one: on a machined that let "self" in, L1 would lead it)
-assert_eq "o \"$PREFIX/mb_2da\"" "$(register mb-a "$L1" 2>&1)" "mb-a registered"
+assert_eq "o \"$PREFIX/${MPO}mb_2da\"" "$(register ${MP}mb-a "$L1" 2>&1)" "${MP}mb-a registered"
 prop() { busctl --system --timeout=5 get-property $DEST "$1" $MI Name 2>&1; }
-assert_eq 's "mb-a"' "$(prop "$PREFIX/mb_2da")" "the canonical path finds mb-a"
-for p in mb_2da_00anything mb_2da_00 _00mb_2da mb_2d_61 _6db_2da mb_2dA_00; do
+assert_eq "s \"${MP}mb-a\"" "$(prop "$PREFIX/${MPO}mb_2da")" "the canonical path finds ${MP}mb-a"
+for p in ${MPO}mb_2da_00anything ${MPO}mb_2da_00 _00${MPO}mb_2da ${MPO}mb_2d_61 ${MPO}_6db_2da ${MPO}mb_2dA_00; do
         OUT=$(prop "$PREFIX/$p"); RC=$?
         assert_true "$p finds nothing (a NUL or a second spelling): $OUT" test "$RC" -ne 0
         assert_match "Unknown object|UnknownObject|No such|not found" "$OUT" "... $p: unknown object"
 done
 OUT=$(prop "$PREFIX/self"); RC=$?
 assert_true "self from a process outside any machine finds nothing" test "$RC" -ne 0
-mcall UnregisterMachine s mb-a >/dev/null
+mcall UnregisterMachine s ${MP}mb-a >/dev/null
 
 # --- item 22: bad arguments come back short, and machined keeps no copy ----------------------------
 OUT=$(mcall GetMachine s "$(head -c 100000 /dev/zero | tr '\0' y)" 2>&1)
@@ -90,7 +90,7 @@ assert_match "Invalid machine name 'y{64}…'" "$OUT" "a 100 kB name is echoed c
 assert_true "... the whole message is short (${#OUT} bytes)" test "${#OUT}" -lt 200
 OUT=$(mcall GetMachine s "$(printf 'a\033[2Jb')" 2>&1)
 assert_match "Invalid machine name 'a\\\\x1b\[2Jb'" "$OUT" "control characters in an echoed name are escaped"
-OUT=$(mcall KillMachine ssi mb-nope "$(head -c 1000 /dev/zero | tr '\0' w)" 15 2>&1)
+OUT=$(mcall KillMachine ssi ${MP}mb-nope "$(head -c 1000 /dev/zero | tr '\0' w)" 15 2>&1)
 assert_true "KillMachine: an unknown machine is reported first" test -n "$OUT"
 RSS0=$(rss_kb)
 for i in 1 2 3; do
@@ -108,35 +108,35 @@ assert_true "machined still answers" machined_answers
 new_leader; L2=$LEADER
 new_leader; L3=$LEADER
 IFS_MAX=$(seq 1 $NETIF_MAX | paste -sd ' ')
-OUT=$(mcall RegisterMachineWithNetwork sayssusai mb-net 0 test container "$L2" / $NETIF_MAX $IFS_MAX 2>&1)
-assert_eq "o \"$PREFIX/mb_2dnet\"" "$OUT" "$NETIF_MAX interface indices are accepted"
-OUT=$(mcall RegisterMachineWithNetwork sayssusai mb-net2 0 test container "$L3" / $((NETIF_MAX + 1)) $IFS_MAX 1 2>&1); RC=$?
+OUT=$(mcall RegisterMachineWithNetwork sayssusai ${MP}mb-net 0 test container "$L2" / $NETIF_MAX $IFS_MAX 2>&1)
+assert_eq "o \"$PREFIX/${MPO}mb_2dnet\"" "$OUT" "$NETIF_MAX interface indices are accepted"
+OUT=$(mcall RegisterMachineWithNetwork sayssusai ${MP}mb-net2 0 test container "$L3" / $((NETIF_MAX + 1)) $IFS_MAX 1 2>&1); RC=$?
 assert_eq 1 "$RC" "$((NETIF_MAX + 1)) interface indices are refused"
 assert_match "Too many network interfaces \($((NETIF_MAX + 1))\): at most $NETIF_MAX" "$OUT" "... clearly: $OUT"
-assert_false "... and leave no state file" test -e "$STATE/mb-net2"
+assert_false "... and leave no state file" test -e "$STATE/${MP}mb-net2"
 new_leader; L5=$LEADER
-register mb-self "$L5" >/dev/null
+register ${MP}mb-self "$L5" >/dev/null
 stop_machined
 # A state file named "self" (left by an older machined, or planted) is not adopted either.
-sed 's/^NAME=mb-self$/NAME=self/' "$STATE/mb-self" > "$STATE/self" && rm -f "$STATE/mb-self"
+sed "s/^NAME=${MP}mb-self\$/NAME=self/" "$STATE/${MP}mb-self" > "$STATE/self" && rm -f "$STATE/${MP}mb-self"
 start_machined
-assert_true "after a restart the machine with $NETIF_MAX interfaces is still there" test -e "$STATE/mb-net"
+assert_true "after a restart the machine with $NETIF_MAX interfaces is still there" test -e "$STATE/${MP}mb-net"
 OUT=$(mcall GetMachine s self 2>&1)
 assert_no_match "^o " "$OUT" "a state file named 'self' is not adopted: $OUT"
 assert_false "... and is removed" test -e "$STATE/self"
-OUT=$(busctl --system --timeout=5 get-property $DEST "$PREFIX/mb_2dnet" $MI NetworkInterfaces 2>&1)
+OUT=$(busctl --system --timeout=5 get-property $DEST "$PREFIX/${MPO}mb_2dnet" $MI NetworkInterfaces 2>&1)
 if [ "$OUT" = "ai $NETIF_MAX $IFS_MAX" ]; then
         pass "... with all its interface indices"
 else
         fail "... with all its interface indices: got '$(printf '%s' "$OUT" | head -c 80)...'"
 fi
 assert_no_match "Removing unreadable" "$(cat "$WORK/machined.log")" "... its state file was read"
-mcall UnregisterMachine s mb-net >/dev/null
+mcall UnregisterMachine s ${MP}mb-net >/dev/null
 
 # --- item 27: property annotations of the Machine interface (reference/features.md §3.3) ----------
 new_leader; L4=$LEADER
-register mb-intro "$L4" >/dev/null
-INTRO=$(busctl --system --timeout=5 introspect --xml-interface $DEST "$PREFIX/mb_2dintro" 2>&1)
+register ${MP}mb-intro "$L4" >/dev/null
+INTRO=$(busctl --system --timeout=5 introspect --xml-interface $DEST "$PREFIX/${MPO}mb_2dintro" 2>&1)
 annotation() { # property -> the EmitsChangedSignal value, "none" without one
         printf '%s\n' "$INTRO" | awk -v p="$1" '
                 /<property / { inside = index($0, "name=\"" p "\"") > 0; if (inside && /\/>/) { print "none"; exit } next }
@@ -151,6 +151,6 @@ INTRO=$(busctl --system --timeout=5 introspect --xml-interface $DEST $OBJ 2>&1)
 for p in PoolPath PoolUsage PoolLimit; do
         assert_eq false "$(annotation $p)" "Manager $p: EmitsChangedSignal false (not change-signalled)"
 done
-mcall UnregisterMachine s mb-intro >/dev/null
+mcall UnregisterMachine s ${MP}mb-intro >/dev/null
 
 test_end

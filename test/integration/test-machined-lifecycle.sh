@@ -36,7 +36,7 @@ gcall() { # method gvariant-args...: prints OK or the D-Bus error name
 register() { mcall RegisterMachine sayssus "$1" 0 test container "$2" /; }
 create() { mcall CreateMachine sayssusa\(sv\) "$1" 0 "" "" "$2" "" 0; }
 path_of() { mcall GetMachine s "$1" | sed 's/^o "\(.*\)"$/\1/'; }
-names() { mcall ListMachines | grep -o '"md-lc-[^"]*"' | tr -d '"' | sort | tr '\n' ' '; }
+names() { mcall ListMachines | grep -o "\"${MP}md-lc-[^\"]*\"" | tr -d '"' | sort | tr '\n' ' '; }
 scope_of() { printf '%s/machine-%s.scope' "$SLICE" "${1//-/\\x2d}"; }
 proc_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
 # Dead: gone, or a zombie that nobody has reaped yet.
@@ -99,8 +99,8 @@ machined_died() {
 assert_true "strace is installed (tools/deps)" command -v strace
 start_bus
 start_machined
-on_exit "rm -f $STATE/md-lc-* $STATE/unit:*md*lc*"
-on_exit "for d in $SLICE/machine-md*lc*; do [ -d \"\$d\" ] && find \"\$d\" -depth -type d -exec rmdir {} \; ; done 2>/dev/null"
+on_exit "rm -f $STATE/${MP}md-lc-* $STATE/unit:*${MP}md*lc*"
+on_exit "for d in $SLICE/machine-${MP}md*lc*; do [ -d \"\$d\" ] && find \"\$d\" -depth -type d -exec rmdir {} \; ; done 2>/dev/null"
 
 # --- Item 24 first, while machined knows no machine: the rollback after a failed check never kills.
 # A dry run finds the pidfd check that follows the move of the leader by pid; the real run makes that
@@ -108,9 +108,9 @@ on_exit "for d in $SLICE/machine-md*lc*; do [ -d \"\$d\" ] && find \"\$d\" -dept
 stop_machined
 start_machined_strace -e trace=pidfd_send_signal,write -y
 spawn_in ""; R1=$SPAWNED
-create md-lc-rb "$R1" >/dev/null
-mcall TerminateMachine s md-lc-rb >/dev/null
-wait_for 2 gone md-lc-rb
+create ${MP}md-lc-rb "$R1" >/dev/null
+mcall TerminateMachine s ${MP}md-lc-rb >/dev/null
+wait_for 2 gone ${MP}md-lc-rb
 stop_machined_strace
 N=$(awk -v pid="$R1" '/pidfd_send_signal\(/ { n++; if (moved) { print n; exit } }
         index($0, "cgroup.procs>, \"" pid "\"") { moved = 1 }' "$WORK/strace.log")
@@ -118,18 +118,18 @@ assert_match '^[0-9]+$' "${N:-}" "24: the dry run finds the check after the move
 spawn_in ""; R2=$SPAWNED
 CG_BEFORE=$(grep '^0::' /proc/$R2/cgroup)
 start_machined_strace -e trace=pidfd_send_signal -e inject=pidfd_send_signal:error=ESRCH:when=${N:-1}
-OUT=$(create md-lc-rb "$R2" 2>&1)
+OUT=$(create ${MP}md-lc-rb "$R2" 2>&1)
 assert_match "does not exist" "$OUT" "24: the move cannot be proven to have taken the leader: CreateMachine fails"
 sleep 0.2 # the process would be dead by now if it had been killed: it is checked below, not waited for
 assert_true "24: the process that was moved is not killed" alive "$R2"
 assert_eq "$CG_BEFORE" "$(grep '^0::' /proc/$R2/cgroup)" "24: ... it is back in the cgroup the leader was in"
-assert_true "24: ... and the scope is gone" no_dir "$(scope_of md-lc-rb)"
-assert_false "24: ... no state file" test -e "$STATE/md-lc-rb"
+assert_true "24: ... and the scope is gone" no_dir "$(scope_of ${MP}md-lc-rb)"
+assert_false "24: ... no state file" test -e "$STATE/${MP}md-lc-rb"
 stop_machined_strace
 start_machined
 
 # --- Item 18: kill and terminate reach every process of the machine's cgroup.
-KCG=$CGROOT/md-lc-kill.scope
+KCG=$CGROOT/${MP}md-lc-kill.scope
 mkdir "$KCG"
 on_exit "rmdir '$KCG' 2>/dev/null"
 bash -c "echo \$\$ > '$KCG/cgroup.procs'; sleep 1000 & sleep 1000 & exec sleep 1000" &
@@ -142,38 +142,38 @@ on_exit "kill -9 ${KPIDS[*]} 2>/dev/null"
 OTHERS=()
 for p in "${KPIDS[@]}"; do [ "$p" = "$K" ] || OTHERS+=("$p"); done
 assert_eq 3 "${#KPIDS[@]}" "18: the machine has three processes"
-register md-lc-kill "$K" >/dev/null
-assert_eq 's "md-lc-kill.scope"' "$(mprop "$(path_of md-lc-kill)" Unit)" "18: RegisterMachine takes the leader's unit"
-OUT=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --signal=SIGSTOP md-lc-kill 2>&1)
+register ${MP}md-lc-kill "$K" >/dev/null
+assert_eq "s \"${MP}md-lc-kill.scope\"" "$(mprop "$(path_of ${MP}md-lc-kill)" Unit)" "18: RegisterMachine takes the leader's unit"
+OUT=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --signal=SIGSTOP ${MP}md-lc-kill 2>&1)
 assert_true "18: machinectl kill --signal=SIGSTOP stops every process of the machine ($OUT)" wait_for 2 all_in_state T "${KPIDS[@]}"
-mcall KillMachine ssi md-lc-kill all 18
+mcall KillMachine ssi ${MP}md-lc-kill all 18
 assert_true "18: KillMachine all SIGCONT continues them all" wait_for 2 all_in_state S "${KPIDS[@]}"
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --kill-whom=leader --signal=SIGSTOP md-lc-kill
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --kill-whom=leader --signal=SIGSTOP ${MP}md-lc-kill
 assert_true "18: --kill-whom=leader stops the leader" wait_for 2 all_in_state T "$K"
 assert_true "18: ... and only the leader" all_in_state S "${OTHERS[@]}"
-mcall KillMachine ssi md-lc-kill leader 18
+mcall KillMachine ssi ${MP}md-lc-kill leader 18
 wait_for 2 all_in_state S "$K"
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" terminate md-lc-kill
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" terminate ${MP}md-lc-kill
 assert_true "18: terminate of a machine without a PID namespace of its own ends all its processes" wait_for 2 all_dead "${KPIDS[@]}"
-assert_true "18: ... and the machine" wait_for 2 gone md-lc-kill
+assert_true "18: ... and the machine" wait_for 2 gone ${MP}md-lc-kill
 wait "$K" 2>/dev/null
 
 # ... and of an nspawn container (the scope nspawn made, the payload below it): SIGSTOP reaches the
 # processes beside the container's PID 1, terminate ends the container.
-BB=$(busybox_tree "$WORK/bb")
-NS=$(scope_of md-lc-ns)
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$NSPAWN" -q -D "$BB" -M md-lc-ns --register=yes --pipe \
+BB=$(busybox_tree "$WORK/${MP}bb")
+NS=$(scope_of ${MP}md-lc-ns)
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$NSPAWN" -q -D "$BB" -M ${MP}md-lc-ns --register=yes --pipe \
         sh -c 'sleep 1000 & sleep 1000 & wait' </dev/null >/dev/null 2>"$WORK/ns.err" &
 NSP=$!
 on_exit "kill -9 $NSP 2>/dev/null; wait $NSP 2>/dev/null"
-ns_ready() { mcall GetMachine s md-lc-ns >/dev/null 2>&1 && [ "$(find "$NS" -name cgroup.procs -exec cat {} + 2>/dev/null | wc -l)" -ge 3 ]; }
+ns_ready() { mcall GetMachine s ${MP}md-lc-ns >/dev/null 2>&1 && [ "$(find "$NS" -name cgroup.procs -exec cat {} + 2>/dev/null | wc -l)" -ge 3 ]; }
 assert_true "18: the nspawn container runs, registered, with three processes" wait_for 10 ns_ready
 NSPIDS=($(find "$NS" -name cgroup.procs -exec cat {} + 2>/dev/null))
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --signal=SIGSTOP md-lc-ns
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" kill --signal=SIGSTOP ${MP}md-lc-ns
 assert_true "18: machinectl kill --signal=SIGSTOP stops every process of the container" wait_for 2 all_in_state T "${NSPIDS[@]}"
-mcall KillMachine ssi md-lc-ns all 18
+mcall KillMachine ssi ${MP}md-lc-ns all 18
 assert_true "18: ... SIGCONT continues them" wait_for 2 all_in_state S "${NSPIDS[@]}"
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" terminate md-lc-ns
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$MACHINECTL" terminate ${MP}md-lc-ns
 assert_true "18: terminate ends every process of the container" wait_for 5 all_dead "${NSPIDS[@]}"
 assert_true "18: ... and nspawn" wait_for 5 dead "$NSP"
 wait "$NSP" 2>/dev/null
@@ -182,28 +182,28 @@ assert_true "18: ... which removes its scope" wait_for 2 no_dir "$NS"
 # --- Item 16: a restarted machined whose pidfd_open fails with EMFILE keeps the machines.
 spawn_in ""; L1=$SPAWNED
 spawn_in ""; L2=$SPAWNED
-register md-lc-live "$L1" >/dev/null
-create md-lc-scope "$L2" >/dev/null
-assert_true "16: the scope exists" test -d "$(scope_of md-lc-scope)"
+register ${MP}md-lc-live "$L1" >/dev/null
+create ${MP}md-lc-scope "$L2" >/dev/null
+assert_true "16: the scope exists" test -d "$(scope_of ${MP}md-lc-scope)"
 stop_machined
 start_machined_strace -e trace=pidfd_open -e inject=pidfd_open:error=EMFILE
 assert_eq "" "$(names)" "16: with pidfd_open failing, the machines are not adopted"
-assert_true "16: ... but the state files stay" test -e "$STATE/md-lc-live" -a -e "$STATE/md-lc-scope"
-assert_true "16: ... the scope stays" test -d "$(scope_of md-lc-scope)"
+assert_true "16: ... but the state files stay" test -e "$STATE/${MP}md-lc-live" -a -e "$STATE/${MP}md-lc-scope"
+assert_true "16: ... the scope stays" test -d "$(scope_of ${MP}md-lc-scope)"
 assert_true "16: ... the leaders live" all_in_state S "$L1" "$L2"
-assert_match "Not adopting machine md-lc-scope .*Too many open files" "$(cat "$WORK/machined.log")" "16: ... the cause is logged"
+assert_match "Not adopting machine ${MP}md-lc-scope .*Too many open files" "$(cat "$WORK/machined.log")" "16: ... the cause is logged"
 spawn_in ""; L3=$SPAWNED
-OUT=$(create md-lc-new "$L3" 2>&1)
+OUT=$(create ${MP}md-lc-new "$L3" 2>&1)
 assert_match "pidfd.*Too many open files" "$OUT" "16: CreateMachine says what failed"
 assert_no_match "does not exist" "$OUT" "16: ... not that the leader does not exist"
-OUT=$(register md-lc-new "$L3" 2>&1)
+OUT=$(register ${MP}md-lc-new "$L3" 2>&1)
 assert_match "pidfd.*Too many open files" "$OUT" "16: RegisterMachine says what failed"
-assert_false "16: ... nothing was registered" test -e "$STATE/md-lc-new"
-assert_true "16: ... no scope was made" no_dir "$(scope_of md-lc-new)"
+assert_false "16: ... nothing was registered" test -e "$STATE/${MP}md-lc-new"
+assert_true "16: ... no scope was made" no_dir "$(scope_of ${MP}md-lc-new)"
 stop_machined_strace
 start_machined
-assert_eq "md-lc-live md-lc-scope " "$(names)" "16: the next machined adopts them again"
-assert_eq 's "machine-md\\x2dlc\\x2dscope.scope"' "$(mprop "$(path_of md-lc-scope)" Unit)" "16: ... with the same unit"
+assert_eq "${MP}md-lc-live ${MP}md-lc-scope " "$(names)" "16: the next machined adopts them again"
+assert_eq 's "machine-'"$MP"'md\\x2dlc\\x2dscope.scope"' "$(mprop "$(path_of ${MP}md-lc-scope)" Unit)" "16: ... with the same unit"
 # A liveness check that fails otherwise than with ESRCH (here EPERM, from the first check after the
 # start: a dry run counts the checks that re-adoption makes) does not end the machine either.
 stop_machined
@@ -211,77 +211,77 @@ start_machined_strace -e trace=pidfd_send_signal
 N=$(grep -c 'pidfd_send_signal(' "$WORK/strace.log")
 stop_machined_strace
 start_machined_strace -e trace=pidfd_send_signal -e inject=pidfd_send_signal:error=EPERM:when=$((N + 1))+
-assert_eq "md-lc-live md-lc-scope " "$(names)" "16: re-adopted again ($N checks at start)"
-OUT=$(mcall GetMachine s md-lc-scope 2>&1)
+assert_eq "${MP}md-lc-live ${MP}md-lc-scope " "$(names)" "16: re-adopted again ($N checks at start)"
+OUT=$(mcall GetMachine s ${MP}md-lc-scope 2>&1)
 assert_match '^o ' "$OUT" "16: a liveness check failing with EPERM does not drop the machine"
 assert_true "16: ... its leader lives" alive "$L2"
-assert_true "16: ... its scope stays" test -d "$(scope_of md-lc-scope)"
-assert_true "16: ... its state file stays" test -e "$STATE/md-lc-scope"
+assert_true "16: ... its scope stays" test -d "$(scope_of ${MP}md-lc-scope)"
+assert_true "16: ... its state file stays" test -e "$STATE/${MP}md-lc-scope"
 stop_machined_strace
 start_machined
-mcall TerminateMachine s md-lc-scope
-assert_true "16: terminate after the restart works" wait_for 2 gone md-lc-scope
-assert_true "16: ... and removes the scope machined made (ownership kept)" wait_for 2 no_dir "$(scope_of md-lc-scope)"
-mcall TerminateMachine s md-lc-live
-assert_true "16: md-lc-live terminated" wait_for 2 gone md-lc-live
+mcall TerminateMachine s ${MP}md-lc-scope
+assert_true "16: terminate after the restart works" wait_for 2 gone ${MP}md-lc-scope
+assert_true "16: ... and removes the scope machined made (ownership kept)" wait_for 2 no_dir "$(scope_of ${MP}md-lc-scope)"
+mcall TerminateMachine s ${MP}md-lc-live
+assert_true "16: ${MP}md-lc-live terminated" wait_for 2 gone ${MP}md-lc-live
 
 # --- Item 17: the scopes machined made are collected once empty, whatever happened before.
 # (a) UnregisterMachine while processes remain (one of them in a sub-cgroup, as a guest's manager
 # makes them).
 spawn_in ""; U=$SPAWNED
-create md-lc-unreg "$U" >/dev/null
-US=$(scope_of md-lc-unreg)
+create ${MP}md-lc-unreg "$U" >/dev/null
+US=$(scope_of ${MP}md-lc-unreg)
 mkdir "$US/payload"
 echo "$U" > "$US/payload/cgroup.procs"
-mcall UnregisterMachine s md-lc-unreg
+mcall UnregisterMachine s ${MP}md-lc-unreg
 assert_true "17a: after UnregisterMachine the scope stays while it has processes" test -d "$US/payload"
 assert_true "17a: ... its process runs" alive "$U"
 kill -9 "$U"; wait "$U" 2>/dev/null
 assert_true "17a: ... and the scope goes once it is empty" wait_for 2 no_dir "$US"
 spawn_in ""; U2=$SPAWNED
-assert_match '^o ' "$(create md-lc-unreg "$U2" 2>&1)" "17a: ... so that the name can be created again"
-mcall TerminateMachine s md-lc-unreg
+assert_match '^o ' "$(create ${MP}md-lc-unreg "$U2" 2>&1)" "17a: ... so that the name can be created again"
+mcall TerminateMachine s ${MP}md-lc-unreg
 assert_true "17a: ... and terminated" wait_for 2 no_dir "$US"
 # (b) A second CreateMachine with the same leader (after the first machine was unregistered).
 spawn_in ""; S=$SPAWNED
-create md-lc-first "$S" >/dev/null
-mcall UnregisterMachine s md-lc-first
-create md-lc-second "$S" >/dev/null
-assert_match "machine-md\\\\x2dlc\\\\x2dsecond.scope$" "$(grep '^0::' /proc/$S/cgroup)" "17b: the leader moved to the second scope"
-assert_true "17b: the first scope, empty now, goes" wait_for 2 no_dir "$(scope_of md-lc-first)"
-mcall TerminateMachine s md-lc-second
-assert_true "17b: the second goes with its machine" wait_for 2 no_dir "$(scope_of md-lc-second)"
+create ${MP}md-lc-first "$S" >/dev/null
+mcall UnregisterMachine s ${MP}md-lc-first
+create ${MP}md-lc-second "$S" >/dev/null
+assert_match "machine-${MP}md\\\\x2dlc\\\\x2dsecond.scope$" "$(grep '^0::' /proc/$S/cgroup)" "17b: the leader moved to the second scope"
+assert_true "17b: the first scope, empty now, goes" wait_for 2 no_dir "$(scope_of ${MP}md-lc-first)"
+mcall TerminateMachine s ${MP}md-lc-second
+assert_true "17b: the second goes with its machine" wait_for 2 no_dir "$(scope_of ${MP}md-lc-second)"
 # (c) machined killed between the move and the state file (its link into place).
 stop_machined
 spawn_in ""; X=$SPAWNED
 start_machined_strace -e trace=linkat -e inject=linkat:signal=KILL
-create md-lc-crash "$X" >/dev/null 2>&1
+create ${MP}md-lc-crash "$X" >/dev/null 2>&1
 assert_true "17c: machined is killed when it links the state file into place" machined_died
-assert_true "17c: ... before the state file was in place" test ! -e "$STATE/md-lc-crash"
-assert_true "17c: ... with the leader in the scope" grep -qx "$X" "$(scope_of md-lc-crash)/cgroup.procs"
-FOREIGN="$(scope_of md-lc-foreign)"
+assert_true "17c: ... before the state file was in place" test ! -e "$STATE/${MP}md-lc-crash"
+assert_true "17c: ... with the leader in the scope" grep -qx "$X" "$(scope_of ${MP}md-lc-crash)/cgroup.procs"
+FOREIGN="$(scope_of ${MP}md-lc-foreign)"
 mkdir "$FOREIGN"
 on_exit "rmdir '$FOREIGN' 2>/dev/null"
 start_machined
 assert_eq "" "$(names)" "17c: the next machined does not list it"
-assert_true "17c: ... the scope stays while its process runs" test -d "$(scope_of md-lc-crash)"
+assert_true "17c: ... the scope stays while its process runs" test -d "$(scope_of ${MP}md-lc-crash)"
 kill -9 "$X"; wait "$X" 2>/dev/null
-assert_true "17c: ... and goes once it is empty" wait_for 2 no_dir "$(scope_of md-lc-crash)"
+assert_true "17c: ... and goes once it is empty" wait_for 2 no_dir "$(scope_of ${MP}md-lc-crash)"
 assert_true "17: an empty scope that machined did not make (nspawn's) is left alone" test -d "$FOREIGN"
 # (c') the same, with the leader gone while no machined ran: swept at start.
 stop_machined
 spawn_in ""; Y=$SPAWNED
 start_machined_strace -e trace=linkat -e inject=linkat:signal=KILL
-create md-lc-crash2 "$Y" >/dev/null 2>&1
+create ${MP}md-lc-crash2 "$Y" >/dev/null 2>&1
 assert_true "17c': machined is killed when it links the state file into place" machined_died
-assert_true "17c': the scope was left behind" test -d "$(scope_of md-lc-crash2)"
+assert_true "17c': the scope was left behind" test -d "$(scope_of ${MP}md-lc-crash2)"
 kill -9 "$Y"; wait "$Y" 2>/dev/null
 start_machined
-assert_true "17c': the sweep at start removes it" wait_for 2 no_dir "$(scope_of md-lc-crash2)"
+assert_true "17c': the sweep at start removes it" wait_for 2 no_dir "$(scope_of ${MP}md-lc-crash2)"
 rmdir "$FOREIGN"
 
 # --- Item 19: planted state files cannot point terminate at other cgroups.
-ICG=$CGROOT/md-lc-inn.scope
+ICG=$CGROOT/${MP}md-lc-inn.scope
 mkdir "$ICG"
 on_exit "rmdir '$ICG' 2>/dev/null"
 spawn_in "$ICG"; I=$SPAWNED
@@ -291,29 +291,29 @@ spawn_in ""; P3=$SPAWNED
 plant() { # name leader extra-lines
         printf 'NAME=%s\nLEADER=%s\nCLASS=container\nREALTIME=1\nMONOTONIC=1\n%b' "$1" "$2" "$3" > "$STATE/$1"
 }
-plant md-lc-p1 "$P1" "LEADER_STARTTIME=$(starttime "$P1")\nSCOPE=md-lc-inn.scope\nCGROUP=/md-lc-inn.scope\nOWN_CGROUP=yes\n"
-plant md-lc-p2 "$P2" "LEADER_STARTTIME=$(starttime "$P2")\nSCOPE=md-lc-inn.scope\nCGROUP=/md-lc-inn.scope\nOWN_CGROUP=no\n"
-plant md-lc-p3 "$P3" ""
+plant ${MP}md-lc-p1 "$P1" "LEADER_STARTTIME=$(starttime "$P1")\nSCOPE=${MP}md-lc-inn.scope\nCGROUP=/${MP}md-lc-inn.scope\nOWN_CGROUP=yes\n"
+plant ${MP}md-lc-p2 "$P2" "LEADER_STARTTIME=$(starttime "$P2")\nSCOPE=${MP}md-lc-inn.scope\nCGROUP=/${MP}md-lc-inn.scope\nOWN_CGROUP=no\n"
+plant ${MP}md-lc-p3 "$P3" ""
 restart_machined
-assert_eq NoSuchMachine "$(gcall TerminateMachine md-lc-p1 | sed 's/.*\.//')" "19: OWN_CGROUP=yes for a cgroup that is not the machine's scope: not adopted"
-assert_eq NoSuchMachine "$(gcall TerminateMachine md-lc-p2 | sed 's/.*\.//')" "19: a CGROUP the leader does not live in: not adopted"
+assert_eq NoSuchMachine "$(gcall TerminateMachine ${MP}md-lc-p1 | sed 's/.*\.//')" "19: OWN_CGROUP=yes for a cgroup that is not the machine's scope: not adopted"
+assert_eq NoSuchMachine "$(gcall TerminateMachine ${MP}md-lc-p2 | sed 's/.*\.//')" "19: a CGROUP the leader does not live in: not adopted"
 sleep 0.2 # a kill would have landed by now; the processes are checked, not waited for
 assert_true "19: ... the innocent process in that cgroup lives" alive "$I"
 assert_true "19: ... and so do the leaders" all_in_state S "$P1" "$P2"
-assert_false "19: ... the untrusted state files are removed" test -e "$STATE/md-lc-p1" -o -e "$STATE/md-lc-p2"
+assert_false "19: ... the untrusted state files are removed" test -e "$STATE/${MP}md-lc-p1" -o -e "$STATE/${MP}md-lc-p2"
 assert_eq "" "$(names)" "19: a state file without LEADER_STARTTIME: not adopted"
 assert_true "19: ... its leader lives" alive "$P3"
-assert_false "19: ... its state file is removed" test -e "$STATE/md-lc-p3"
+assert_false "19: ... its state file is removed" test -e "$STATE/${MP}md-lc-p3"
 if alive "$I"; then
         # Only with the checks above in place: without them CGROUP=/ would have terminate kill the host.
         spawn_in ""; P4=$SPAWNED
         spawn_in ""; P5=$SPAWNED
         spawn_in ""; J=$SPAWNED
-        plant md-lc-p4 "$P4" "LEADER_STARTTIME=$(starttime "$P4")\nCGROUP=/\nOWN_CGROUP=yes\n"
-        plant md-lc-p5 "$P5" "LEADER_STARTTIME=$(starttime "$P5")\nCGROUP=/\nOWN_CGROUP=no\n"
+        plant ${MP}md-lc-p4 "$P4" "LEADER_STARTTIME=$(starttime "$P4")\nCGROUP=/\nOWN_CGROUP=yes\n"
+        plant ${MP}md-lc-p5 "$P5" "LEADER_STARTTIME=$(starttime "$P5")\nCGROUP=/\nOWN_CGROUP=no\n"
         restart_machined
-        assert_eq NoSuchMachine "$(gcall TerminateMachine md-lc-p4 | sed 's/.*\.//')" "19: CGROUP=/ with OWN_CGROUP=yes: not adopted"
-        assert_eq NoSuchMachine "$(gcall TerminateMachine md-lc-p5 | sed 's/.*\.//')" "19: CGROUP=/: not adopted"
+        assert_eq NoSuchMachine "$(gcall TerminateMachine ${MP}md-lc-p4 | sed 's/.*\.//')" "19: CGROUP=/ with OWN_CGROUP=yes: not adopted"
+        assert_eq NoSuchMachine "$(gcall TerminateMachine ${MP}md-lc-p5 | sed 's/.*\.//')" "19: CGROUP=/: not adopted"
         sleep 0.2
         assert_true "19: ... an innocent process in the root cgroup lives" alive "$J"
         assert_true "19: ... and so do the leaders" all_in_state S "$P4" "$P5"
@@ -322,6 +322,6 @@ fi
 assert_eq "" "$(names)" "no machine left"
 stop_machined
 stop_bus
-assert_eq "" "$(ls -A "$STATE" | grep -E '^(md-lc-|unit:machine-md.x2dlc)')" "no state file left"
-assert_eq "" "$(ls -A "$SLICE" 2>/dev/null | grep 'md.x2dlc')" "no scope left"
+assert_eq "" "$(ls -A "$STATE" | grep -E "^(${MP}md-lc-|unit:machine-${MP}md.x2dlc)")" "no state file left"
+assert_eq "" "$(ls -A "$SLICE" 2>/dev/null | grep "${MP}md.x2dlc")" "no scope left"
 test_end

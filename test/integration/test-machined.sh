@@ -14,8 +14,6 @@ OBJ=/org/freedesktop/machine1
 MGR=org.freedesktop.machine1.Manager
 MI=org.freedesktop.machine1.Machine
 STATE=/run/systemd/machines
-# Our machine names start with $MP; on the bus they are escaped ('.' -> _2e) in object paths.
-MPO=${MP//./_2e}
 CGROOT=/sys/fs/cgroup/unified
 [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"

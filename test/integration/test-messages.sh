@@ -25,18 +25,18 @@ nspawn_in() { # lang args...
 # (no catalogue for C.UTF-8) before -errno was read in the same argument list.
 ln -s "$WORK/loop" "$WORK/loop"
 for lang in C C.UTF-8 en_US.UTF-8; do
-        nspawn_in "$lang" -M messages-loop -D "$WORK/loop" /bin/true
+        nspawn_in "$lang" -M "${MP}messages-loop" -D "$WORK/loop" /bin/true
         assert_eq 1 "$RC" "a symlink loop as -D exits 1 (LANG=$lang)"
         assert_eq 1 "$(printf '%s\n' "$ERR" | wc -l)" "... with one line (LANG=$lang)"
         assert_match "$WORK/loop: Too many levels of symbolic links\$" "$ERR" \
                 "... that gives the real cause (LANG=$lang)"
 done
 if locale -a 2>/dev/null | grep -qix 'de_DE\.utf-\?8'; then
-        nspawn_in de_DE.UTF-8 -M messages-loop -D "$WORK/loop" /bin/true
+        nspawn_in de_DE.UTF-8 -M "${MP}messages-loop" -D "$WORK/loop" /bin/true
         assert_match "loop.*: Zu viele Ebenen aus symbolischen Links\$" "$ERR" \
                 "... also in German (LANG=de_DE.UTF-8)"
         RC=0; ERR=$(env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_DE.UTF-8 \
-                NSPAWN_LOCALEDIR="$WORK/none" "$NSPAWN" -M messages-loop -D "$WORK/loop" /bin/true 2>&1) || RC=$?
+                NSPAWN_LOCALEDIR="$WORK/none" "$NSPAWN" -M "${MP}messages-loop" -D "$WORK/loop" /bin/true 2>&1) || RC=$?
         assert_match "loop.*: Zu viele Ebenen aus symbolischen Links\$" "$ERR" \
                 "... and under LANG=de_DE.UTF-8 without a catalogue"
 elif [ "${CI:-}" = true ]; then
@@ -49,7 +49,7 @@ if ! command -v strace >/dev/null; then
         echo "skipping the fault injection checks: no strace"
         test_end
 fi
-BB=$(busybox_tree "$WORK/bb")
+BB=$(busybox_tree "$WORK/${MP}bb")
 
 # Runs nspawn under strace with one fault injected; checks exit status 1 and one line on stderr
 # that matches the given text.
@@ -69,37 +69,37 @@ injected() { # description regex strace-inject nspawn-args...
 # The child's set-up before the go byte used to exit 1 without a word.
 injected "PR_SET_PDEATHSIG fails in the child" \
         '^Failed to set the parent-death signal \(PR_SET_PDEATHSIG\): Operation not permitted$' \
-        prctl:error=EPERM:when=1 -q -M messages-pdeath -D "$BB" --pipe /bin/true
+        prctl:error=EPERM:when=1 -q -M "${MP}messages-pdeath" -D "$BB" --pipe /bin/true
 injected "the child cannot receive the go byte" \
         '^Failed to receive the start signal from nspawn: Input/output error$' \
-        recvfrom:error=EIO:when=1 -q -M messages-recv -D "$BB" --pipe /bin/true
+        recvfrom:error=EIO:when=1 -q -M "${MP}messages-recv" -D "$BB" --pipe /bin/true
 # getcwd after chdir in the child used to be "Not a directory".
 injected "getcwd fails in the child" \
         "^Failed to check the working directory '/' \\(getcwd\\): Permission denied\$" \
-        getcwd:error=EACCES:when=1 -q -M messages-getcwd -D "$BB" --pipe /bin/true
+        getcwd:error=EACCES:when=1 -q -M "${MP}messages-getcwd" -D "$BB" --pipe /bin/true
 # With a relative -D the launcher's own getcwd (in realpath) fails first: the real cause, not ENOENT.
 (cd "$WORK" && injected "getcwd fails for a relative -D" \
-        '^Failed to resolve directory bb: Permission denied$' \
-        getcwd:error=EACCES -q -M messages-getcwd -D bb --pipe /bin/true)
+        "^Failed to resolve directory ${MP}bb: Permission denied\$" \
+        getcwd:error=EACCES -q -M "${MP}messages-getcwd" -D "${MP}bb" --pipe /bin/true)
 # Any statfs error used to be "no cgroup2 hierarchy".
 injected "statfs fails on /sys/fs/cgroup" \
         '^Failed to look for the cgroup2 hierarchy under /sys/fs/cgroup \(statfs\): Input/output error$' \
-        statfs:error=EIO -q -M messages-statfs -D "$BB" --pipe /bin/true
+        statfs:error=EIO -q -M "${MP}messages-statfs" -D "$BB" --pipe /bin/true
 
 # A FIFO as /etc/passwd or /etc/group used to be "File descriptor in bad state"; it must not block.
-F=$(busybox_tree "$WORK/fifo")
+F=$(busybox_tree "$WORK/${MP}fifo")
 rm "$F/etc/passwd"
 mkfifo "$F/etc/passwd"
-run_nspawn -q -M messages-fifo -D "$F" --pipe /bin/true
+run_nspawn -q -M "${MP}messages-fifo" -D "$F" --pipe /bin/true
 assert_eq "1|The container's /etc/passwd is not a regular file." "$RC|$ERR" "a FIFO as /etc/passwd"
 rm "$F/etc/passwd" "$F/etc/group"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$F/etc/passwd"
 mkfifo "$F/etc/group"
-run_nspawn -q -M messages-fifo -D "$F" --pipe /bin/true
+run_nspawn -q -M "${MP}messages-fifo" -D "$F" --pipe /bin/true
 assert_eq "1|The container's /etc/group is not a regular file." "$RC|$ERR" "a FIFO as /etc/group"
 rm "$F/etc/group"
 mkdir "$F/etc/group"
-run_nspawn -q -M messages-fifo -D "$F" --pipe -u root /bin/true
+run_nspawn -q -M "${MP}messages-fifo" -D "$F" --pipe -u root /bin/true
 assert_eq "1|The container's /etc/group is not a regular file." "$RC|$ERR" "a directory as /etc/group"
 
 test_end

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 for mode in "" "-a"; do
         what="${mode:-without -a}"
         run_nspawn -q -D "$B" --pipe $mode cat /proc/self/status

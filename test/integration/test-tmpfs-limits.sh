@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 run_nspawn -q -D "$B" --pipe --tmpfs=/scratch --tmpfs=/small:size=1m,nr_inodes=100 \
         sh -c 'cat /proc/self/mountinfo; echo @@DF; df -i /tmp'
 assert_eq 0 "$RC" "the container ran"

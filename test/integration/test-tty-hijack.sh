@@ -8,7 +8,7 @@
 test_begin
 
 gcc -static -O1 -o "$WORK/hijack" "$SRCDIR/test/helpers/tty-hijack.c" || fail "cannot build the helper"
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 mkdir "$WORK/out"
 
 # The shell owns the pty as its controlling terminal, as an operator's login shell does; after the
