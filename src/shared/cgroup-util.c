@@ -145,7 +145,9 @@ static int cgroup_create_full(const char *root, const char *path, bool cpuset, i
                         (*made)++;
                 else
                         *made = 0;
-                if (created && cpuset) {
+                /* Also on a directory that exists: a launcher killed between its mkdir and the copy
+                 * leaves one with empty cpusets, which would refuse every task (ENOSPC). */
+                if (cpuset) {
                         r = cgroup_v1_cpuset_copy(dir, next);
                         if (r < 0) {
                                 safe_close(next);
