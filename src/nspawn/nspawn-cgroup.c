@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -255,7 +256,16 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
  * payload would see the root of: one that is not mounted here, so that we could not place it. Only
  * in the initial cgroup namespace is "/" the hierarchy's root: inside a container (nspawn nested in a
  * guest) it is the guest's own cgroup, and the hierarchy's root is out of reach. */
-static int check_no_root_placement(pid_t pid) {
+/* A child that exits while it is being placed (it failed a step of its own before the go byte) is
+ * not moved any more and shows the root of every hierarchy: that is its own error to report, not a
+ * placement failure. A child that waits for the go byte does not exit, so the grace is only spent
+ * on the way to an error either way. */
+static bool child_exited(int pidfd, int timeout_ms) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        return pidfd >= 0 && poll(&pfd, 1, timeout_ms) > 0;
+}
+
+static int check_no_root_placement(pid_t pid, int pidfd) {
         _cleanup_free_ char *s = NULL;
         struct stat st;
         char p[64];
@@ -275,6 +285,8 @@ static int check_no_root_placement(pid_t pid) {
                 if (!b || startswith(line, "0:"))
                         continue;
                 if (streq(b + 1, "/")) {
+                        if (child_exited(pidfd, 1000))
+                                return -ESRCH;
                         *b = 0;
                         return log_error_errno(-EPERM,
                                                _("The container would stay in the root of the cgroup v1 hierarchy '%s', which is not mounted here; refusing (its release_agent would be reachable from inside)."),
@@ -284,16 +296,18 @@ static int check_no_root_placement(pid_t pid) {
         return 0;
 }
 
-int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid) {
+int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid, int pidfd) {
         int r;
 
         for (size_t i = 0; i < c->n_v1; i++) {
                 r = cgroup_attach(c->v1[i].mount_point, c->path, pid);
+                if (r < 0 && child_exited(pidfd, 0))
+                        return -ESRCH;
                 if (r < 0)
                         return log_error_errno(r, _("Failed to move the container into cgroup %s/%s: %m"),
                                                c->v1[i].mount_point, c->path);
         }
-        return check_no_root_placement(pid);
+        return check_no_root_placement(pid, pidfd);
 }
 
 void container_cgroup_destroy(ContainerCgroup *c) {

@@ -37,5 +37,6 @@ typedef struct ContainerCgroup {
 int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
  * namespace, and checks that it sits in no hierarchy's root. */
-int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid);
+/* -ESRCH (not logged) when the child exited meanwhile: the caller reports the child's own error. */
+int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid, int pidfd);
 void container_cgroup_destroy(ContainerCgroup *c);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -216,6 +217,20 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 return log_error_errno(-errno, _("Failed to create signalfd: %m"));
         return 0;
 }
+/* The child died before the go byte without a report of its own (it was killed). */
+static void log_child_gone(int pidfd) {
+        siginfo_t si = {};
+
+        if (waitid((idtype_t) P_PIDFD, pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+                log_error(_("Failed to start the container: its process exited before it was started."));
+        else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+                log_error(_("Failed to start the container: its process was killed by signal SIG%s."),
+                          strna(sigabbrev_np(si.si_status)));
+        else
+                log_error(_("Failed to start the container: its process exited with status %d before it was started."),
+                          si.si_status);
+}
+
 
 int container_run(const Settings *s, int *ret_status) {
         Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
@@ -258,7 +273,9 @@ int container_run(const Settings *s, int *ret_status) {
 
         /* Before the go byte: the child makes its cgroup namespace only once it sits in its own cgroup
          * in every hierarchy. */
-        r = container_cgroup_attach_v1(&l.cgroup, pid);
+        r = container_cgroup_attach_v1(&l.cgroup, pid, l.pidfd);
+        if (r == -ESRCH && !sync_log_pending_child_error(l.pair[0]))
+                log_child_gone(l.pidfd);
         if (r >= 0)
                 /* Registered before the payload runs: it never runs as an unknown machine. */
                 r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
