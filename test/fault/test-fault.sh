@@ -59,13 +59,6 @@ SYSCALLS=${FAULT_SYSCALLS:-"mount umount2 mkdirat openat openat2 open_tree move_
 # entry once its fix is merged.
 #   "SYSCALL REGEX|what goes wrong"
 FAULT_KNOWN=(
-        # Item 13 (fixed in i7-cgroup): error paths of the cgroup code leave the scope directory.
-        "openat /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        "flock /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        "fcntl /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        "getdents64 /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        "unlinkat /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
-        "rmdir /sys/fs/cgroup|item 13, fixed in i7-cgroup: the scope directory is left"
 )
 
 # The known defect that the run's injected call shows, if any.

@@ -62,8 +62,8 @@ assert_false "the release_agent reproduction runs nothing on the host" test -e "
 assert_eq "$OLD_AGENT" "$(cat "$HIER/release_agent")" "the host's release_agent is unchanged"
 
 # --- the placement, seen from the host ------------------------------------------------------------
-M=cgroup-esc
-SCOPE='machine.slice/machine-cgroup\x2desc.scope'
+M="${MP}esc"
+SCOPE="machine.slice/machine-${MP}esc.scope"
 rm -f "$T/ready" "$T/stop"
 "$NSPAWN" -q -D "$T" -M "$M" --register=no --pipe sh -c 'touch /ready; while [ ! -e /stop ]; do sleep 0.05; done' \
         </dev/null >"$WORK/p.out" 2>&1 & P=$!
@@ -77,7 +77,7 @@ assert_eq "${#V1[@]}" "$(grep -vc '^0::' "/proc/$C/cgroup")" "(and that covers a
 touch "$T/stop"
 wait $P; RC=$?
 assert_eq 0 "$RC" "the container exited cleanly"
-assert_eq "" "$(find /sys/fs/cgroup -name 'machine-cgroup\\x2desc.scope' 2>/dev/null)" \
+assert_eq "" "$(find /sys/fs/cgroup -name "machine-${MP}esc.scope" 2>/dev/null)" \
         "the machine's cgroups are gone from every hierarchy after exit"
 
 # --- item 2: the v1 devices fallback (the BPF device program cannot be attached) ------------------

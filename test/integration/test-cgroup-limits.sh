@@ -9,7 +9,7 @@ test_begin
 T=$(overlay_tree lim)
 U=$(find /sys/fs/cgroup -maxdepth 1 -type d -name unified)
 U=${U:-/sys/fs/cgroup}
-SCOPE='machine.slice/machine-cgroup\x2dlim.scope'
+SCOPE="machine.slice/machine-${MP}lim.scope"
 
 # Where the container's pids.max must be: cgroup2 where pids is enabled for machine.slice's children.
 pids_dir() { # path below the hierarchies
@@ -20,7 +20,7 @@ pids_dir() { # path below the hierarchies
 }
 
 rm -f "$T/ready" "$T/stop"
-"$NSPAWN" -q -D "$T" -M cgroup-lim --register=no --pipe sh -c '
+"$NSPAWN" -q -D "$T" -M "${MP}lim" --register=no --pipe sh -c '
         # Try to lift the limit from inside: the namespace root is all the guest can reach.
         if grep -q "^[0-9]*:pids:" /proc/self/cgroup; then
                 mkdir -p /mnt/pids && mount -t cgroup -o pids cgroup /mnt/pids && echo max > /mnt/pids/pids.max

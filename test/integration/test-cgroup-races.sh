@@ -7,10 +7,10 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-B=$(busybox_tree "$WORK/bb")
-M=cgroup-race
-SCOPE='machine-cgroup\x2drace.scope'
-left() { find /sys/fs/cgroup -name 'machine-cgroup\\x2drace.scope' 2>/dev/null; }   # find -name: \\ is one \
+B=$(busybox_tree "$WORK/${MP}bb")
+M="${MP}race"
+SCOPE="machine-${MP}race.scope"
+left() { find /sys/fs/cgroup -name "machine-${MP}race.scope" 2>/dev/null; }
 
 # Starts the owner of the name, a container that runs until $B/stop appears.
 start_owner() {
