@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "nspawn-console.h"
+#include "nspawn-notify.h"
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "process-util.h"
@@ -147,13 +148,24 @@ static void kill_container(Loop *l, int sig) {
 }
 
 static void on_notify(Loop *l) {
-        char buf[4096];
+        static const char *const why[] = {
+                [NOTIFY_NO_CREDENTIALS] = "no sender credentials",
+                [NOTIFY_WRONG_SENDER] = "not the container's PID 1",
+                [NOTIFY_TOO_LONG] = "too long",
+        };
+        char buf[NOTIFY_MESSAGE_MAX];
 
         for (;;) {
-                ssize_t n = recv(l->s->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-                if (n < 0)
+                pid_t sender;
+                int r = notify_receive(l->s->notify_fd, l->s->pid, buf, sizeof(buf), &sender);
+                if (r < 0)
                         return;
-                buf[n] = 0;
+                /* Only the guest's init speaks for the guest: any other process could otherwise
+                 * report readiness before the system is up. */
+                if (r != NOTIFY_ACCEPTED) {
+                        log_debug("Ignoring a notification from PID %i: %s.", (int) sender, why[r]);
+                        continue;
+                }
                 for (char *line = buf, *next; line && *line; line = next) {
                         next = strchr(line, '\n');
                         if (next)
