@@ -56,9 +56,9 @@ wait_for() { # file regex
         return 1
 }
 
-NOTIFY_SOCKET="$WORK/notify" NSPAWN_LOG_LEVEL=debug "$NSPAWN" -b -D "$B" -M supervise-notify \
+NOTIFY_SOCKET="$WORK/notify" NSPAWN_LOG_LEVEL=debug "$NSPAWN" -b -D "$B" -M supervisenotify \
         --bind="$O:/host-out" --console=passive --notify-ready=yes </dev/null 2>"$WORK/err" & P=$!
-on_exit "kill -9 $P 2>/dev/null; remove_machine_cgroup supervise-notify"
+on_exit "kill -9 $P 2>/dev/null; remove_machine_cgroup supervisenotify"
 
 # The child's READY=1 has been handled once nspawn logged what it did with it.
 assert_true "a child of PID 1 sent READY=1" wait_for "$O/child" sent
