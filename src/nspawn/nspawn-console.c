@@ -131,9 +131,7 @@ int pty_forward_drain_master(PtyForward *f) {
         for (unsigned round = 0;; round++) {
                 if (round >= 16)
                         return 1;
-                if (f->out_fd < 0 || f->out_broken)
-                        f->out_start = f->out_len = 0;  /* nobody to pass it to: read and drop */
-                else if (pty_forward_flush_output(f) > 0 && pty_forward_output_full(f))
+                if (pty_forward_flush_output(f) > 0 && pty_forward_output_full(f))
                         return 1;
                 if (f->out_start > 0 && f->out_len > 0) {
                         memmove(f->out_buf, f->out_buf + f->out_start, f->out_len);
@@ -157,6 +155,8 @@ int pty_forward_drain_master(PtyForward *f) {
                         return -EIO;
                 }
                 f->out_len += (size_t) n;
+                if (f->out_fd < 0 || f->out_broken)
+                        f->out_start = f->out_len = 0;  /* nobody to pass it to: read and drop */
         }
 }
 
