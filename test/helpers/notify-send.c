@@ -2,7 +2,8 @@
 /* Sends sd_notify-style datagrams, in order, to a notify socket, from its own pid:
  *   notify-send [--wait] SOCKET MESSAGE...
  * A MESSAGE that starts with "+big:" is sent padded with newlines to 8 KiB (longer than any
- * notification the supervisor accepts); one that starts with "+fds:" carries three open fds (of /).
+ * notification the supervisor accepts); one that starts with "+fds:" carries three open fds of
+ * /notify-fd-marker (a file the test makes, easy to spot in /proc/PID/fd).
  * With --wait it then waits for SIGTERM, SIGINT or SIGRTMIN+3 and exits 0: as a container's PID 1 it
  * stops on the supervisor's shutdown signal. Built statically by the tests and run inside a container. */
 #include <fcntl.h>
@@ -31,7 +32,7 @@ static int send_one(int fd, const struct sockaddr_un *sa, const char *arg) {
                 text = arg + 5;
                 len = strlen(text);
                 for (int i = 0; i < 3; i++)
-                        if ((fds[i] = open("/", O_RDONLY | O_DIRECTORY)) < 0)
+                        if ((fds[i] = open("/notify-fd-marker", O_RDONLY | O_CLOEXEC)) < 0)
                                 return -1;
                 mh.msg_control = control;
                 mh.msg_controllen = sizeof(control);
