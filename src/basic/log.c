@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,33 @@ void log_parse_environment(const char *var) {
                 }
 }
 
+/* stderr may be non-blocking: nspawn's supervisor gives it a description of its own with
+ * O_NONBLOCK, and one shared with a shell may be. Wait a little for a slow reader, never long: a
+ * reader that stalls must not freeze the program, which loses the rest of the line instead. */
+#define LOG_WAIT_MSEC 200
+
+static void write_stderr(const char *p, size_t n) {
+        int waited = 0;
+
+        while (n > 0) {
+                ssize_t k = write(STDERR_FILENO, p, n);
+                if (k > 0) {
+                        p += k;
+                        n -= (size_t) k;
+                        continue;
+                }
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN && waited < LOG_WAIT_MSEC) {
+                        struct pollfd pfd = { .fd = STDERR_FILENO, .events = POLLOUT };
+                        (void) poll(&pfd, 1, 20);
+                        waited += 20;
+                        continue;
+                }
+                return;
+        }
+}
+
 int log_internal(int level, int error, const char *format, ...) {
         int saved = errno;
         va_list ap;
@@ -54,7 +82,7 @@ int log_internal(int level, int error, const char *format, ...) {
         if ((size_t) n > sizeof(buf) - 2)
                 n = sizeof(buf) - 2;
         buf[n++] = '\n';
-        (void) !write(STDERR_FILENO, buf, (size_t) n);
+        write_stderr(buf, (size_t) n);
 
         errno = saved;
         return -abs(error);

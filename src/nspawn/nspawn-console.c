@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <poll.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,8 +15,46 @@
 #define ESCAPE_CHAR 0x1d        /* ^] */
 #define ESCAPE_WINDOW_USEC 1000000ULL
 
-void pty_forward_init(PtyForward *f, int master, int in_fd, int out_fd) {
-        *f = (PtyForward) { .master = master, .in_fd = in_fd, .out_fd = out_fd };
+void pty_forward_init(PtyForward *f, int master, int in_fd, int out_fd, OutputKind out_kind) {
+        *f = (PtyForward) { .master = master, .in_fd = in_fd, .out_fd = out_fd, .out_kind = out_kind };
+}
+
+/* The supervisor must never block on its output: a reader that stalls (a pipeline that stopped
+ * reading, a terminal on ^S or an ssh connection that hangs) would otherwise freeze it in write(),
+ * and SIGTERM, the stop timer and ^]^]^] would wait for the reader. Setting O_NONBLOCK on our stdout
+ * is no way out: the file description is shared with the operator's shell or the other processes of
+ * the pipeline, and they would see EAGAIN too. So terminals and pipes are opened again through
+ * /proc/self/fd, which gives a file description of our own for the same terminal or pipe, with
+ * O_NONBLOCK on it alone; nothing needs restoring. Sockets (journald's stream, say) take
+ * MSG_DONTWAIT on each send(). Regular files cannot stall on a reader, and a description of our own
+ * would lose the shared offset, so they keep theirs. */
+int output_open(int fd, int *ret_fd, OutputKind *ret_kind) {
+        char path[64];
+        OutputKind kind = OUTPUT_SHARED;
+        struct stat st;
+        int nfd = -EBADF;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+                snprintf(path, sizeof(path), "/proc/self/fd/%i", fd);
+                nfd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+                if (nfd >= 0)
+                        kind = OUTPUT_NONBLOCK;
+        } else if (S_ISSOCK(st.st_mode))
+                kind = OUTPUT_SOCKET;
+        else if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+                kind = OUTPUT_FILE;
+        /* Anything else, or a reopen that failed (a FIFO whose reader is gone gives ENXIO, a hung-up
+         * terminal EIO): the shared description, written in pieces that fit whenever it polls
+         * writable. */
+        if (nfd < 0)
+                nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (nfd < 0)
+                return -errno;
+        *ret_fd = nfd;
+        *ret_kind = kind;
+        return 0;
 }
 
 int pty_forward_set_raw(PtyForward *f) {
@@ -41,44 +83,80 @@ void pty_forward_update_size(PtyForward *f, int tty_fd) {
                 (void) ioctl(f->master, TIOCSWINSZ, &ws);
 }
 
-/* The user's stdout may be non-blocking (shared with the shell): wait for it instead of dropping. */
-static int write_all_wait(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN) {
-                                (void) poll(&(struct pollfd) { .fd = fd, .events = POLLOUT }, 1, -1);
-                                continue;
-                        }
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
+static ssize_t output_write(PtyForward *f, const char *p, size_t n) {
+        switch (f->out_kind) {
+        case OUTPUT_SOCKET:
+                return send(f->out_fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        case OUTPUT_SHARED:
+                /* A pipe that polls writable takes PIPE_BUF bytes without blocking (a terminal
+                 * usually does): the best we can do on a description we may not make non-blocking. */
+                return write(f->out_fd, p, MIN(n, (size_t) PIPE_BUF));
+        default:
+                return write(f->out_fd, p, n);
         }
-        return 0;
+}
+
+/* out_fd stays open (the supervisor may still watch it in epoll, and removes it by fd). */
+void pty_forward_drop_output(PtyForward *f) {
+        f->out_broken = true;
+        f->out_start = f->out_len = 0;
+}
+
+size_t pty_forward_flush_output(PtyForward *f) {
+        while (f->out_len > 0 && f->out_fd >= 0 && !f->out_broken) {
+                ssize_t k = output_write(f, f->out_buf + f->out_start, f->out_len);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN && f->out_kind != OUTPUT_FILE)
+                        break;
+                if (k <= 0) {
+                        /* The reader went away (EPIPE, EIO on a hung-up terminal) or the file
+                         * cannot take more: keep draining the guest, drop its output. */
+                        pty_forward_drop_output(f);
+                        break;
+                }
+                f->out_start += (size_t) k;
+                f->out_len -= (size_t) k;
+                if (f->out_kind == OUTPUT_SHARED)
+                        break;  /* one piece per wake-up */
+        }
+        if (f->out_len == 0)
+                f->out_start = 0;
+        return f->out_len;
 }
 
 int pty_forward_drain_master(PtyForward *f) {
-        char buf[16384];
-
-        for (;;) {
-                ssize_t n = read(f->master, buf, sizeof(buf));
+        /* A guest that writes as fast as the reader reads would keep us here for ever, deaf to
+         * signals: after a few rounds, return to the event loop (EPOLLIN is level-triggered). */
+        for (unsigned round = 0;; round++) {
+                if (round >= 16)
+                        return 1;
+                if (pty_forward_flush_output(f) > 0 && pty_forward_output_full(f))
+                        return 1;
+                if (f->out_start > 0 && f->out_len > 0) {
+                        memmove(f->out_buf, f->out_buf + f->out_start, f->out_len);
+                        f->out_start = 0;
+                }
+                ssize_t n = read(f->master, f->out_buf + f->out_len, sizeof(f->out_buf) - f->out_len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        if (errno == EAGAIN)
+                        if (errno == EAGAIN) {
+                                (void) pty_forward_flush_output(f);
                                 return 0;
+                        }
                         f->master_hup = true;
+                        (void) pty_forward_flush_output(f);
                         return -EIO;    /* EIO: every slave fd is closed */
                 }
                 if (n == 0) {
                         f->master_hup = true;
+                        (void) pty_forward_flush_output(f);
                         return -EIO;
                 }
-                if (f->out_fd >= 0 && write_all_wait(f->out_fd, buf, (size_t) n) < 0)
-                        f->out_fd = -EBADF;     /* the reader went away: keep draining, drop output */
+                f->out_len += (size_t) n;
+                if (f->out_fd < 0 || f->out_broken)
+                        f->out_start = f->out_len = 0;  /* nobody to pass it to: read and drop */
         }
 }
 

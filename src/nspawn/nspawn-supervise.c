@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <stddef.h>
@@ -17,12 +18,13 @@
 #include "i18n.h"
 #include "log.h"
 #include "nspawn-console.h"
+#include "nspawn-notify.h"
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "process-util.h"
 #include "string-util.h"
 
-enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_NOTIFY, EV_TIMER };
+enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_STDOUT, EV_NOTIFY, EV_TIMER };
 
 static int epoll_add(int ep, int fd, uint32_t events, uint64_t tag) {
         struct epoll_event ev = { .events = events, .data.u64 = tag };
@@ -53,6 +55,8 @@ typedef struct Loop {
         bool stopping;
         bool guest_ready;
         bool input_paused;
+        uint32_t master_events; /* what the master is watched for; 0: not in the epoll set */
+        uint32_t out_events;    /* EPOLLOUT while output waits for the reader, else 0 */
         int slave_fd;
         PtyForward fwd;
         bool have_master;
@@ -93,9 +97,14 @@ static int on_sync(Loop *l) {
         }
 
         ConsoleMode mode = l->s->console_mode;
-        int in = mode == CONSOLE_INTERACTIVE ? STDIN_FILENO : -EBADF;
-        int out = mode == CONSOLE_PASSIVE ? -EBADF : STDOUT_FILENO;
-        pty_forward_init(&l->fwd, fd, in, out);
+        int in = mode == CONSOLE_INTERACTIVE ? STDIN_FILENO : -EBADF, out = -EBADF;
+        OutputKind kind = OUTPUT_FILE;
+        if (mode != CONSOLE_PASSIVE) {
+                r = output_open(STDOUT_FILENO, &out, &kind);
+                if (r < 0)
+                        log_warning_errno(r, _("Failed to open standard output for the console, dropping the container's output: %m"));
+        }
+        pty_forward_init(&l->fwd, fd, in, out, kind);
         l->have_master = true;
         /* Hold a slave fd ourselves: a guest that closes and reopens /dev/console (systemd does) would
          * otherwise make the master read EIO in between, and output would stop. */
@@ -105,6 +114,7 @@ static int on_sync(Loop *l) {
         r = epoll_add(l->ep, fd, EPOLLIN, EV_MASTER);
         if (r < 0)
                 return log_error_errno(r, _("Failed to watch the console: %m"));
+        l->master_events = EPOLLIN;
         if (in >= 0) {
                 r = pty_forward_set_raw(&l->fwd);
                 if (r < 0)
@@ -115,23 +125,67 @@ static int on_sync(Loop *l) {
         return 0;
 }
 
-/* Back-pressure: while input waits for the container, stop reading the terminal and wait for the
- * master to take more; a container that does not read its console must not make us spin. */
-static void update_input_watch(Loop *l) {
-        bool pending = l->fwd.in_len > 0;
-        struct epoll_event m = { .events = EPOLLIN | (pending ? EPOLLOUT : 0), .data.u64 = EV_MASTER };
+/* Moves fd's registration in the epoll set from *current to want (0: not in the set). */
+static int watch_set(Loop *l, int fd, uint32_t *current, uint32_t want, uint64_t tag) {
+        struct epoll_event ev = { .events = want, .data.u64 = tag };
+        int op = want == 0 ? EPOLL_CTL_DEL : *current == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 
-        if (l->fwd.master_hup)
-                return;
-        (void) epoll_ctl(l->ep, EPOLL_CTL_MOD, l->fwd.master, &m);
-        if (l->fwd.in_fd < 0 || pending == l->input_paused)
+        if (want == *current)
+                return 0;
+        if (epoll_ctl(l->ep, op, fd, &ev) < 0)
+                return -errno;
+        *current = want;
+        return 0;
+}
+
+/* Back-pressure both ways, so that neither a container that does not read its console nor a reader
+ * of our output that does not read makes us spin or block: while input waits for the container, the
+ * terminal is not read and the master is watched for room; while the output buffer is full, the
+ * master is not read (the guest blocks on its console, not us) and our output is watched for room.
+ * A master that is neither read nor written is out of the epoll set: its EPOLLHUP would spin. */
+static void update_watches(Loop *l) {
+        PtyForward *f = &l->fwd;
+        bool pending = f->in_len > 0;
+        uint32_t master = 0;
+        int r;
+
+        if (f->out_fd >= 0) {
+                r = watch_set(l, f->out_fd, &l->out_events, f->out_len > 0 ? EPOLLOUT : 0, EV_STDOUT);
+                if (r < 0) {
+                        /* Not pollable (outputs that can make us wait, pipes, terminals and sockets,
+                         * are): never block on it, drop the output instead. */
+                        log_debug_errno(r, "Cannot watch standard output, dropping the container's output: %m");
+                        pty_forward_drop_output(f);
+                }
+        }
+        if (!f->master_hup)
+                master = (pty_forward_output_full(f) ? 0 : EPOLLIN) | (pending ? EPOLLOUT : 0);
+        (void) watch_set(l, f->master, &l->master_events, master, EV_MASTER);
+
+        if (f->in_fd < 0 || pending == l->input_paused)
                 return;
         struct epoll_event in = { .events = EPOLLIN, .data.u64 = EV_STDIN };
         if (pending)
-                (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->fwd.in_fd, NULL);
+                (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, f->in_fd, NULL);
         else
-                (void) epoll_ctl(l->ep, EPOLL_CTL_ADD, l->fwd.in_fd, &in);
+                (void) epoll_ctl(l->ep, EPOLL_CTL_ADD, f->in_fd, &in);
         l->input_paused = pending;
+}
+
+static void on_master(Loop *l, uint32_t events) {
+        PtyForward *f = &l->fwd;
+
+        /* Input that cannot reach the guest any more is dropped, so that it is not retried forever. */
+        if ((events & EPOLLOUT) && pty_forward_flush_input(f) < 0)
+                f->in_len = 0;
+        if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !f->master_hup) {
+                if (pty_forward_output_full(f)) {
+                        if (events & (EPOLLHUP | EPOLLERR))
+                                f->in_len = 0;  /* read again once there is room; nothing goes in */
+                } else if (pty_forward_drain_master(f) < 0)
+                        f->in_len = 0;          /* nobody will read it now */
+        }
+        update_watches(l);
 }
 
 static void kill_container(Loop *l, int sig) {
@@ -139,13 +193,24 @@ static void kill_container(Loop *l, int sig) {
 }
 
 static void on_notify(Loop *l) {
-        char buf[4096];
+        static const char *const why[] = {
+                [NOTIFY_NO_CREDENTIALS] = "no sender credentials",
+                [NOTIFY_WRONG_SENDER] = "not the container's PID 1",
+                [NOTIFY_TOO_LONG] = "too long",
+        };
+        char buf[NOTIFY_MESSAGE_MAX];
 
         for (;;) {
-                ssize_t n = recv(l->s->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-                if (n < 0)
+                pid_t sender;
+                int r = notify_receive(l->s->notify_fd, l->s->pid, buf, sizeof(buf), &sender);
+                if (r < 0)
                         return;
-                buf[n] = 0;
+                /* Only the guest's init speaks for the guest: any other process could otherwise
+                 * report readiness before the system is up. */
+                if (r != NOTIFY_ACCEPTED) {
+                        log_debug("Ignoring a notification from PID %i: %s.", (int) sender, why[r]);
+                        continue;
+                }
                 for (char *line = buf, *next; line && *line; line = next) {
                         next = strchr(line, '\n');
                         if (next)
@@ -189,6 +254,8 @@ static int on_signal(Loop *l) {
         case SIGTERM:
         case SIGINT:
         case SIGHUP:
+                /* Logged with the output of a reader that stalls: log.c drops what stderr cannot
+                 * take soon (see stderr_make_private()). */
                 if (!l->s->quiet)
                         log_info(_("Container %s is being stopped."), l->s->machine);
                 stop_container(l);
@@ -204,6 +271,7 @@ static void on_escape(Loop *l, int action) {
                 if (!l->s->quiet)
                         log_info(_("\r\nContainer %s is being killed.\r"), l->s->machine);
                 kill_container(l, SIGKILL);
+                l->stopping = true;
                 break;
         case ESCAPE_POWEROFF:
                 if (!l->s->quiet)
@@ -244,14 +312,11 @@ static int loop_iterate(Loop *l) {
                                 (void) on_sync(l);
                         break;
                 case EV_MASTER:
-                        if ((evs[i].events & EPOLLOUT) && pty_forward_flush_input(&l->fwd) >= 0)
-                                update_input_watch(l);
-                        if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-                            !l->fwd.master_hup && pty_forward_drain_master(&l->fwd) < 0) {
-                                (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, l->fwd.master, NULL);
-                                l->fwd.in_len = 0;      /* nobody will read it now */
-                                update_input_watch(l);
-                        }
+                        on_master(l, evs[i].events);
+                        break;
+                case EV_STDOUT:
+                        (void) pty_forward_flush_output(&l->fwd);
+                        update_watches(l);
                         break;
                 case EV_NOTIFY:
                         on_notify(l);
@@ -267,10 +332,43 @@ static int loop_iterate(Loop *l) {
                         if (l->fwd.in_fd < 0)
                                 (void) epoll_ctl(l->ep, EPOLL_CTL_DEL, STDIN_FILENO, NULL);
                         else
-                                update_input_watch(l);
+                                update_watches(l);
                         break;
                 }
         return 0;
+}
+
+static bool is_stop_signal(int sig) {
+        return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+}
+
+/* PID 1 has exited: pass on what the guest wrote last. A slow reader is waited for, so that
+ * `nspawn ... | less` loses nothing; but after a request to stop (SIGTERM, ^]^]^]) only while it
+ * keeps taking output (a second at a time), and a stop request now ends the wait at once: a reader
+ * that does not read must not keep nspawn, and the cleanup after it, from finishing. */
+static void flush_console_at_exit(Loop *l) {
+        PtyForward *f = &l->fwd;
+
+        for (;;) {
+                int r = pty_forward_drain_master(f);
+                if (f->out_len == 0 && r <= 0)
+                        return;
+                if (!pty_forward_output_full(f) && r > 0)
+                        continue;       /* more to read, and room for it */
+                struct pollfd p[2] = {
+                        { .fd = f->out_fd, .events = POLLOUT },
+                        { .fd = l->s->signal_fd, .events = POLLIN },
+                };
+                int n = poll(p, ELEMENTSOF(p), l->stopping ? 1000 : -1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0 || (p[0].revents & POLLNVAL))
+                        return;
+                struct signalfd_siginfo si;
+                if ((p[1].revents & POLLIN) && read(l->s->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si) &&
+                    is_stop_signal((int) si.ssi_signo))
+                        return;
+        }
 }
 
 static int exit_status_of(const Loop *l) {
@@ -302,11 +400,25 @@ static int exit_status_of(const Loop *l) {
         return 128 + si->si_status;
 }
 
+/* Our log messages go to stderr, which is often the terminal or pipe our output goes to, and stalls
+ * with it: a blocking write there would freeze the supervisor as surely as one to stdout. Give fd 2
+ * a file description of our own with O_NONBLOCK (the shared one is left alone, see output_open());
+ * log.c waits a little for a slow reader and drops what a stalled one does not take. */
+static void stderr_make_private(void) {
+        _cleanup_close_ int fd = -EBADF;
+        OutputKind kind;
+
+        if (output_open(STDERR_FILENO, &fd, &kind) >= 0 && kind == OUTPUT_NONBLOCK)
+                (void) dup2(fd, STDERR_FILENO);
+}
+
 int supervisor_run(Supervisor *s, int *ret_status) {
         _cleanup_close_ int ep = epoll_create1(EPOLL_CLOEXEC);
         _cleanup_close_ int timer_fd = s->boot ? timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK) : -EBADF;
-        Loop l = { .s = s, .ep = ep, .timer_fd = timer_fd, .slave_fd = -EBADF };
+        Loop l = { .s = s, .ep = ep, .timer_fd = timer_fd, .slave_fd = -EBADF, .fwd.out_fd = -EBADF };
         int r;
+
+        stderr_make_private();
 
         if (ep < 0)
                 return log_error_errno(-errno, _("Failed to create epoll instance: %m"));
@@ -326,6 +438,7 @@ int supervisor_run(Supervisor *s, int *ret_status) {
                         kill_container(&l, SIGKILL);
                         (void) wait_for_child(s->pid, NULL);
                         pty_forward_restore(&l.fwd);
+                        safe_close(l.fwd.out_fd);
                         return log_error_errno(r, _("Event loop failed: %m"));
                 }
         }
@@ -334,10 +447,11 @@ int supervisor_run(Supervisor *s, int *ret_status) {
         while (s->sync_fd >= 0)
                 (void) on_sync(&l);
         if (l.have_master) {
-                (void) pty_forward_drain_master(&l.fwd);
+                flush_console_at_exit(&l);
                 safe_close(l.slave_fd);
                 pty_forward_restore(&l.fwd);
                 safe_close(l.fwd.master);
+                safe_close(l.fwd.out_fd);
         }
         *ret_status = exit_status_of(&l);
         return 0;
