@@ -7,7 +7,7 @@
 test_begin
 
 gcc -static -O1 -o "$WORK/notify-send" "$SRCDIR/test/helpers/notify-send.c" || fail "cannot build the helper"
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 mkdir -p "$B/usr/lib" "$B/host-out"
 echo 'ID=busybox' > "$B/usr/lib/os-release"
 cp "$WORK/notify-send" "$B/notify-send"
@@ -57,9 +57,9 @@ wait_for() { # file regex
         return 1
 }
 
-NOTIFY_SOCKET="$WORK/notify" NSPAWN_LOG_LEVEL=debug "$NSPAWN" -b -D "$B" -M supervisenotify \
+NOTIFY_SOCKET="$WORK/notify" NSPAWN_LOG_LEVEL=debug "$NSPAWN" -b -D "$B" -M "${MP}notify" \
         --bind="$O:/host-out" --console=passive --notify-ready=yes </dev/null 2>"$WORK/err" & P=$!
-on_exit "kill -9 $P 2>/dev/null; remove_machine_cgroup supervisenotify"
+on_exit "kill -9 $P 2>/dev/null; remove_machine_cgroup ${MP}notify"
 
 # The child's READY=1 has been handled once nspawn logged what it did with it.
 assert_true "a child of PID 1 sent READY=1" wait_for "$O/child" sent

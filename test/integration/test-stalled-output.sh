@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-B=$(busybox_tree "$WORK/bb")
+B=$(busybox_tree "$WORK/${MP}bb")
 mkdir -p "$B/usr/lib"
 echo 'ID=busybox' > "$B/usr/lib/os-release"
 # For -b: an init that prints forever and, as PID 1 without a handler, ignores SIGRTMIN+3.
@@ -69,8 +69,8 @@ PY
 export ERRFILE="$WORK/err"
 
 # stdout a pipe that nobody reads; the read-only console (the default without a terminal).
-R=$(python3 "$WORK/stall.py" pipe 10 "$NSPAWN" -q -D "$B" -M supervisepipe yes stalled-pipe)
-on_exit "remove_machine_cgroup supervisepipe"
+R=$(python3 "$WORK/stall.py" pipe 10 "$NSPAWN" -q -D "$B" -M "${MP}pipe" yes stalled-pipe)
+on_exit "remove_machine_cgroup ${MP}pipe"
 assert_match 'stalled=yes' "$R" "pipe: the output stalled (pipe full, the guest blocked in write)"
 assert_match 'exit=137' "$R" "pipe: SIGTERM kills the container although nobody reads stdout"
 assert_match 'secs=[0-4]\.' "$R" "pipe: within 5 s"
@@ -78,15 +78,15 @@ assert_no_match 'hung' "$R" "pipe: nspawn does not hang"
 
 # An interactive console on a terminal that nobody reads (the terminal stops, like ^S); no -q, so
 # that the "is being stopped" line goes to the stalled terminal too.
-R=$(python3 "$WORK/stall.py" pty 10 "$NSPAWN" -D "$B" -M supervisepty yes stalled-pty)
-on_exit "remove_machine_cgroup supervisepty"
+R=$(python3 "$WORK/stall.py" pty 10 "$NSPAWN" -D "$B" -M "${MP}pty" yes stalled-pty)
+on_exit "remove_machine_cgroup ${MP}pty"
 assert_match 'stalled=yes' "$R" "pty: the output stalled"
 assert_match 'exit=137' "$R" "pty: SIGTERM kills the container although nobody reads the terminal"
 assert_match 'secs=[0-4]\.' "$R" "pty: within 5 s"
 
 # -b: the guest's init ignores the shutdown signal and prints forever; the 15 s stop timer kills it.
-R=$(python3 "$WORK/stall.py" pipe 30 "$NSPAWN" -q -b -D "$B" -M superviseboot)
-on_exit "remove_machine_cgroup superviseboot"
+R=$(python3 "$WORK/stall.py" pipe 30 "$NSPAWN" -q -b -D "$B" -M "${MP}boot")
+on_exit "remove_machine_cgroup ${MP}boot"
 assert_match 'stalled=yes' "$R" "boot: the output stalled"
 assert_match 'exit=137' "$R" "boot: the stop timer kills the guest although nobody reads stdout"
 assert_match 'secs=(1[4-9]|2[0-4])\.' "$R" "boot: after the 15 s stop timer ($R)"
