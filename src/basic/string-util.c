@@ -46,9 +46,7 @@ bool string_has_cc(const char *s) {
         return false;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
- * surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *ret_cp) {
+size_t utf8_decode(const unsigned char *s, uint32_t *ret_cp) {
         uint32_t cp;
         size_t n;
 
@@ -76,11 +74,11 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *ret_cp) {
         return n;
 }
 
-/* Code points a terminal acts on or that hide or reorder text: C1 controls (CSI, OSC...), the
- * bidirectional marks, embeddings, overrides and isolates (a U+202E makes a line read backwards),
- * zero-width characters, the line and paragraph separators, and the byte-order mark. */
-static bool codepoint_needs_escape(uint32_t cp) {
-        return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+/* C0 and C1 controls and DEL (a terminal acts on them: CSI, OSC...), the bidirectional marks,
+ * embeddings, overrides and isolates (a U+202E makes a line read backwards: CVE-2021-42574), zero-width
+ * characters, the line and paragraph separators, and the byte-order mark. */
+bool unichar_is_terminal_unsafe(uint32_t cp) {
+        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
                (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
 }
 
@@ -95,7 +93,7 @@ static size_t escape_one(const unsigned char *p, char buf[static 12]) {
                 return 1;
         }
         if (n > 1) {
-                if (codepoint_needs_escape(cp))
+                if (unichar_is_terminal_unsafe(cp))
                         snprintf(buf, 12, "\\u%04x", (unsigned) cp);
                 else {
                         memcpy(buf, p, n);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "macro.h"
@@ -51,3 +52,9 @@ bool string_has_cc(const char *s);
  * NULL when out of memory; errno is left as it was, so it can be called in a log call's argument
  * list beside -errno. */
 char *escape_for_terminal(const char *s, size_t max);
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
+ * surrogates and code points above U+10FFFF are invalid. */
+size_t utf8_decode(const unsigned char *s, uint32_t *ret_cp);
+/* Code points that must not reach a terminal raw from untrusted text (controls, bidi, zero-width). */
+bool unichar_is_terminal_unsafe(uint32_t cp);

@@ -7,56 +7,7 @@
 
 #include "i18n.h"
 #include "machinectl-format.h"
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if the bytes there are not one. Overlong forms,
- * surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_sequence(const unsigned char *s, uint32_t *ret_cp) {
-        uint32_t cp;
-        size_t n;
-
-        if (s[0] < 0x80) {
-                *ret_cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xe0) == 0xc0)
-                n = 2, cp = s[0] & 0x1f;
-        else if ((s[0] & 0xf0) == 0xe0)
-                n = 3, cp = s[0] & 0x0f;
-        else if ((s[0] & 0xf8) == 0xf0)
-                n = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        *ret_cp = cp;
-        return n;
-}
-
-static bool codepoint_is_control(uint32_t cp) {
-        return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
-
-/* Printable, but they change what the rest of the line looks like: bidi overrides, embeddings and
- * isolates can show a line in another order than its bytes (CVE-2021-42574, "Trojan Source"), and
- * zero-width characters and separators hide text or break lines where none is seen. */
-static bool codepoint_is_invisible_format(uint32_t cp) {
-        return cp == 0x061c ||                  /* ARABIC LETTER MARK */
-               (cp >= 0x200b && cp <= 0x200f) || /* zero-width space, joiners, LRM, RLM */
-               cp == 0x2028 || cp == 0x2029 ||  /* line and paragraph separators */
-               (cp >= 0x202a && cp <= 0x202e) || /* embeddings and overrides */
-               (cp >= 0x2066 && cp <= 0x2069) || /* isolates */
-               cp == 0xfeff;                    /* zero-width no-break space (BOM) */
-}
-
-static bool codepoint_needs_escape(uint32_t cp) {
-        return codepoint_is_control(cp) || codepoint_is_invisible_format(cp);
-}
+#include "string-util.h"
 
 char *escape_untrusted(const char *s) {
         const unsigned char *p = (const unsigned char *) s;
@@ -69,9 +20,9 @@ char *escape_untrusted(const char *s) {
         w = r;
         while (*p) {
                 uint32_t cp;
-                size_t n = utf8_sequence(p, &cp);
+                size_t n = utf8_decode(p, &cp);
 
-                if (n == 0 || codepoint_needs_escape(cp)) {
+                if (n == 0 || unichar_is_terminal_unsafe(cp)) {
                         unsigned char c = *p;
                         switch (c) {
                         case '\033': w = stpcpy(w, "\\e"); break;
@@ -108,7 +59,7 @@ char *json_quote(const char *s) {
         *w++ = '"';
         while (*p) {
                 uint32_t cp;
-                size_t n = utf8_sequence(p, &cp);
+                size_t n = utf8_decode(p, &cp);
 
                 if (n == 0) {
                         w = stpcpy(w, "\xef\xbf\xbd");
@@ -124,7 +75,7 @@ char *json_quote(const char *s) {
                         w = stpcpy(w, "\\t");
                 else if (cp == '\r')
                         w = stpcpy(w, "\\r");
-                else if (codepoint_needs_escape(cp))
+                else if (unichar_is_terminal_unsafe(cp))
                         w += sprintf(w, "\\u%04x", (unsigned) cp);
                 else {
                         memcpy(w, p, n);
