@@ -276,14 +276,17 @@ test_end() {
 
 # Removes what a SIGKILLed launcher leaves: its (empty) machine cgroup, with the sub-cgroups below.
 remove_machine_cgroup() { # machine name (as in the cgroup directory)
-        local d i
-        for d in $(find /sys/fs/cgroup -maxdepth 3 -type d -name "machine-$1.scope"); do
+        local d i pattern
+        # find -name reads a backslash as an escape: a name with "\x2d" (an escaped '-') needs it doubled.
+        pattern="machine-${1//\\/\\\\}.scope"
+        while IFS= read -r d; do
+                [ -n "$d" ] || continue
                 for i in $(seq 50); do
                         find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
                         [ -d "$d" ] || break
                         sleep 0.1
                 done
-        done
+        done < <(find /sys/fs/cgroup -maxdepth 3 -type d -name "$pattern")
 }
 
 # The cached debootstrapped tree (built once by tools/make-tree); read-only for the tests.
