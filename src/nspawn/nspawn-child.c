@@ -101,7 +101,10 @@ static int enter_root(const ChildContext *c, ChildError *err) {
         r = mount_plan_apply(c->mount_plan, root_fd, &mctx, &failed);
         if (r < 0) {
                 const MountEntry *e = &c->mount_plan->entries[failed];
-                return FAIL(err, e->kind == MOUNT_MASK ? STEP_MASK : STEP_MOUNT, e->where, r);
+                /* Populating /run and /dev writes files and nodes there: "set up", not "mount". */
+                ChildStep step = e->kind == MOUNT_MASK ? STEP_MASK :
+                                 e->kind == MOUNT_POPULATE_RUN || e->kind == MOUNT_POPULATE_DEV ? STEP_ETC : STEP_MOUNT;
+                return FAIL(err, step, e->where, r);
         }
         if (c->settings->private_network) {
                 r = loopback_up();
