@@ -134,21 +134,17 @@ static int cgroupfs_scope_is_ours(const char *cgroup) {
 
 /* Puts every process of the scope into the cgroup "to" (absolute in the hierarchy). */
 static int scope_move_out(int scope_fd, const char *root, const char *to) {
-        _cleanup_free_ char *procs = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n;
         int r, ret = 0;
 
-        r = read_small_file_at(scope_fd, "cgroup.procs", 4 * 1024 * 1024, &procs);
+        r = cgroup_read_pids(scope_fd, &pids, &n);
         if (r < 0)
                 return r;
-        for (char *p = procs; *p;) {
-                char *end;
-                long pid = strtol(p, &end, 10);
-                if (end == p)
-                        break;
-                r = cgroup_attach(root, to + 1, (pid_t) pid);
+        for (size_t i = 0; i < n; i++) {
+                r = cgroup_attach(root, to + 1, pids[i]);
                 if (r < 0 && r != -ESRCH && ret == 0)
                         ret = r;
-                p = end;
         }
         return ret;
 }
@@ -245,24 +241,19 @@ static int cgroupfs_leader_in_unit(Machine *m) {
 }
 
 static int kill_recursive(int dir_fd, int sig, unsigned depth) {
-        _cleanup_free_ char *procs = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n;
         int r, ret = 0;
         DIR *d;
 
         if (depth > KILL_DEPTH_MAX)
                 return -ELOOP;
-        r = read_small_file_at(dir_fd, "cgroup.procs", 4 * 1024 * 1024, &procs);
+        r = cgroup_read_pids(dir_fd, &pids, &n);
         if (r < 0)
                 return r;
-        for (char *p = procs; *p;) {
-                char *end;
-                long pid = strtol(p, &end, 10);
-                if (end == p)
-                        break;
-                if (pid > 1 && pid != getpid() && kill((pid_t) pid, sig) < 0 && errno != ESRCH && ret == 0)
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] > 1 && pids[i] != getpid() && kill(pids[i], sig) < 0 && errno != ESRCH && ret == 0)
                         ret = -errno;
-                p = end;
-        }
 
         int k = opendir_fd(dir_fd, &d);
         if (k < 0)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -197,6 +200,35 @@ int cgroup_attach(const char *root, const char *path, pid_t pid) {
                 return -errno;
         snprintf(n, sizeof(n), "%d", (int) pid);
         return loop_write(fd, n, strlen(n));
+}
+
+int cgroup_read_pids(int dir_fd, pid_t **ret_pids, size_t *ret_n) {
+        _cleanup_free_ char *procs = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        r = read_small_file_at(dir_fd, "cgroup.procs", 4 * 1024 * 1024, &procs);
+        if (r < 0)
+                return r;
+        for (char *p = procs, *end;; p = end) {
+                long pid = strtol(p, &end, 10);
+                if (end == p)
+                        break;
+                if (pid <= 0 || pid > INT_MAX)
+                        return -EBADMSG;
+                if (n == allocated) {
+                        allocated = allocated ? allocated * 2 : 64;
+                        pid_t *q = reallocarray(pids, allocated, sizeof(pid_t));
+                        if (!q)
+                                return -ENOMEM;
+                        pids = q;
+                }
+                pids[n++] = (pid_t) pid;
+        }
+        *ret_pids = TAKE_PTR(pids);
+        *ret_n = n;
+        return 0;
 }
 
 /* Removes the sub-cgroups below dir (a guest's own manager creates them), deepest first. */

@@ -24,6 +24,8 @@ int cgroup_kill(const char *root, const char *path);
 /* Kills everything in the cgroup (cgroup.kill where there is one) and removes the directory. */
 int cgroup_kill_and_remove(const char *root, const char *path);
 int cgroup_attach(const char *root, const char *path, pid_t pid);
+/* The pids in cgroup.procs of the cgroup at dir_fd (not below it). *ret_pids is malloc'ed. */
+int cgroup_read_pids(int dir_fd, pid_t **ret_pids, size_t *ret_n);
 
 /* The cgroup v1 hierarchies mounted in our mount namespace, one entry per hierarchy, from
  * /proc/self/mountinfo: each controller hierarchy and each named one (name=systemd). */

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "fd-util.h"
 
 #include "cgroup-util.h"
 #include "tests.h"
@@ -45,6 +51,43 @@ TEST(v1_hierarchies_none) {
         ASSERT_EQ(cgroup_v1_hierarchies_parse("25 1 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n", &h, &n), 0);
         ASSERT_EQ(n, (size_t) 0);
         cgroup_v1_hierarchies_free(h, n);
+}
+
+/* cgroupfs files exist already; a plain directory's must be made. */
+static int put_procs(int dir_fd, const char *s) {
+        int fd = openat(dir_fd, "cgroup.procs", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        return write_string_file_at(dir_fd, "cgroup.procs", s);
+}
+
+TEST(read_pids) {
+        char dir[] = "/tmp/test-cgroup-util.XXXXXX";
+        pid_t *pids = NULL;
+        size_t n = 99;
+
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        int fd = open(dir, O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_EQ(put_procs(fd, ""), 0);
+        ASSERT_EQ(cgroup_read_pids(fd, &pids, &n), 0);
+        ASSERT_EQ(n, (size_t) 0);
+        free(pids);
+        ASSERT_EQ(put_procs(fd, "1\n42\n4194304\n"), 0);
+        ASSERT_EQ(cgroup_read_pids(fd, &pids, &n), 0);
+        ASSERT_EQ(n, (size_t) 3);
+        ASSERT_EQ(pids[0], 1);
+        ASSERT_EQ(pids[1], 42);
+        ASSERT_EQ(pids[2], 4194304);
+        free(pids);
+        pids = NULL;
+        ASSERT_EQ(put_procs(fd, "7\n-3\n"), 0);
+        ASSERT_EQ(cgroup_read_pids(fd, &pids, &n), -EBADMSG);
+        ASSERT_TRUE(pids == NULL);
+        (void) unlinkat(fd, "cgroup.procs", 0);
+        close(fd);
+        (void) rmdir(dir);
 }
 
 DEFINE_TEST_MAIN
