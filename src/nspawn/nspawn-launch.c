@@ -109,9 +109,6 @@ static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
         return (pid_t) pid;
 }
 
-typedef struct Launch Launch;
-static pid_t clone_with_root(const Settings *s, Launch *l);
-
 typedef struct Launch {
         RootStage root;
         char *os_release;
