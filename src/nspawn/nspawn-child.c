@@ -1,4 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container's side of the launch: everything here runs in the child after clone(), a copy of the
+ * launcher with all its library state. The rule: the child after clone stays
+ * async-signal-safe. It only applies what the parent computed before clone() (ChildContext): system
+ * calls, plain string formatting into its own buffers, and the few parsers of this project that work on
+ * fds (the user database). No library is set up here: libblkid, libmount, libsystemd/sd-bus, locale
+ * or NSS initialisation run in the parent, before the clone or after it. Memory allocation is kept to
+ * what the payload's argv and environment need. The tree is never looked up by path here either: it
+ * arrives as the working directory (see clone_with_root() in nspawn-launch.c). */
 #include <fcntl.h>
 #include <sched.h>
 #include <grp.h>
@@ -91,10 +99,13 @@ static int enter_root(const ChildContext *c, ChildError *err) {
 
         if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
                 return FAIL(err, STEP_MOUNT, "/", -errno);
-        if (mount(c->root, c->root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return FAIL(err, STEP_MOUNT, c->root, -errno);
-        root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* The tree is our working directory (see clone_with_root()): a recursive clone of it, bound
+         * onto itself, is the mount that becomes the container's root. The fd of the clone is that
+         * mount's root, once attached. */
+        root_fd = syscall(SYS_open_tree, AT_FDCWD, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
         if (root_fd < 0)
+                return FAIL(err, STEP_MOUNT, c->root, -errno);
+        if (syscall(SYS_move_mount, root_fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
 
         MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd };

@@ -8,7 +8,8 @@
 typedef struct ChildContext {
         const Settings *settings;
         const MountPlan *mount_plan;
-        const char *root;               /* the tree's canonical path on the host */
+        const char *root;               /* the tree's path on the host, for messages only: the tree
+                                         * itself is the working directory at clone() */
         const char *host_os_release;    /* contents, or NULL */
         char **environment;             /* the payload's base environment */
         ConsoleMode console_mode;       /* effective mode */

@@ -29,29 +29,9 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* The tree must be an existing directory. */
-static int resolve_root(const char *directory, char **ret) {
-        _cleanup_free_ char *p = realpath(directory, NULL);
-        _cleanup_free_ char *e = escape_for_terminal(directory, ESCAPE_MESSAGE_MAX);
-        struct stat st;
-
-        if (!p) {
-                if (errno == ENOENT)
-                        return log_error_errno(-ENOENT, _("Directory %s does not exist."), strna(e));
-                return log_error_errno(-errno, _("Failed to resolve directory %s: %m"), strna(e));
-        }
-        if (stat(p, &st) < 0)
-                return log_error_errno(-errno, _("Failed to access directory %s: %m"), strna(e));
-        if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-ENOTDIR, _("%s is not a directory."), strna(e));
-        /* The host's own root was refused by settings_resolve() already, before it named the machine. */
-        *ret = TAKE_PTR(p);
-        return 0;
-}
-
 /* The machine's id: --uuid, else a valid /etc/machine-id of the tree (read inside it), else random. */
-static int pick_uuid(const Settings *s, const char *root, Id128 *ret) {
-        _cleanup_close_ int root_fd = -EBADF, fd = -EBADF;
+static int pick_uuid(const Settings *s, int root_fd, Id128 *ret) {
+        _cleanup_close_ int fd = -EBADF;
         char buf[65] = {};
         struct stat st;
 
@@ -59,9 +39,8 @@ static int pick_uuid(const Settings *s, const char *root, Id128 *ret) {
                 *ret = s->uuid;
                 return 0;
         }
-        root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int path_fd = -EBADF;
-        if (root_fd >= 0 && open_in_root(root_fd, "/etc/machine-id", O_PATH, &path_fd) >= 0 &&
+        if (open_in_root(root_fd, "/etc/machine-id", O_PATH, &path_fd) >= 0 &&
             fd_reopen_regular(path_fd, &st, &fd) >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
             id128_from_string(strstrip(buf), ret) >= 0 && !id128_is_null(ret))
                 return 0;
@@ -91,13 +70,11 @@ static int build_environment(const Settings *s, const Id128 *uuid, char ***ret) 
 
 /* --boot needs something that looks like an OS: /usr and an os-release file, both resolved inside the
  * tree (an absolute os-release symlink must not reach the host's file). */
-static int check_os_tree(const char *root) {
-        _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), usr = -EBADF, osr = -EBADF;
+static int check_os_tree(const RootStage *root) {
+        _cleanup_close_ int usr = -EBADF, osr = -EBADF;
+        _cleanup_free_ char *e = escape_for_terminal(root->path, ESCAPE_MESSAGE_MAX);
+        int root_fd = root->fd;
 
-        _cleanup_free_ char *e = escape_for_terminal(root, ESCAPE_MESSAGE_MAX);
-
-        if (root_fd < 0)
-                return log_error_errno(-errno, _("Failed to open %s: %m"), strna(e));
         if (open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, &usr) < 0 ||
             (open_in_root(root_fd, "/etc/os-release", O_PATH, &osr) < 0 &&
              open_in_root(root_fd, "/usr/lib/os-release", O_PATH, &osr) < 0))
@@ -133,7 +110,7 @@ static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
 }
 
 typedef struct Launch {
-        char *root;
+        RootStage root;
         char *os_release;
         char **environment;
         MountPlan plan;
@@ -159,21 +136,45 @@ static void launch_done(Launch *l) {
         mount_plan_done(&l->plan);
         strv_free(l->environment);
         free(l->os_release);
-        free(l->root);
+        /* Last: the mounts and devices of the root stage outlive everything that used them. */
+        root_stage_done(&l->root);
+}
+
+/* The child gets the tree as its working directory, never as a path: a new mount namespace maps the
+ * working directory of the cloning process onto the copy of its mount, so the child attaches exactly the
+ * directory that was opened and checked, whatever has been renamed or replaced at the path since. The
+ * launcher's own working directory is back before anything else runs. */
+static pid_t clone_with_root(const Settings *s, Launch *l) {
+        _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        pid_t pid;
+
+        if (cwd < 0)
+                return -errno;
+        if (fchdir(l->root.fd) < 0)
+                return -errno;
+        pid = clone_container(s, l->cgroup.fd, &l->pidfd);
+        if (pid == 0)
+                return 0;
+        if (fchdir(cwd) < 0) {
+                int r = -errno;
+                if (pid > 0) {
+                        (void) pidfd_send_signal_(l->pidfd, SIGKILL);
+                        (void) wait_for_child(pid, NULL);
+                }
+                return r;
+        }
+        return pid;
 }
 
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         int r;
 
-        r = resolve_root(s->directory, &l->root);
-        if (r < 0)
-                return r;
         if (s->boot) {
-                r = check_os_tree(l->root);
+                r = check_os_tree(&l->root);
                 if (r < 0)
                         return r;
         }
-        r = pick_uuid(s, l->root, &l->uuid);
+        r = pick_uuid(s, l->root.fd, &l->uuid);
         if (r < 0)
                 return log_error_errno(r, _("Failed to generate a machine id: %m"));
         if (build_environment(s, &l->uuid, &l->environment) < 0)
@@ -232,19 +233,20 @@ static void log_child_gone(int pidfd) {
 }
 
 
-int container_run(const Settings *s, int *ret_status) {
-        Launch l = { .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF, .notify_fd = -EBADF,
-                     .cgroup = CONTAINER_CGROUP_NULL };
+int container_run(const Settings *s, RootStage *root, int *ret_status) {
+        Launch l = { .root = *root, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+                     .notify_fd = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
 
+        *root = ROOT_STAGE_NULL;
         sigprocmask(SIG_SETMASK, NULL, &l.old_mask);
         r = launch_prepare(s, &l, mode);
         if (r < 0)
                 goto finish;
 
         if (!s->quiet && mode == CONSOLE_INTERACTIVE) {
-                _cleanup_free_ char *e = escape_for_terminal(l.root, ESCAPE_MESSAGE_MAX);
+                _cleanup_free_ char *e = escape_for_terminal(l.root.path, ESCAPE_MESSAGE_MAX);
                 log_info(_("Spawning container %s on %s.\nPress Ctrl-] three times within 1s to kill container."),
                          s->machine, strna(e));
         }
@@ -252,7 +254,7 @@ int container_run(const Settings *s, int *ret_status) {
         ChildContext ctx = {
                 .settings = s,
                 .mount_plan = &l.plan,
-                .root = l.root,
+                .root = l.root.path,
                 .host_os_release = l.os_release,
                 .environment = l.environment,
                 .console_mode = mode,
@@ -260,7 +262,7 @@ int container_run(const Settings *s, int *ret_status) {
                 .sync_fd = l.pair[1],
                 .notify_fd = l.notify_fd,
         };
-        pid_t pid = clone_container(s, l.cgroup.fd, &l.pidfd);
+        pid_t pid = clone_with_root(s, &l);
         if (pid < 0) {
                 r = log_error_errno(pid, _("Failed to start the container: %m"));
                 goto finish;
@@ -278,7 +280,7 @@ int container_run(const Settings *s, int *ret_status) {
                 log_child_gone(l.pidfd);
         if (r >= 0)
                 /* Registered before the payload runs: it never runs as an unknown machine. */
-                r = registration_register(s, &l.uuid, l.root, pid, &l.registration);
+                r = registration_register(s, &l.uuid, l.root.path, pid, &l.registration);
         if (r >= 0) {
                 r = sync_send_byte(l.pair[0]);
                 /* A child that failed before the go byte reported why, then exited. */

@@ -12,7 +12,6 @@
 #include "machine-name.h"
 #include "nspawn-bind.h"
 #include "nspawn-options.h"
-#include "nspawn-root.h"
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -375,16 +374,19 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         return 1;
 }
 
+int settings_resolve_directory(Settings *s) {
+        if (s->directory)
+                return 0;
+        if (!s->machine)
+                return log_error_errno(-EINVAL, _("No container directory given: use -D PATH."));
+        s->directory = strjoin("/var/lib/machines/", s->machine);
+        if (!s->directory)
+                return log_oom();
+        return 0;
+}
+
 int settings_resolve(Settings *s) {
-        if (!s->directory) {
-                if (!s->machine)
-                        return log_error_errno(-EINVAL, _("No container directory given: use -D PATH."));
-                s->directory = strjoin("/var/lib/machines/", s->machine);
-                if (!s->directory)
-                        return log_oom();
-        }
-        /* Checked before a name is derived from it: "-D /" is wrong for that reason first. */
-        int r = root_directory_check(s->directory);
+        int r = settings_resolve_directory(s);
         if (r < 0)
                 return r;
         if (!s->machine) {

@@ -6,5 +6,9 @@
 /* Fills *ret from argv. Returns 1 to go on, 0 when the invocation is complete (--help, --version),
  * a negative errno after logging what is wrong. */
 int settings_parse_argv(int argc, char *argv[], Settings *ret);
-/* Fills in what the command line left to defaults: machine name from the directory, hostname. */
+/* The directory -M NAME alone names: /var/lib/machines/NAME. */
+int settings_resolve_directory(Settings *s);
+/* Fills in what the command line left to defaults: the directory, the machine name from the
+ * directory, hostname. nspawn opens and checks the root (root_stage_open()) between the two: "-D /" is
+ * wrong for that reason first, not for its name. */
 int settings_resolve(Settings *s);

@@ -112,17 +112,12 @@ static int fd_mount_fstype(int fd, char *buf, size_t size) {
         return mountinfo_fstype(mountinfo, stx.stx_mnt_id, buf, size);
 }
 
-int root_directory_check(const char *path) {
+int root_directory_check(int fd, const char *path) {
         _cleanup_free_ char *p = escape_for_terminal(path, ESCAPE_MESSAGE_MAX);
-        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
         struct stat st, host;
         struct statfs sfs;
         const char *api;
 
-        /* A path that cannot be opened is reported with its cause when the root is resolved, first
-         * thing at start. */
-        if (fd < 0)
-                return 0;
         if (fstat(fd, &st) < 0)
                 return log_error_errno(-errno, _("Failed to access directory %s: %m"), strna(p));
         if (!S_ISDIR(st.st_mode))

@@ -13,7 +13,8 @@ const char *api_fs_from_name(const char *fstype);
  * -ENOENT when the mount is not listed, -EBADMSG for a malformed line, -ENAMETOOLONG. */
 int mountinfo_fstype(const char *mountinfo, uint64_t mnt_id, char *buf, size_t size);
 
-/* Refuses, with one line naming the path and the reason, a container root that is not a directory, is
- * the host's root, or lies on a kernel API file system (nspawn would create directories in and mount
- * over the host's /dev, /proc or /sys). A path that cannot be opened passes: resolve_root() says why. */
-int root_directory_check(const char *path);
+/* Refuses, with one line naming path and the reason, a container root fd (opened from path, O_PATH)
+ * that is not a directory, is the host's root, or lies on a kernel API file system (nspawn would create
+ * directories in and mount over the host's /dev, /proc or /sys). Only the fd is examined; path is for
+ * the message. */
+int root_directory_check(int fd, const char *path);

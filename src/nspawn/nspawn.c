@@ -31,6 +31,7 @@ static int ensure_stdio(void) {
 
 int main(int argc, char *argv[]) {
         Settings s = {};
+        RootStage root = ROOT_STAGE_NULL;
         int r, status = EXIT_FAILURE;
 
         log_parse_environment("NSPAWN_LOG_LEVEL");
@@ -49,10 +50,16 @@ int main(int argc, char *argv[]) {
         if (geteuid() != 0)
                 r = log_error_errno(-EPERM, _("Need to be root."));
         else
+                r = settings_resolve_directory(&s);
+        /* The root is checked before a name is derived from it. */
+        if (r >= 0)
+                r = root_stage_open(s.directory, &root);
+        if (r >= 0)
                 r = settings_resolve(&s);
         if (r >= 0)
-                r = container_run(&s, &status);
+                r = container_run(&s, &root, &status);
 
+        root_stage_done(&root);
         settings_done(&s);
         return r < 0 ? EXIT_FAILURE : status;
 }

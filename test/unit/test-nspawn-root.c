@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,15 @@ TEST(mountinfo_fstype) {
         ASSERT_ERROR(mountinfo_fstype("", 24, buf, sizeof(buf)), ENOENT);
 }
 
+static int check_path(const char *path) {
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = root_directory_check(fd, path);
+        close(fd);
+        return r;
+}
+
 TEST(root_directory_check) {
         char dir[] = "/tmp/test-nspawn-root.XXXXXX";
         ASSERT_TRUE(mkdtemp(dir));
@@ -74,16 +84,24 @@ TEST(root_directory_check) {
         ASSERT_TRUE(f);
         fclose(f);
 
-        ASSERT_OK(root_directory_check(dir));
-        ASSERT_ERROR(root_directory_check(file), ENOTDIR);
-        ASSERT_ERROR(root_directory_check("/"), EINVAL);
-        ASSERT_ERROR(root_directory_check("/tmp/.."), EINVAL);
-        ASSERT_ERROR(root_directory_check("/proc"), EINVAL);
-        ASSERT_ERROR(root_directory_check("/proc/self"), EINVAL);
-        ASSERT_ERROR(root_directory_check("/sys"), EINVAL);
-        ASSERT_ERROR(root_directory_check("/dev/pts"), EINVAL);
-        /* Left to resolve_root(), which says why it cannot be opened. */
-        ASSERT_OK(root_directory_check("/nonexistent/tree"));
+        ASSERT_OK(check_path(dir));
+        ASSERT_ERROR(check_path(file), ENOTDIR);
+        ASSERT_ERROR(check_path("/"), EINVAL);
+        ASSERT_ERROR(check_path("/tmp/.."), EINVAL);
+        ASSERT_ERROR(check_path("/proc"), EINVAL);
+        ASSERT_ERROR(check_path("/proc/self"), EINVAL);
+        ASSERT_ERROR(check_path("/sys"), EINVAL);
+        ASSERT_ERROR(check_path("/dev/pts"), EINVAL);
+
+        /* The fd is checked, not the path: the message names whatever it is given. */
+        int fd = open("/proc", O_PATH | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_ERROR(root_directory_check(fd, dir), EINVAL);
+        close(fd);
+        fd = open(dir, O_PATH | O_CLOEXEC);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_OK(root_directory_check(fd, "/proc"));
+        close(fd);
 
         (void) unlink(file);
         (void) rmdir(dir);
