@@ -5,6 +5,14 @@
 
 : "${BUILDDIR:?BUILDDIR must point at the build directory}"
 MACHINED=${MACHINED:-$BUILDDIR/machined}
+DEST=org.freedesktop.machine1
+OBJ=/org/freedesktop/machine1
+MGR=org.freedesktop.machine1.Manager
+MI=org.freedesktop.machine1.Machine
+STATE=/run/systemd/machines
+# The cgroup2 hierarchy machined's cgroupfs back end uses: /sys/fs/cgroup/unified on hybrid hosts.
+CGROOT=/sys/fs/cgroup/unified
+[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 BUS_PID=
 MACHINED_PID=
 

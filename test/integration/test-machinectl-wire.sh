@@ -10,8 +10,6 @@ BUILDDIR=${BUILDDIR:-$SRCDIR/build}
 MACHINECTL=${MACHINECTL:-$BUILDDIR/machinectl}
 test_begin
 
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 # RegisterMachine takes the leader's unit as the machine's: run the leaders from the root cgroup.
 grep -q '^0::/$' /proc/self/cgroup || echo $$ > "$CGROOT/cgroup.procs" || true
 

@@ -7,15 +7,8 @@
 . "$(dirname "$0")/../lib-bus.sh"
 test_begin
 
-DEST=org.freedesktop.machine1
-OBJ=/org/freedesktop/machine1
-MGR=org.freedesktop.machine1.Manager
-MI=org.freedesktop.machine1.Machine
-STATE=/run/systemd/machines
 PREFIX=$OBJ/machine
 NETIF_MAX=4096
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 # RegisterMachine takes the leader's unit as the machine's: run the leaders from the root cgroup.
 grep -q '^0::/$' /proc/self/cgroup || echo $$ > "$CGROOT/cgroup.procs" || true
 

@@ -9,14 +9,7 @@
 . "$(dirname "$0")/../lib-bus.sh"
 test_begin
 
-DEST=org.freedesktop.machine1
-OBJ=/org/freedesktop/machine1
-MGR=org.freedesktop.machine1.Manager
-MI=org.freedesktop.machine1.Machine
-STATE=/run/systemd/machines
 MACHINECTL=${MACHINECTL:-$BUILDDIR/machinectl}
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 SLICE=$CGROOT/machine.slice
 # The leaders are children of this shell and must live in no unit (RegisterMachine takes the leader's
 # unit as the machine's): run from the root cgroup, as on this VM.

@@ -9,13 +9,6 @@
 . "$(dirname "$0")/../lib-bus.sh"
 test_begin
 
-DEST=org.freedesktop.machine1
-OBJ=/org/freedesktop/machine1
-MGR=org.freedesktop.machine1.Manager
-MI=org.freedesktop.machine1.Machine
-STATE=/run/systemd/machines
-CGROOT=/sys/fs/cgroup/unified
-[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && CGROOT=/sys/fs/cgroup
 AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 # RegisterMachine takes the leader's unit as the machine's unit, and one unit cannot hold two machines.
 # The leaders here are plain children of this shell: run them from the root cgroup (no unit), as on
