@@ -149,3 +149,16 @@ char *escape_for_terminal(const char *s, size_t max) {
         errno = saved_errno;
         return r;
 }
+
+bool string_list_contains(const char *list, const char *separators, const char *word) {
+        size_t l = strlen(word);
+
+        for (const char *p = list; p && *p;) {
+                p += strspn(p, separators);
+                size_t m = strcspn(p, separators);
+                if (m > 0 && m == l && strncmp(p, word, l) == 0)
+                        return true;
+                p += m;
+        }
+        return false;
+}

@@ -41,6 +41,9 @@ char *strjoin_real(const char *first, ...) __attribute__((sentinel));
 /* Strip leading and trailing whitespace in place. */
 char *strstrip(char *s);
 bool string_has_cc(const char *s);
+/* Is word one of the items of list, which are separated by any of the characters in separators
+ * ("cpu,cpuacct" with ",", "cpu io pids\n" with " \n")? Empty items never match. */
+bool string_list_contains(const char *list, const char *separators, const char *word);
 
 /* The longest text a message quotes from untrusted input (guest files, paths, arguments). */
 #define ESCAPE_MESSAGE_MAX 512

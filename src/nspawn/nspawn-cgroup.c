@@ -15,18 +15,6 @@
 #include "nspawn-cgroup.h"
 #include "string-util.h"
 
-static bool word_in(const char *words, const char *word) {
-        size_t l = strlen(word);
-        for (const char *p = words; p && *p;) {
-                p += strspn(p, " \n");
-                size_t m = strcspn(p, " \n");
-                if (m == l && strncmp(p, word, l) == 0)
-                        return true;
-                p += m;
-        }
-        return false;
-}
-
 /* The cgroup2 path of our own process, from /proc/self/cgroup ("0::/path"), without the leading slash. */
 static int own_cgroup_path(char **ret) {
         _cleanup_free_ char *s = NULL;
@@ -147,7 +135,7 @@ static void unified_enable_pids(ContainerCgroup *c) {
         if (fd < 0 || read_small_file_at(fd, "cgroup.controllers", 4096, &avail) < 0 ||
             read_small_file_at(fd, "cgroup.subtree_control", 4096, &enabled) < 0)
                 return;
-        if (word_in(avail, "pids") && !word_in(enabled, "pids"))
+        if (string_list_contains(avail, " \n", "pids") && !string_list_contains(enabled, " \n", "pids"))
                 (void) write_string_file_at(fd, "cgroup.subtree_control", "+pids");
 }
 

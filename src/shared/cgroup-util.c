@@ -485,14 +485,7 @@ int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n) {
 }
 
 bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller) {
-        size_t l = strlen(controller);
-        for (const char *p = h->controllers; p && *p;) {
-                size_t m = strcspn(p, ",");
-                if (m == l && strncmp(p, controller, l) == 0)
-                        return true;
-                p += m + (p[m] == ',');
-        }
-        return false;
+        return string_list_contains(h->controllers, ",", controller);
 }
 
 int cgroup_remove_made(const char *root, const char *path, unsigned made) {

@@ -179,4 +179,17 @@ TEST(escape_for_terminal_keeps_errno) {
         ASSERT_EQ(errno, ELOOP);
 }
 
+TEST(string_list_contains) {
+        ASSERT_TRUE(string_list_contains("cpu,cpuacct", ",", "cpu"));
+        ASSERT_TRUE(string_list_contains("cpu,cpuacct", ",", "cpuacct"));
+        ASSERT_FALSE(string_list_contains("cpu,cpuacct", ",", "cpuac"));
+        ASSERT_FALSE(string_list_contains("cpuset", ",", "cpu"));
+        ASSERT_TRUE(string_list_contains("cpu io pids\n", " \n", "pids"));
+        ASSERT_TRUE(string_list_contains("  memory  pids", " \n", "memory"));
+        ASSERT_FALSE(string_list_contains("memory pids", " \n", ""));
+        ASSERT_FALSE(string_list_contains("a,,b", ",", ""));
+        ASSERT_FALSE(string_list_contains("", ",", "x"));
+        ASSERT_FALSE(string_list_contains(NULL, ",", "x"));
+}
+
 DEFINE_TEST_MAIN
