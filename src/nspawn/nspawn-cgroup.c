@@ -101,7 +101,7 @@ static int v1_create(ContainerCgroup *c, bool devices_v1) {
         for (size_t i = 0; i < c->n_v1; i++) {
                 const char *mp = c->v1[i].mount_point;
 
-                r = cgroup_v1_create(mp, c->scope, &c->v1_made[i]);
+                r = cgroup_v1_create(&c->v1[i], c->scope, &c->v1_made[i]);
                 if (r == -EBUSY && c->keep_unit)
                         r = 0;  /* the service's own cgroup: it may hold the supervisor */
                 if (r >= 0)
@@ -111,7 +111,7 @@ static int v1_create(ContainerCgroup *c, bool devices_v1) {
                         r = cgroup_v1_devices_setup(mp, c->scope);
                 if (r >= 0) {
                         unsigned made;
-                        r = cgroup_v1_create(mp, c->path, &made);
+                        r = cgroup_v1_create(&c->v1[i], c->path, &made);
                 }
                 if (r < 0)
                         return log_error_errno(r, _("Failed to create cgroup %s/%s: %m"), mp, c->path);

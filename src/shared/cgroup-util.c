@@ -185,8 +185,8 @@ int cgroup_create(const char *root, const char *path, int *ret_fd) {
         return cgroup_create_full(root, path, false, ret_fd, &made);
 }
 
-int cgroup_v1_create(const char *root, const char *path, unsigned *made) {
-        return cgroup_create_full(root, path, true, NULL, made);
+int cgroup_v1_create(const CgroupV1Hierarchy *h, const char *path, unsigned *made) {
+        return cgroup_create_full(h->mount_point, path, cgroup_v1_hierarchy_has(h, "cpuset"), NULL, made);
 }
 
 int cgroup_attach(const char *root, const char *path, pid_t pid) {

@@ -38,10 +38,10 @@ int cgroup_v1_hierarchies(CgroupV1Hierarchy **ret, size_t *ret_n);
 int cgroup_v1_hierarchies_parse(const char *mountinfo, CgroupV1Hierarchy **ret, size_t *ret_n);
 void cgroup_v1_hierarchies_free(CgroupV1Hierarchy *h, size_t n);
 bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller);
-/* Like cgroup_create() in a v1 hierarchy, without returning an fd, and copying cpuset.cpus and
- * cpuset.mems into each new directory. *made counts the trailing components of path it created, also
- * when it fails, for cgroup_remove_made(). */
-int cgroup_v1_create(const char *root, const char *path, unsigned *made);
+/* Like cgroup_create() in the v1 hierarchy h, without returning an fd; in the cpuset hierarchy it fills
+ * empty cpuset.cpus and cpuset.mems along path from the parents. *made counts the trailing components
+ * of path it created, also when it fails, for cgroup_remove_made(). */
+int cgroup_v1_create(const CgroupV1Hierarchy *h, const char *path, unsigned *made);
 /* Removes root/path and its parents, made levels in all (empty directories only). */
 int cgroup_remove_made(const char *root, const char *path, unsigned made);
 /* Device policy for the v1 devices controller on root/path: deny all, then allow the API devices. */
