@@ -116,16 +116,12 @@ static int scope_mark(int dir_fd) {
 
 static int cgroupfs_scope_is_ours(const char *cgroup) {
         _cleanup_free_ char *p = NULL;
-        const char *root;
         char v[8];
         int r;
 
-        r = cgroup_unified_root(&root);
+        r = cgroup_unified_path(cgroup, &p);
         if (r < 0)
                 return r;
-        p = strjoin(root, cgroup);
-        if (!p)
-                return -ENOMEM;
         ssize_t n = getxattr(p, MACHINED_SCOPE_XATTR, v, sizeof(v));
         if (n < 0)
                 return errno == ENODATA ? 0 : -errno;
@@ -275,18 +271,14 @@ static int kill_recursive(int dir_fd, int sig, unsigned depth) {
 static int cgroupfs_kill_all(Machine *m, int sig) {
         _cleanup_free_ char *p = NULL, *self = NULL;
         _cleanup_close_ int dir = -EBADF;
-        const char *root;
         int r;
 
         /* The hierarchy's root is no machine's: killing it would kill the host. */
         if (!m->cgroup || streq(m->cgroup, "/"))
                 return -ENXIO;
-        r = cgroup_unified_root(&root);
+        r = cgroup_unified_path(m->cgroup, &p);
         if (r < 0)
                 return r;
-        p = strjoin(root, m->cgroup);
-        if (!p)
-                return -ENOMEM;
         dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return -errno;

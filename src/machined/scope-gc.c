@@ -83,15 +83,11 @@ static int remove_subtree(int dir_fd, unsigned depth) {
 static int scope_try_remove(const char *cgroup) {
         _cleanup_free_ char *p = NULL, *events = NULL;
         _cleanup_close_ int fd = -EBADF;
-        const char *root;
         int r;
 
-        r = cgroup_unified_root(&root);
+        r = cgroup_unified_path(cgroup, &p);
         if (r < 0)
                 return r;
-        p = strjoin(root, cgroup);
-        if (!p)
-                return -ENOMEM;
         fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 1 : -errno;

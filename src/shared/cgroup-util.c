@@ -36,6 +36,18 @@ int cgroup_unified_root(const char **ret) {
         return -ENOMEDIUM;
 }
 
+int cgroup_unified_path(const char *cgroup, char **ret) {
+        const char *root;
+        int r = cgroup_unified_root(&root);
+        if (r < 0)
+                return r;
+        char *p = strjoin(root, cgroup);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
 char *unit_name_escape(const char *s) {
         char *r = malloc(strlen(s) * 4 + 1), *w = r;
 

@@ -7,6 +7,8 @@
 /* Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on
  * hybrid ones. -ENOMEDIUM when the host has no cgroup2 at all; another statfs error as it is. */
 int cgroup_unified_root(const char **ret);
+/* The file-system path of cgroup (absolute in the cgroup2 hierarchy, "/machine.slice/...") in *ret. */
+int cgroup_unified_path(const char *cgroup, char **ret);
 /* systemd's unit-name escaping: "a-b" -> "a\x2db". */
 char *unit_name_escape(const char *s);
 /* "machine.slice/machine-<escaped name>.scope" */
