@@ -55,12 +55,15 @@ declare -A IMG_TYPE=(
 )
 MIB=1048576
 
-# What of nspawn's lives in /run and /tmp before the test ran (a staging directory it forgets
-# shows up as a new entry).
+# What of nspawn's lives in /run/nspawn and, named nspawn*, in /run and /tmp before the test ran: a
+# staging directory that nspawn forgets shows up as a new entry. /run/nspawn and its image-root, the
+# fixed staging mount point, may stay (made once, as systemd-nspawn's /run/systemd/nspawn); what
+# appears inside them may not.
 _img_staging() {
-        find /run /tmp -maxdepth 2 -name '*nspawn*' \
+        { find /run/nspawn -mindepth 1 ! -path /run/nspawn/image-root 2>/dev/null
+          find /run /tmp -maxdepth 1 -type d -name 'nspawn*' ! -path /run/nspawn \
                 ! -path '/tmp/nspawn-test.*' ! -path '/tmp/nspawn-snap.*' ! -name 'nspawn-integration.lock' \
-                ! -path '/tmp/nspawn-bench*' ! -path '/tmp/nspawn-demo*' 2>/dev/null | sort
+                ! -path '/tmp/nspawn-bench*' ! -path '/tmp/nspawn-demo*' 2>/dev/null; } | sort
 }
 IMG_STAGING_BEFORE=$(_img_staging)
 
