@@ -55,6 +55,8 @@ img_gpt "$WORK/${MP}tworoots.raw" "root $WORK/root.ext4" "root $WORK/root.ext4"
 assert_img_refused "$WORK/${MP}tworoots.raw" "a GPT with two root partitions"
 img_gpt "$WORK/${MP}twolinux.raw" "linux $WORK/root.ext4" "linux $WORK/root.ext4"
 assert_img_refused "$WORK/${MP}twolinux.raw" "a GPT with two generic Linux partitions and no root"
+img_gpt "$WORK/${MP}twohomes.raw" "root $WORK/root.ext4" "home $WORK/home.ext4" "home $WORK/home.ext4"
+assert_img_refused "$WORK/${MP}twohomes.raw" "a GPT with two /home partitions"
 img_gpt "$WORK/${MP}swaponly.raw" "swap $WORK/home.ext4"
 assert_img_refused "$WORK/${MP}swaponly.raw" "a GPT with only a swap partition"
 img_mbr "$WORK/${MP}mbrfat.raw" "0c $WORK/home.ext4"
@@ -98,6 +100,21 @@ run_image "$B" --pipe cat /etc/image-marker
 assert_true "an ext4 with garbage behind its superblock: no hang, no crash (exit $RC)" test "$RC" -ne 124 -a "$RC" -lt 128
 assert_img_clean "ext4 with garbage behind its superblock"
 
+# A /home whose filesystem is destroyed: refused, or skipped with one warning that names it while
+# the container runs; never a crash or a hang.
+B=$(bad badhome)
+dd if=/dev/zero of="$B" bs=1024 seek=$(( $(img_part_offset "$GOOD" 2) / 1024 )) count=4 conv=notrunc status=none
+run_image "$B" --pipe cat /etc/image-marker
+if [ "$RC" = 0 ]; then
+        assert_eq tree "$OUT" "a /home with no filesystem: the container runs without it"
+        assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "... with one warning ($ERR)"
+        assert_match '[Hh]ome' "$ERR" "... naming the /home partition"
+else
+        assert_true "a /home with no filesystem: refused, no crash (exit $RC)" test "$RC" -lt 128 -a "$RC" -ne 124
+        assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "... with one line ($ERR)"
+fi
+assert_img_clean "a /home with no filesystem"
+
 # --- D8: things that are no image ----------------------------------------------------------------
 mkdir -p "$WORK/${MP}dir.raw"
 assert_img_refused "$WORK/${MP}dir.raw" "a directory"
@@ -126,6 +143,7 @@ on_exit "losetup -d $DEV 2>/dev/null"
 run_nspawn -q --register=no -i "$DEV" -M "${MP}blkdev" --pipe cat /etc/image-marker
 assert_eq "0:tree" "$RC:$OUT" "a block device holding an image runs ($ERR)"
 assert_true "... and the caller's loop device stays attached" test -e "/sys/block/${DEV#/dev/}/loop/backing_file"
+assert_eq "" "$(ls "${DEV}"p* 2>/dev/null)" "... without partitions added to it"
 losetup -d "$DEV"
 assert_img_clean "the block device runs"
 

@@ -3,6 +3,7 @@
 # nspawn -i: the image lock (a second writable user is refused with one line, read-only users share,
 # the lock goes with its holder, also when the holder is SIGKILLed); -M NAME without -D or -i finds
 # /var/lib/machines/NAME (a directory) or NAME.raw, then /usr/local/lib/machines and /usr/lib/machines;
+# four images started at once each get a loop device;
 # registration: machinectl list and status show a container that runs from an image.
 . "$(dirname "$0")/../lib.sh"
 test_begin
@@ -62,6 +63,20 @@ remove_machine_cgroup "${MP}k1"
 run_image "$I" -M "${MP}k2" --pipe true
 assert_eq 0 "$RC" "after the holder was SIGKILLed, a writable use works ($ERR)"
 assert_img_clean "after the SIGKILLed holder"
+
+# --- Several images at once: each gets a loop device of its own ------------------------------------
+# Four starts race for the free loop devices (LOOP_CTL_GET_FREE hands the same one to all of them).
+pids=()
+for n in 1 2 3 4; do
+        cp --sparse=always "$I" "$WORK/${MP}par$n.raw"
+        "$NSPAWN" -q --register=no -i "$WORK/${MP}par$n.raw" -M "${MP}par$n" --pipe sh -c "sleep 0.5; echo par$n" \
+                </dev/null >"$WORK/par$n.out" 2>"$WORK/par$n.err" & pids+=($!)
+done
+for n in 1 2 3 4; do
+        wait "${pids[$((n - 1))]}"; RC=$?
+        assert_eq "0:par$n" "$RC:$(cat "$WORK/par$n.out")" "parallel start $n of 4 runs ($(cat "$WORK/par$n.err"))"
+done
+assert_img_clean "four images at once"
 
 # --- -M NAME searches the machine directories ----------------------------------------------------
 # Each directory is replaced, for this test only, by a bind mount of one of ours.
