@@ -71,6 +71,24 @@ assert_img_clean "no-auto /home"
 img_gpt "$WORK/${MP}noauto-root.raw" "root $WORK/root.ext4 attrs=GUID:63"
 assert_img_refused "$WORK/${MP}noauto-root.raw" "a root marked no-auto (so no root)"
 
+# --- A mount point that is a symlink out of the image ------------------------------------------------
+# /home in the image points at a host path: the partition goes where the link leads inside the image
+# (or nowhere), never onto the host's directory, not even in nspawn's own mount namespace.
+mkdir -p "$WORK/escape"
+S=$(img_tree "$WORK/tree-symlink")
+rmdir "$S/home"
+ln -s "$WORK/escape" "$S/home"
+img_fs ext4 "$S" "$WORK/symlink-root.ext4"
+img_gpt "$WORK/${MP}symlink.raw" "root $WORK/symlink-root.ext4" "home $WORK/home.ext4"
+"$NSPAWN" -q --register=no -i "$WORK/${MP}symlink.raw" --pipe sh -c "cat /etc/image-marker; exec sleep 1009" \
+        </dev/null >"$WORK/symlink.out" 2>"$WORK/symlink.err" & P=$!
+assert_true "a /home symlink to a host path: the container runs" wait_payload $P 'sleep 1009'
+assert_eq "" "$(awk -v d="$WORK/escape" '$5 == d || index($5, d "/") == 1' /proc/$P/mountinfo "/proc/$PAYLOAD/mountinfo" 2>&1)" \
+        "... nothing is mounted on the host's directory, in nspawn's namespace or the container's"
+assert_eq "" "$(ls -A "$WORK/escape")" "... and the host's directory is untouched"
+kill -TERM $P; wait $P
+assert_img_clean "a /home symlink to a host path"
+
 # --- --read-only -----------------------------------------------------------------------------------
 R="$WORK/${MP}rw.raw"
 img_gpt "$R" "root $WORK/root.ext4" "home $WORK/home.ext4"
