@@ -27,7 +27,8 @@ typedef struct CgroupBackend {
         /* KillMachine with KILL_ALL: sig to every process in the machine's cgroup, recursively (never to
          * machined itself). */
         int (*kill)(Machine *m, int sig, MachineDone done, void *userdata);
-        /* Drops what is in flight for the machine, without calling done (NULL: nothing ever is). */
+        /* Drops what is in flight for the machine, if anything (the operation may just have
+         * completed), without calling done. NULL: nothing ever is in flight. */
         void (*cancel)(Machine *m);
         /* RegisterMachine: records the unit the leader already lives in (may be none). */
         int (*adopt_unit)(Machine *m);

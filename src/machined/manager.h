@@ -32,9 +32,10 @@ struct Manager {
         MachineObserver *observers;
 };
 
-/* A transport's view of the registry. added: a machine entered it (it may still be opening); removed:
- * it is leaving (still readable during the call, freed after). detach: the manager is being freed (the
- * machines are freed after it, without removed). Any of them may be NULL. */
+/* A transport's view of the registry. added: a machine was registered (it may still be opening;
+ * machines re-adopted by manager_load_machines(), before any transport is up, are not announced);
+ * removed: it is leaving (still readable during the call, freed after). detach: the manager is being
+ * freed (the machines are freed after it, without removed). Any of them may be NULL. */
 typedef struct MachineObserverOps {
         void (*added)(Manager *m, Machine *machine, void *userdata);
         void (*removed)(Manager *m, Machine *machine, void *userdata);
