@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,10 +190,14 @@ static Manager *setup(void) {
         return m;
 }
 
+/* A child that waits; it dies with the test, also when an assertion returns before reap(). */
 static pid_t spawn_leader(void) {
+        pid_t parent = getpid();
         pid_t pid = fork();
 
         if (pid == 0) {
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(EXIT_FAILURE);
                 for (;;)
                         pause();
         }
