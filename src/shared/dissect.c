@@ -352,9 +352,10 @@ static void type_uuid_lower(char dst[static 37], const char *src) {
         dst[i] = 0;
 }
 
-static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t disk_size_bytes,
+static int read_partitions(blkid_partlist ls, blkid_parttable tab, PartitionTableType type, uint64_t disk_size_bytes,
                            PartitionTable *ret, DissectProblem *p) {
         int n = blkid_partlist_numof_partitions(ls);
+        size_t k = 0;
 
         if (n < 0)
                 return -EIO;
@@ -367,12 +368,18 @@ static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t 
 
         for (int i = 0; i < n; i++) {
                 blkid_partition par = blkid_partlist_get_partition(ls, i);
-                RawPartition *r = parts + i;
+                RawPartition *r = parts + k;
                 blkid_loff_t start, size;
                 int partno;
 
                 if (!par)
                         return -EIO;
+                /* An MBR's extended partition is a container of the logical ones, which libblkid
+                 * lists too; a BSD (or other) label inside a partition is a table of its own, whose
+                 * entries lie inside that partition. Neither is a place for a filesystem of ours,
+                 * and both would look like overlaps. */
+                if (blkid_partition_is_extended(par) || blkid_partition_get_table(par) != tab)
+                        continue;
                 partno = blkid_partition_get_partno(par);
                 start = blkid_partition_get_start(par);
                 size = blkid_partition_get_size(par);
@@ -394,13 +401,14 @@ static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t 
                         /* For DOS tables libblkid's flags are the boot indicator byte. */
                         r->mbr_bootable = blkid_partition_get_flags(par) == 0x80;
                 }
+                k++;
         }
 
         *ret = (PartitionTable) {
                 .type = type,
                 .disk_size = disk_size_bytes,
                 .partitions = TAKE_PTR(parts),
-                .n_partitions = (size_t) n,
+                .n_partitions = k,
         };
         return 0;
 }
@@ -529,14 +537,14 @@ int partition_table_probe(int fd, PartitionTable *ret, DissectProblem *ret_probl
 
         pttype = blkid_parttable_get_type(tab);
         if (streq_ptr(pttype, "gpt")) {
-                r = read_partitions(ls, PARTITION_TABLE_GPT, size, &t, ret_problem);
+                r = read_partitions(ls, tab, PARTITION_TABLE_GPT, size, &t, ret_problem);
                 if (r < 0)
                         return r;
                 r = gpt_check_dropped_entries(fd, (uint64_t) blkid_parttable_get_offset(tab), sector_size, &t, ret_problem);
                 if (r < 0)
                         return r;
         } else if (streq_ptr(pttype, "dos")) {
-                r = read_partitions(ls, PARTITION_TABLE_MBR, size, &t, ret_problem);
+                r = read_partitions(ls, tab, PARTITION_TABLE_MBR, size, &t, ret_problem);
                 if (r < 0)
                         return r;
         } else

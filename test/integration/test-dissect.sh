@@ -105,6 +105,10 @@ mkfs_partition "$I" 2 ext4
 good "$I" "root 2 $((9 * M)) $((16 * M)) ro=0 growfs=0 fstype=ext4 clean=1" "MBR, two Linux partitions, one bootable"
 make_mbr_image "$I" 40 "size=8M,type=83" "size=16M,type=83"
 bad "$I" "More than one Linux partition \(1 and 2\) in the MBR" "MBR, two Linux partitions, none bootable"
+# A logical partition inside an extended one (which contains it, and is no overlap).
+make_mbr_image "$I" 60 "size=8M,type=82" "type=5" "size=16M,type=83" "size=8M,type=7"
+mkfs_partition "$I" 5 ext4
+good "$I" "root 5 $((10 * M)) $((16 * M)) ro=0 growfs=0 fstype=ext4 clean=1" "MBR, a logical Linux partition"
 make_mbr_image "$I" 40 "size=8M,type=7" "size=16M,type=82"
 bad "$I" "No Linux partition" "MBR, no Linux partition"
 make_mbr_image "$I" 40 "size=8M,type=82" "size=30M,type=83"
