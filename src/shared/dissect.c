@@ -93,6 +93,20 @@ static int problem(DissectProblem *p, int error, const char *format, unsigned a,
         return error;
 }
 
+char *dissect_problem_to_string(const DissectProblem *p) {
+        char *s = NULL;
+
+        if (!p || !p->format)
+                return NULL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        /* Our own N_() formats, each with at most two %u. */
+        if (asprintf(&s, _(p->format), p->a, p->b) < 0)
+                return NULL;
+#pragma GCC diagnostic pop
+        return s;
+}
+
 /* ---- Selection: pure ---- */
 
 static int check_geometry(const PartitionTable *t, DissectProblem *p) {
@@ -296,17 +310,13 @@ static void blkid_free_probep(blkid_probe *pr) {
 }
 #define _cleanup_blkid_probe_ _cleanup_(blkid_free_probep)
 
-static int blkid_errno(void) {
-        return errno > 0 ? -errno : -EIO;
-}
-
 static int new_probe(int fd, blkid_probe *ret) {
         blkid_probe pr = blkid_new_probe();
         if (!pr)
                 return -ENOMEM;
         errno = 0;
         if (blkid_probe_set_device(pr, fd, 0, 0) < 0) {
-                int r = blkid_errno();
+                int r = negative_errno();
                 blkid_free_probe(pr);
                 return r;
         }
@@ -331,7 +341,7 @@ static int probe_superblock(blkid_probe pr, char **ret_fstype) {
         if (r == -2)
                 return -ENOTUNIQ;
         if (r < 0)
-                return blkid_errno();
+                return negative_errno();
 
         if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) < 0 || isempty(type))
                 return -ENOMEDIUM;
@@ -430,7 +440,7 @@ static int probe_no_table(blkid_probe pr, DissectProblem *p) {
         if (r == -2)
                 return problem(p, -ENOTUNIQ, N_("No partition table, and more than one filesystem signature on the disk."), 0, 0);
         if (r < 0)
-                return blkid_errno();
+                return negative_errno();
         if (r == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) >= 0 && streq_ptr(v, "PMBR"))
                 return problem(p, -EBADMSG, N_("A protective MBR but no valid GPT header: the image is corrupt or truncated."), 0, 0);
         if (r == 0 && blkid_probe_lookup_value(pr, "TYPE", &v, NULL) >= 0 && !isempty(v))

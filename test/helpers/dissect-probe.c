@@ -100,13 +100,8 @@ int main(int argc, char *argv[]) {
                 r = partition_table_select(&t, &s, &p);
         if (r < 0) {
                 if (p.format) {
-                        fprintf(stderr, "problem: ");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                        /* The formats are ours (N_() strings of dissect.c), with at most two %u. */
-                        fprintf(stderr, p.format, p.a, p.b);
-#pragma GCC diagnostic pop
-                        fprintf(stderr, " (%s)\n", strerror(-r));
+                        _cleanup_free_ char *m = dissect_problem_to_string(&p);
+                        fprintf(stderr, "problem: %s (%s)\n", m ?: "(out of memory)", strerror(-r));
                         return 2;
                 }
                 fprintf(stderr, "dissecting %s: %s\n", argv[1], strerror(-r));
