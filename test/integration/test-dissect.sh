@@ -228,6 +228,31 @@ for i in $(seq 8); do
 done
 assert_eq 8 "$ok" "eight at once all get a loop device and the same answer"
 
+# --- No udev, and SIGKILL: the partition nodes are there when BLKPG returns (devtmpfs), and a killed
+# user leaves nothing (autoclear) ---
+DISSECT_PROBE_HOLD=1 "$DISSECT_PROBE" "$BASE" >"$WORK/held" 2>&1 & HP=$!
+on_exit "kill -KILL $HP 2>/dev/null"
+assert_true "the helper holds its loop device" wait_line "$WORK/held" '^held$'
+L=$(sed -n 's/^loop //p' "$WORK/held")
+assert_match '^/dev/loop[0-9]+$' "$L" "its loop device"
+assert_true "partition 1 has its node" test -b "${L}p1"
+assert_true "partition 2 has its node" test -b "${L}p2"
+assert_false "the unselected swap partition has none" test -e "${L}p3"
+assert_eq 1 "$(cat "/sys/block/${L#/dev/}/ro")" "the device is read-only, as asked"
+assert_match "^$L: .*\($BASE\)" "$(losetup "$L")" "losetup shows it attached to the image"
+assert_match "autoclear" "$(losetup -O AUTOCLEAR,PARTSCAN -n "$L" | awk '{ print ($1 == 1 ? "autoclear" : "no-autoclear") ($2 == 1 ? " partscan" : "") }')" "with autoclear"
+kill -KILL "$HP"
+wait "$HP" 2>/dev/null
+assert_true "after SIGKILL, the loop device and its partition nodes are gone" wait_until 5 loop_gone "$L"
+
+# A partition the kernel made already (kernels with partition parsers scan during LOOP_CONFIGURE):
+# adding it again at the same place is fine, at another place it is refused.
+OUT=$(DISSECT_PROBE_READD=1 "$DISSECT_PROBE" "$BASE" 2>&1)
+L=$(sed -n 's/^loop //p' <<<"$OUT")
+assert_match "readd 1 same: ${L}p1" "$OUT" "a partition added twice at the same place is fine"
+assert_match "readd 1 other: Device or resource busy" "$OUT" "at another place, EBUSY"
+assert_true "and its nodes are gone after" wait_until 5 loop_gone "$L"
+
 # --- Nothing of ours left: loop devices (lib.sh checks those backed by files in $WORK too), nodes ---
 wait_until 5 sh -c "! losetup -a | grep -qF '$WORK/'"
 assert_eq "" "$(losetup -a | grep -F "$WORK/")" "no loop device of the test remains"
