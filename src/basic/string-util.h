@@ -35,6 +35,12 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+/* Returns a pointer to the suffix in s, or NULL. */
+static inline const char *endswith(const char *s, const char *suffix) {
+        size_t ls = strlen(s), l = strlen(suffix);
+        return ls >= l && strcmp(s + ls - l, suffix) == 0 ? s + ls - l : NULL;
+}
+
 char *strjoin_real(const char *first, ...) __attribute__((sentinel));
 #define strjoin(...) strjoin_real(__VA_ARGS__, NULL)
 

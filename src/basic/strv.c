@@ -82,3 +82,20 @@ const char *strv_env_get(char *const *l, const char *name) {
                         return *s + k + 1;
         return NULL;
 }
+
+char *strv_join(char *const *l, const char *sep) {
+        size_t n = 1, ls = strlen(sep);
+
+        for (char *const *p = l; p && *p; p++)
+                n += strlen(*p) + ls;
+        char *r = malloc(n), *q = r;
+        if (!r)
+                return NULL;
+        *q = 0;
+        for (char *const *p = l; p && *p; p++) {
+                if (p != l)
+                        q = stpcpy(q, sep);
+                q = stpcpy(q, *p);
+        }
+        return r;
+}

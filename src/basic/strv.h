@@ -11,6 +11,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 
 size_t strv_length(char *const *l);
 char **strv_copy(char *const *l);
+/* The strings of l with sep between them ("" for an empty or NULL list); NULL on OOM. */
+char *strv_join(char *const *l, const char *sep);
 /* Takes ownership of value. */
 int strv_consume(char ***l, char *value);
 int strv_extend(char ***l, const char *value);

@@ -32,7 +32,7 @@ int cgroup_parse_proc_unified(const char *text, char **ret) {
         return -ENOMEDIUM;
 }
 
-static bool endswith(const char *s, size_t n, const char *suffix) {
+static bool endswith_n(const char *s, size_t n, const char *suffix) {
         size_t l = strlen(suffix);
         return n >= l && memcmp(s + n - l, suffix, l) == 0;
 }
@@ -53,9 +53,9 @@ int cgroup_path_get_unit(const char *path, char **ret_unit, char **ret_unit_path
                 size_t l = (size_t) (e - p);
                 /* As systemd's cg_path_get_unit(): the first component below the slices. A guest's own
                  * units (payload/init.scope) lie deeper and do not count. */
-                if (in_slices && !endswith(p, l, ".slice")) {
+                if (in_slices && !endswith_n(p, l, ".slice")) {
                         in_slices = false;
-                        if (endswith(p, l, ".scope") || endswith(p, l, ".service")) {
+                        if (endswith_n(p, l, ".scope") || endswith_n(p, l, ".service")) {
                                 unit = p;
                                 unit_len = l;
                         }
@@ -64,7 +64,7 @@ int cgroup_path_get_unit(const char *path, char **ret_unit, char **ret_unit_path
                 last_len = l;
                 p = e;
         }
-        if (!unit && last && !endswith(last, last_len, ".slice")) {
+        if (!unit && last && !endswith_n(last, last_len, ".slice")) {
                 unit = last;
                 unit_len = last_len;
         }

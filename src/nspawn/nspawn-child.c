@@ -122,7 +122,7 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 if (r < 0)
                         return FAIL(err, STEP_NETWORK, "", r);
         }
-        r = etc_setup(root_fd, c->settings->read_only, c->settings->private_network, &what);
+        r = etc_setup(root_fd, c->read_only, c->settings->private_network, &what);
         if (r < 0)
                 return FAIL(err, STEP_ETC, what, r);
         if (console_mode_has_pty(c->console_mode)) {
@@ -130,7 +130,7 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 if (r < 0)
                         return r;
         }
-        if (c->settings->read_only) {
+        if (c->read_only) {
                 r = mount_set_read_only(root_fd, false);
                 if (r < 0)
                         return FAIL(err, STEP_MOUNT, "/", r);

@@ -14,6 +14,7 @@ typedef struct ChildContext {
         char **environment;             /* the payload's base environment */
         ConsoleMode console_mode;       /* effective mode */
         uint64_t capabilities;
+        bool read_only;                 /* --read-only, or a root the stage can only give read-only */
         int sync_fd;
         int notify_fd;                  /* --boot: the socket for /run/host/notify, else -1 */
 } ChildContext;

@@ -79,7 +79,8 @@ static int check_os_tree(const RootStage *root) {
             (open_in_root(root_fd, "/etc/os-release", O_PATH, &osr) < 0 &&
              open_in_root(root_fd, "/usr/lib/os-release", O_PATH, &osr) < 0))
                 return log_error_errno(-ENOEXEC,
-                                       _("Directory %s does not look like an OS tree (no /usr or no os-release file); refusing to boot it."),
+                                       root->image ? _("Image %s does not look like an OS tree (no /usr or no os-release file); refusing to boot it.")
+                                                   : _("Directory %s does not look like an OS tree (no /usr or no os-release file); refusing to boot it."),
                                        strna(e));
         return 0;
 }
@@ -259,6 +260,7 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .environment = l.environment,
                 .console_mode = mode,
                 .capabilities = settings_capability_mask(s),
+                .read_only = s->read_only || l.root.read_only,
                 .sync_fd = l.pair[1],
                 .notify_fd = l.notify_fd,
         };

@@ -44,6 +44,7 @@ static void help(void) {
                  "  -q --quiet                Do not show status information\n"
                  "\nImage:\n"
                  "  -D --directory=PATH       Root directory for the container\n"
+                 "  -i --image=PATH           Disk image (file or block device) for the container\n"
                  "\nExecution:\n"
                  "  -b --boot                 Boot the tree: run its init as PID 1\n"
                  "  -a --as-pid2              Run the command as PID 2 under a minimal init\n"
@@ -66,7 +67,7 @@ static void help(void) {
                  "\nNetworking:\n"
                  "     --private-network      Disconnect from the host network (only lo)\n"
                  "\nFiles:\n"
-                 "     --read-only            Mount the root directory read-only\n"
+                 "     --read-only            Mount the root directory (or image) read-only\n"
                  "     --bind=SRC[:DST[:OPTS]]\n"
                  "                            Bind-mount a host path into the container\n"
                  "     --bind-ro=SRC[:DST[:OPTS]]\n"
@@ -100,6 +101,12 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 free(s->directory);
                 s->directory = strdup(arg);
                 return s->directory ? 0 : log_oom();
+        case 'i':
+                if (isempty(arg))
+                        return log_error_errno(-EINVAL, _("Image path must not be empty."));
+                free(s->image);
+                s->image = strdup(arg);
+                return s->image ? 0 : log_oom();
         case 'M':
                 if (!machine_name_is_valid(arg))
                         return log_error_errno(-EINVAL, _("Invalid machine name: %s"), strna(a));
@@ -284,6 +291,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "quiet", no_argument, NULL, 'q' },
                 { "directory", required_argument, NULL, 'D' },
+                { "image", required_argument, NULL, 'i' },
                 { "machine", required_argument, NULL, 'M' },
                 { "hostname", required_argument, NULL, ARG_HOSTNAME },
                 { "uuid", required_argument, NULL, ARG_UUID },
@@ -315,7 +323,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:M:u:E:abP", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abP", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
@@ -353,6 +361,10 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                                        capability_to_name(cap) ?: "?");
         }
 
+        if (s.directory && s.image) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--directory and --image cannot be combined."));
+        }
         if (s.boot && s.as_pid2) {
                 settings_done(&s);
                 return log_error_errno(-EINVAL, _("--boot and --as-pid2 cannot be combined."));
@@ -374,15 +386,43 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         return 1;
 }
 
-int settings_resolve_directory(Settings *s) {
-        if (s->directory)
+/* Where -M NAME alone looks, in this order, as systemd-nspawn does: a directory NAME or an image
+ * NAME.raw in each. */
+const char *const machine_search_path[] = {
+        "/var/lib/machines",
+        "/usr/local/lib/machines",
+        "/usr/lib/machines",
+        NULL,
+};
+
+int settings_find_machine(Settings *s, const char *const *search_path) {
+        struct stat st;
+
+        if (s->directory || s->image)
                 return 0;
         if (!s->machine)
-                return log_error_errno(-EINVAL, _("No container directory given: use -D PATH."));
-        s->directory = strjoin("/var/lib/machines/", s->machine);
-        if (!s->directory)
-                return log_oom();
-        return 0;
+                return log_error_errno(-EINVAL, _("No container directory or image given: use -D PATH or -i PATH."));
+        for (const char *const *p = search_path; *p; p++) {
+                _cleanup_free_ char *d = strjoin(*p, "/", s->machine);
+                _cleanup_free_ char *raw = strjoin(*p, "/", s->machine, ".raw");
+                if (!d || !raw)
+                        return log_oom();
+                if (stat(d, &st) >= 0 && S_ISDIR(st.st_mode)) {
+                        s->directory = TAKE_PTR(d);
+                        return 0;
+                }
+                if (stat(raw, &st) >= 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+                        s->image = TAKE_PTR(raw);
+                        return 0;
+                }
+        }
+        _cleanup_free_ char *where = strv_join((char **) search_path, ", ");
+        return log_error_errno(-ENOENT, _("No directory %s and no image %s.raw in %s."),
+                               s->machine, s->machine, strna(where));
+}
+
+int settings_resolve_directory(Settings *s) {
+        return settings_find_machine(s, machine_search_path);
 }
 
 int settings_resolve(Settings *s) {
@@ -390,12 +430,17 @@ int settings_resolve(Settings *s) {
         if (r < 0)
                 return r;
         if (!s->machine) {
-                _cleanup_free_ char *b = path_basename_dup(s->directory);
+                const char *from = s->image ?: s->directory;
+                _cleanup_free_ char *b = path_basename_dup(from);
+                /* An image's name without its ".raw", as systemd-nspawn names it. */
+                if (b && s->image && endswith(b, ".raw") && strlen(b) > 4)
+                        b[strlen(b) - 4] = 0;
                 s->machine = b ? machine_name_from_string(b) : NULL;
                 if (!s->machine) {
-                        _cleanup_free_ char *e = escape_for_terminal(b ?: s->directory, ESCAPE_MESSAGE_MAX);
+                        _cleanup_free_ char *e = escape_for_terminal(b ?: from, ESCAPE_MESSAGE_MAX);
                         return log_error_errno(-EINVAL,
-                                               _("Directory name '%s' is not a valid machine name; pass one with -M NAME."),
+                                               s->image ? _("Image name '%s' is not a valid machine name; pass one with -M NAME.")
+                                                        : _("Directory name '%s' is not a valid machine name; pass one with -M NAME."),
                                                strna(e));
                 }
         }

@@ -12,8 +12,7 @@
 #include "nspawn-rootfs.h"
 #include "string-util.h"
 
-/* The path the kernel has for fd: the canonical path the tree had when it was opened. */
-static int fd_display_path(int fd, char **ret) {
+int fd_display_path(int fd, char **ret) {
         char p[64], buf[PATH_MAX];
         ssize_t n;
 

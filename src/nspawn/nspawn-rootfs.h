@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Undoes one thing the root stage set up (a mount, a loop device). */
@@ -15,7 +16,11 @@ typedef struct RootTeardownHook {
 /* The container's root, resolved once: everything after works on fd, never on the path again. */
 typedef struct RootStage {
         int fd;                         /* O_PATH directory fd of the tree */
-        char *path;                     /* where it was when opened: messages and registration only */
+        char *path;                     /* where it was when opened (the directory, or the image
+                                         * file): messages and registration only */
+        bool image;                     /* the root is a disk image mounted by the stage */
+        bool read_only;                 /* the stage can only give a read-only root (a read-only
+                                         * image, partition or file system) */
         RootTeardownHook *hooks;
         size_t n_hooks;
 } RootStage;
@@ -29,3 +34,5 @@ int root_stage_open(const char *directory, RootStage *ret);
 int root_stage_add_teardown(RootStage *s, RootTeardown fn, void *userdata);
 /* Runs the teardown hooks (last registered first), closes the fd, frees the rest. Idempotent. */
 void root_stage_done(RootStage *s);
+/* The path the kernel has for fd (/proc/self/fd): the canonical path the file had when it was opened. */
+int fd_display_path(int fd, char **ret);

@@ -29,6 +29,7 @@ ConsoleMode console_mode_from_string(const char *s) {
 
 void settings_done(Settings *s) {
         free(s->directory);
+        free(s->image);
         free(s->machine);
         free(s->hostname);
         free(s->user);

@@ -47,6 +47,7 @@ typedef enum RegisterMode {
 /* Everything the command line asked for; immutable once parsed and resolved. */
 typedef struct Settings {
         char *directory;
+        char *image;            /* -i: a disk image (file or block device) instead of a tree */
         char *machine;
         char *hostname;
         Id128 uuid;

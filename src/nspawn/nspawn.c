@@ -6,6 +6,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "nspawn-image.h"
 #include "nspawn-launch.h"
 #include "nspawn-options.h"
 
@@ -53,7 +54,8 @@ int main(int argc, char *argv[]) {
                 r = settings_resolve_directory(&s);
         /* The root is checked before a name is derived from it. */
         if (r >= 0)
-                r = root_stage_open(s.directory, &root);
+                r = s.image ? root_stage_open_image(s.image, s.read_only, &root)
+                            : root_stage_open(s.directory, &root);
         if (r >= 0)
                 r = settings_resolve(&s);
         if (r >= 0)

@@ -112,3 +112,42 @@ int mount_set_read_only(int fd, bool recursive) {
         return RET_NERRNO(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
                                   &attr, sizeof(attr)));
 }
+
+int mount_device_detached(const char *device, const char *fstype, bool read_only, char *errbuf, size_t errbuf_size,
+                          int *ret_mount_fd) {
+        _cleanup_close_ int fs = RET_NERRNO(syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC));
+        int r;
+
+        if (errbuf_size > 0)
+                errbuf[0] = 0;
+        if (fs < 0)
+                return fs;
+        r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", device, 0));
+        if (r >= 0 && read_only)
+                r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "ro", NULL, 0));
+        if (r >= 0)
+                r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
+        if (r < 0) {
+                /* The kernel's own words ("e ext4: VFS: Can't find ext4 filesystem") are the best
+                 * description of a bad file system; keep the last error line. */
+                char line[256];
+                ssize_t n;
+                while ((n = read(fs, line, sizeof(line) - 1)) > 0) {
+                        line[n] = 0;
+                        if (line[0] == 'e' && line[1] == ' ' && errbuf_size > 0)
+                                snprintf(errbuf, errbuf_size, "%s", line + 2);
+                }
+                return r;
+        }
+        int m = RET_NERRNO(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                                   MOUNT_ATTR_NODEV | (read_only ? MOUNT_ATTR_RDONLY : 0)));
+        if (m < 0)
+                return m;
+        *ret_mount_fd = m;
+        return 0;
+}
+
+int move_mount_onto(int mount_fd, int target_fd) {
+        return RET_NERRNO(syscall(SYS_move_mount, mount_fd, "", target_fd, "",
+                                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+}

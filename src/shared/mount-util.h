@@ -22,3 +22,10 @@ int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only);
 int remount_read_only_at(int fd);
 /* Sets the read-only flag of the mount whose root fd is. */
 int mount_set_read_only(int fd, bool recursive);
+/* Mounts device (a block device node) as fstype with the new mount API into a detached mount (nodev,
+ * read-only if asked), returned as *ret_mount_fd. On failure the kernel's error line, when it gave one,
+ * is left in errbuf ("" otherwise). */
+int mount_device_detached(const char *device, const char *fstype, bool read_only, char *errbuf, size_t errbuf_size,
+                          int *ret_mount_fd);
+/* Attaches a detached mount (or moves a mount) onto target_fd, an O_PATH fd of a directory. */
+int move_mount_onto(int mount_fd, int target_fd);

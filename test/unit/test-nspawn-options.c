@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -35,7 +40,7 @@ static bool parse_fails(int argc, char *argv[]) {
 #define PARSE_FAILS(...) parse_fails(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
 
 static bool settings_is_empty(const Settings *s) {
-        return !s->directory && !s->machine && !s->hostname && !s->uuid_set && !s->user && !s->chdir &&
+        return !s->directory && !s->image && !s->machine && !s->hostname && !s->uuid_set && !s->user && !s->chdir &&
                !s->environment && !s->parameters && s->n_binds == 0 && s->n_tmpfs == 0 && !s->read_only &&
                !s->private_network && s->capability_add == 0 && s->capability_drop == 0 &&
                !s->no_new_privileges && !s->as_pid2 && s->kill_signal == 0 &&
@@ -408,13 +413,104 @@ TEST(resolve_explicit_names) {
         ASSERT_STREQ(t.machine, "tree");
         ASSERT_STREQ(t.hostname, "h.example");
 
-        /* -M alone names an image below /var/lib/machines. */
+}
+
+TEST(image_option) {
+        _cleanup_settings_ Settings s = {};
+        ASSERT_EQ(PARSE(&s, "-i", "/srv/images/deb-12.raw", "/bin/true"), 1);
+        ASSERT_STREQ(s.image, "/srv/images/deb-12.raw");
+        ASSERT_TRUE(!s.directory);
+        ASSERT_OK(settings_resolve(&s));
+        /* The name without ".raw", as systemd-nspawn gives it. */
+        ASSERT_STREQ(s.machine, "deb-12");
+        ASSERT_STREQ(s.image, "/srv/images/deb-12.raw");
+
+        _cleanup_settings_ Settings t = {};
+        ASSERT_EQ(PARSE(&t, "--image=/dev/vdb"), 1);
+        ASSERT_OK(settings_resolve(&t));
+        ASSERT_STREQ(t.machine, "vdb");
+
+        /* ".raw" alone is no name. */
         _cleanup_settings_ Settings u = {};
-        ASSERT_EQ(PARSE(&u, "-M", "bookworm"), 1);
+        ASSERT_EQ(PARSE(&u, "-i", "/srv/.raw"), 1);
         ASSERT_OK(settings_resolve(&u));
-        ASSERT_STREQ(u.directory, "/var/lib/machines/bookworm");
-        ASSERT_STREQ(u.machine, "bookworm");
-        ASSERT_STREQ(u.hostname, "bookworm");
+        ASSERT_STREQ(u.machine, "raw");
+
+        ASSERT_TRUE(PARSE_FAILS("-i", "/a.raw", "-D", "/tree"));
+        ASSERT_TRUE(PARSE_FAILS("-D", "/tree", "--image=/a.raw"));
+        ASSERT_TRUE(PARSE_FAILS("--image="));
+        ASSERT_TRUE(PARSE_FAILS("-i"));
+}
+
+static void make_file(const char *dir, const char *name, bool directory) {
+        _cleanup_free_ char *p = strjoin(dir, "/", name);
+        ASSERT_TRUE(p);
+        if (directory)
+                ASSERT_EQ(mkdir(p, 0755), 0);
+        else {
+                int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+                ASSERT_TRUE(fd >= 0);
+                close(fd);
+        }
+}
+
+/* -M NAME alone: a directory NAME or an image NAME.raw, the first found along the search path; a
+ * directory before an image in the same place. */
+TEST(find_machine_search_path) {
+        char base[] = "/tmp/test-nspawn-options.XXXXXX";
+        ASSERT_TRUE(mkdtemp(base));
+        _cleanup_free_ char *a = strjoin(base, "/a"), *b = strjoin(base, "/b"), *c = strjoin(base, "/c");
+        ASSERT_TRUE(a && b && c);
+        ASSERT_EQ(mkdir(a, 0755), 0);
+        ASSERT_EQ(mkdir(b, 0755), 0);
+        ASSERT_EQ(mkdir(c, 0755), 0);
+        const char *const path[] = { a, b, c, NULL };
+
+        make_file(b, "deb.raw", false);
+        make_file(c, "deb", true);
+        make_file(a, "tree", true);
+        make_file(a, "tree.raw", false);
+        make_file(b, "notdir", false);          /* a file NAME is neither */
+        make_file(a, "rawdir.raw", true);       /* nor a directory NAME.raw */
+
+        _cleanup_settings_ Settings s = {};
+        ASSERT_EQ(PARSE(&s, "-M", "deb"), 1);
+        ASSERT_OK(settings_find_machine(&s, path));
+        _cleanup_free_ char *want = strjoin(b, "/deb.raw");
+        ASSERT_STREQ(s.image, want);
+        ASSERT_TRUE(!s.directory);
+
+        _cleanup_settings_ Settings t = {};
+        ASSERT_EQ(PARSE(&t, "-M", "tree"), 1);
+        ASSERT_OK(settings_find_machine(&t, path));
+        _cleanup_free_ char *want2 = strjoin(a, "/tree");
+        ASSERT_STREQ(t.directory, want2);
+        ASSERT_TRUE(!t.image);
+
+        _cleanup_settings_ Settings u = {};
+        ASSERT_EQ(PARSE(&u, "-M", "notdir"), 1);
+        ASSERT_EQ(settings_find_machine(&u, path), -ENOENT);
+        ASSERT_TRUE(!u.directory && !u.image);
+
+        _cleanup_settings_ Settings v = {};
+        ASSERT_EQ(PARSE(&v, "-M", "rawdir"), 1);
+        ASSERT_EQ(settings_find_machine(&v, path), -ENOENT);
+
+        /* -D or -i given: no search. */
+        _cleanup_settings_ Settings w = {};
+        ASSERT_EQ(PARSE(&w, "-M", "deb", "-D", "/elsewhere"), 1);
+        ASSERT_OK(settings_find_machine(&w, path));
+        ASSERT_STREQ(w.directory, "/elsewhere");
+        ASSERT_TRUE(!w.image);
+
+        /* Neither -M nor -D nor -i. */
+        _cleanup_settings_ Settings x = {};
+        ASSERT_EQ(PARSE(&x, "/bin/true"), 1);
+        ASSERT_EQ(settings_find_machine(&x, path), -EINVAL);
+
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+        ASSERT_EQ(system(cmd), 0);
 }
 
 TEST(resolve_invalid_directory_name) {
