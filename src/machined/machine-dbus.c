@@ -17,17 +17,54 @@
  * Error messages in replies are not translated: the daemon's locale is not the reader's, and clients
  * (machinectl) show them with their own context, as systemd's do. */
 
+static void on_terminated(const char *name, int error, void *userdata) {
+        _cleanup_(bus_pending_freep) BusPending *p = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (error < 0) {
+                (void) sd_bus_error_set_errnof(&e, error, "Failed to terminate machine '%s': %m", name);
+                bus_pending_reply_error(p, &e);
+                return;
+        }
+        r = sd_bus_reply_method_return(p->msg, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to the termination of machine %s, ignoring: %m", name);
+}
+
+static void on_killed(const char *name, int error, void *userdata) {
+        _cleanup_(bus_pending_freep) BusPending *p = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (error < 0) {
+                (void) sd_bus_error_set_errnof(&e, error, "Failed to kill machine '%s': %m", name);
+                bus_pending_reply_error(p, &e);
+                return;
+        }
+        r = sd_bus_reply_method_return(p->msg, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to the kill of machine %s, ignoring: %m", name);
+}
+
 int bus_machine_terminate(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {
+        _cleanup_(bus_pending_freep) BusPending *pending = NULL;
         int r = bus_verify_root(msg, error);
+
         if (r < 0)
                 return r;
-        r = manager_terminate_machine(machine->manager, machine);
-        if (r < 0 && r != -ESRCH)
+        r = bus_pending_new(msg, &pending);
+        if (r < 0)
+                return r;
+        r = manager_terminate_machine(machine->manager, machine, on_terminated, pending);
+        if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to terminate machine '%s': %m", machine->name);
-        return sd_bus_reply_method_return(msg, NULL);
+        TAKE_PTR(pending); /* on_terminated() answers. */
+        return 1;
 }
 
 int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, int sig, sd_bus_error *error) {
+        _cleanup_(bus_pending_freep) BusPending *pending = NULL;
         KillWhom w = kill_whom_from_string(whom);
         int r;
 
@@ -38,10 +75,14 @@ int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, in
         r = bus_verify_root(msg, error);
         if (r < 0)
                 return r;
-        r = manager_kill_machine(machine->manager, machine, w, sig);
-        if (r < 0 && r != -ESRCH)
+        r = bus_pending_new(msg, &pending);
+        if (r < 0)
+                return r;
+        r = manager_kill_machine(machine->manager, machine, w, sig, on_killed, pending);
+        if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to kill machine '%s': %m", machine->name);
-        return sd_bus_reply_method_return(msg, NULL);
+        TAKE_PTR(pending); /* on_killed() answers. */
+        return 1;
 }
 
 int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {
@@ -161,7 +202,8 @@ static int property_get_netif(sd_bus *bus, const char *path, const char *interfa
 
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", "running");
+        Machine *m = userdata;
+        return sd_bus_message_append(reply, "s", machine_state_to_string(m->state));
 }
 
 static const sd_bus_vtable machine_vtable[] = {
@@ -247,10 +289,10 @@ static int machine_node_enumerator(sd_bus *bus, const char *path, void *userdata
         if (!l)
                 return -ENOMEM;
         for (Machine *i = m->machines; i && n < m->n_machines; i = i->next) {
-                l[n] = strdup(i->object_path);
-                if (!l[n]) {
+                int r = bus_machine_path(i->name, &l[n]);
+                if (r < 0) {
                         strv_free(l);
-                        return -ENOMEM;
+                        return r;
                 }
                 n++;
         }

@@ -66,6 +66,7 @@ int machine_state_format(const Machine *m, char **ret) {
                 put_assignment(f, "ID", id128_to_string(&m->id, id));
         fprintf(f, "LEADER=%d\n", (int) m->leader);
         put_assignment(f, "CLASS", machine_class_to_string(m->class));
+        put_assignment(f, "STATE", machine_state_to_string(m->state));
         fprintf(f, "REALTIME=%" PRIu64 "\n", m->realtime);
         fprintf(f, "MONOTONIC=%" PRIu64 "\n", m->monotonic);
         if (m->n_netif > 0) {
@@ -162,6 +163,10 @@ static int apply_field(Machine *m, const char *key, const char *value) {
         if (streq(key, "CLASS")) {
                 m->class = machine_class_from_string(value);
                 return m->class < 0 ? -EINVAL : 0;
+        }
+        if (streq(key, "STATE")) {
+                m->state = machine_state_from_string(value);
+                return m->state < 0 ? -EINVAL : 0;
         }
         if (streq(key, "LEADER")) {
                 r = parse_u64(value, &u);

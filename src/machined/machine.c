@@ -11,6 +11,12 @@ static const char *const machine_class_table[_MACHINE_CLASS_MAX] = {
         [MACHINE_VM] = "vm",
 };
 
+static const char *const machine_state_table[_MACHINE_STATE_MAX] = {
+        [MACHINE_OPENING] = "opening",
+        [MACHINE_RUNNING] = "running",
+        [MACHINE_CLOSING] = "closing",
+};
+
 static const char *const kill_whom_table[_KILL_WHOM_MAX] = {
         [KILL_LEADER] = "leader",
         [KILL_ALL] = "all",
@@ -23,6 +29,7 @@ int machine_new(const char *name, Machine **ret) {
                 return -ENOMEM;
         m->leader_pidfd = -EBADF;
         m->class = MACHINE_CONTAINER;
+        m->state = MACHINE_OPENING;
         m->name = strdup(name);
         m->service = strdup("");
         m->root_directory = strdup("");
@@ -43,7 +50,6 @@ Machine *machine_free(Machine *m) {
         free(m->unit);
         free(m->cgroup);
         free(m->netif);
-        free(m->object_path);
         free(m);
         return NULL;
 }
@@ -84,6 +90,17 @@ MachineClass machine_class_from_string(const char *s) {
                 if (streq(s, machine_class_table[i]))
                         return (MachineClass) i;
         return _MACHINE_CLASS_INVALID;
+}
+
+const char *machine_state_to_string(MachineState s) {
+        return s >= 0 && s < _MACHINE_STATE_MAX ? machine_state_table[s] : NULL;
+}
+
+MachineState machine_state_from_string(const char *s) {
+        for (int i = 0; i < _MACHINE_STATE_MAX; i++)
+                if (streq_ptr(s, machine_state_table[i]))
+                        return (MachineState) i;
+        return _MACHINE_STATE_INVALID;
 }
 
 const char *kill_whom_to_string(KillWhom w) {

@@ -24,6 +24,21 @@ typedef enum KillWhom {
         _KILL_WHOM_INVALID = -EINVAL,
 } KillWhom;
 
+/* Where a machine is in its life, as systemd-machined has it: opening from its registration until
+ * the cgroup back end has placed it (at once on cgroupfs; when systemd's job finishes on systemd),
+ * running, closing from a terminate request until it is gone. */
+typedef enum MachineState {
+        MACHINE_OPENING,
+        MACHINE_RUNNING,
+        MACHINE_CLOSING,
+        _MACHINE_STATE_MAX,
+        _MACHINE_STATE_INVALID = -EINVAL,
+} MachineState;
+
+/* The end of an operation on a machine that may have to wait (for a systemd job, say): error is 0 or a
+ * negative errno, name the machine's. The machine itself may be gone by the time this runs. */
+typedef void (*MachineDone)(const char *name, int error, void *userdata);
+
 /* The most network interfaces a machine may have: registration refuses more, and the state file
  * reader holds as many, so that what was accepted survives a restart of machined. */
 #define MACHINE_NETIF_MAX 4096
@@ -53,9 +68,12 @@ typedef struct Machine {
         size_t n_netif;
         uint64_t realtime;
         uint64_t monotonic;
+        MachineState state;
 
-        char *object_path;
         sd_event_source *leader_event;
+        /* While opening: who waits for the registration to complete (manager_register_machine()). */
+        MachineDone opening_done;
+        void *opening_userdata;
 } Machine;
 
 /* Takes a copy of name; everything else starts empty (the strings are "", not NULL). */
@@ -69,6 +87,8 @@ int machine_set_netif(Machine *m, const int *ifindices, size_t n);
 const char *machine_class_to_string(MachineClass c);
 /* "" means container, as in systemd. */
 MachineClass machine_class_from_string(const char *s);
+const char *machine_state_to_string(MachineState s);
+MachineState machine_state_from_string(const char *s);
 const char *kill_whom_to_string(KillWhom w);
 /* "" means all, as in systemd. */
 KillWhom kill_whom_from_string(const char *s);

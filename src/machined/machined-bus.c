@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "machine-name.h"
 #include "machined-bus.h"
 #include "string-util.h"
@@ -105,3 +107,33 @@ const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]
         return buf;
 }
 
+
+int bus_machine_path(const char *name, char **ret) {
+        return sd_bus_path_encode(MACHINE1_MACHINE_PREFIX, name, ret);
+}
+
+int bus_pending_new(sd_bus_message *msg, BusPending **ret) {
+        BusPending *p = calloc(1, sizeof(*p));
+
+        if (!p)
+                return -ENOMEM;
+        p->msg = sd_bus_message_ref(msg);
+        *ret = p;
+        return 0;
+}
+
+BusPending *bus_pending_free(BusPending *p) {
+        if (!p)
+                return NULL;
+        sd_bus_message_unref(p->msg);
+        free(p);
+        return NULL;
+}
+
+void bus_pending_reply_error(BusPending *p, const sd_bus_error *error) {
+        int r = sd_bus_reply_method_error(p->msg, error);
+
+        if (r < 0)
+                log_warning_errno(r, "Failed to send the error reply to %s(), ignoring: %m",
+                                  strempty(sd_bus_message_get_member(p->msg)));
+}

@@ -32,9 +32,24 @@ int bus_sender_pid(sd_bus_message *msg, pid_t *ret);
 const char *bus_arg_excerpt(const char *s, char buf[static BUS_ARG_EXCERPT_SIZE]);
 #define BUS_ARG(s) bus_arg_excerpt((s), (char[BUS_ARG_EXCERPT_SIZE]) {})
 
-/* A machine name that may be registered: a valid machine name that is not "self", the path label of
- * the caller's own machine (/org/freedesktop/machine1/machine/self). */
+/* The object path of the machine called name: only the bus code names machines this way. */
+int bus_machine_path(const char *name, char **ret);
 
+/* A method call that is answered later, from a MachineDone: it holds a reference to the call. */
+typedef struct BusPending {
+        sd_bus_message *msg;
+        /* The leader the call named, for the messages of a registration. */
+        uint32_t leader;
+} BusPending;
+
+int bus_pending_new(sd_bus_message *msg, BusPending **ret);
+BusPending *bus_pending_free(BusPending *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusPending *, bus_pending_free);
+/* Sends error as the reply to the pending call (a reply that cannot be sent is logged). */
+void bus_pending_reply_error(BusPending *p, const sd_bus_error *error);
+
+/* Also registers the bus code as an observer of the registry (MachineNew, MachineRemoved), which
+ * closes the connection when the manager is freed. */
 int manager_dbus_register(Manager *m);
 int machine_dbus_register(Manager *m);
 

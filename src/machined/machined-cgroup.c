@@ -145,7 +145,7 @@ static int scope_move_out(int scope_fd, const char *root, const char *to) {
         return ret;
 }
 
-static int cgroupfs_create_scope(Machine *m) {
+static int cgroupfs_place(Machine *m) {
         _cleanup_free_ char *rel = machine_cgroup_path(m->name), *abs = NULL, *current = NULL;
         _cleanup_free_ char *unit = NULL, *path = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -199,6 +199,15 @@ static int cgroupfs_create_scope(Machine *m) {
         m->unit = TAKE_PTR(unit);
         free(m->cgroup);
         m->cgroup = TAKE_PTR(abs);
+        return 0;
+}
+
+static int cgroupfs_create_scope(Machine *m, MachineDone done, void *userdata) {
+        int r = cgroupfs_place(m);
+
+        if (r < 0)
+                return r;
+        done(m->name, 0, userdata);
         return 0;
 }
 
@@ -291,6 +300,30 @@ static int cgroupfs_kill_all(Machine *m, int sig) {
         return kill_recursive(dir, sig, 0);
 }
 
+/* As systemd stops the machine's unit: all of it, not only the leader (a machine without a PID
+ * namespace of its own does not die with its leader). A leader that is gone already is no failure. */
+static int cgroupfs_terminate(Machine *m, MachineDone done, void *userdata) {
+        int r, k;
+
+        r = cgroupfs_kill_all(m, SIGKILL);
+        k = pidfd_send_signal_(m->leader_pidfd, SIGKILL);
+        if (r < 0 && r != -ESRCH && r != -ENOENT)
+                return r;
+        if (k < 0 && k != -ESRCH)
+                return k;
+        done(m->name, 0, userdata);
+        return 0;
+}
+
+static int cgroupfs_kill(Machine *m, int sig, MachineDone done, void *userdata) {
+        int r = cgroupfs_kill_all(m, sig);
+
+        if (r < 0 && r != -ESRCH)
+                return r;
+        done(m->name, 0, userdata);
+        return 0;
+}
+
 static int cgroupfs_remove_scope(Machine *m, bool kill) {
         _cleanup_free_ char *p = NULL;
         const char *root;
@@ -316,7 +349,8 @@ const CgroupBackend cgroup_backend_cgroupfs = {
         .create_scope = cgroupfs_create_scope,
         .adopt_unit = cgroupfs_adopt_unit,
         .leader_in_unit = cgroupfs_leader_in_unit,
-        .kill_all = cgroupfs_kill_all,
+        .terminate = cgroupfs_terminate,
+        .kill = cgroupfs_kill,
         .remove_scope = cgroupfs_remove_scope,
         .pid_get_cgroup = cgroupfs_pid_get_cgroup,
         .scope_is_ours = cgroupfs_scope_is_ours,

@@ -8,19 +8,33 @@
 
 /* Where a machine's processes live. One back end today (cgroupfs: machined makes the scope
  * directory itself, for hosts whose PID 1 is not systemd); a systemd back end (a transient scope
- * through PID 1) can implement the same table later. */
+ * through PID 1) can implement the same table later.
+ *
+ * create_scope, terminate and kill are asynchronous, because systemd answers them with a job that
+ * finishes later: each either fails at once (a negative errno, done is not called) or returns 0 and
+ * calls done exactly once with the result, at once (cgroupfs) or later (when the job finishes). A back
+ * end that can still have an operation in flight for a machine drops it in cancel(), which the manager
+ * calls before it frees the machine: done never runs for a machine that is gone. */
 typedef struct CgroupBackend {
         const char *name;
         /* CreateMachine: puts the leader into machine.slice/machine-NAME.scope (unless it already lives
-         * there or below), sets unit, cgroup and own_cgroup. */
-        int (*create_scope)(Machine *m);
+         * there or below), sets unit, cgroup and own_cgroup. Fails at once when it cannot even start,
+         * with nothing left behind but a scope that goes once empty. */
+        int (*create_scope)(Machine *m, MachineDone done, void *userdata);
+        /* TerminateMachine: stops the machine's unit, all of it (only called for a machine with a
+         * cgroup). cgroupfs: SIGKILL to the cgroup and to the leader through its pidfd. */
+        int (*terminate)(Machine *m, MachineDone done, void *userdata);
+        /* KillMachine with KILL_ALL: sig to every process in the machine's cgroup, recursively (never to
+         * machined itself). */
+        int (*kill)(Machine *m, int sig, MachineDone done, void *userdata);
+        /* Drops what is in flight for the machine, if anything (the operation may just have
+         * completed), without calling done. NULL: nothing ever is in flight. */
+        void (*cancel)(Machine *m);
         /* RegisterMachine: records the unit the leader already lives in (may be none). */
         int (*adopt_unit)(Machine *m);
         /* 1 when the leader still lives in the machine's unit, 0 when not, -ESRCH when it is gone
          * (used when re-adopting). */
         int (*leader_in_unit)(Machine *m);
-        /* Sends sig to every process in the machine's cgroup, recursively (never to machined itself). */
-        int (*kill_all)(Machine *m, int sig);
         /* Removes the cgroup that create_scope made: with kill, after killing what is left in it;
          * without, only when it is empty (-EBUSY otherwise). */
         int (*remove_scope)(Machine *m, bool kill);

@@ -34,6 +34,7 @@ static int manager_connect_bus(Manager *m) {
         r = sd_bus_open_system(&m->bus);
         if (r < 0)
                 return log_error_errno(r, _("Failed to connect to the system bus: %m"));
+        /* First: from here on the bus code owns the connection (it closes it with the manager). */
         r = manager_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the manager object: %m");

@@ -28,6 +28,15 @@ static int lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_er
         return 0;
 }
 
+static int reply_machine_path(sd_bus_message *msg, const char *name) {
+        _cleanup_free_ char *path = NULL;
+        int r = bus_machine_path(name, &path);
+
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(msg, "o", path);
+}
+
 static int method_list_machines(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
@@ -40,8 +49,13 @@ static int method_list_machines(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         for (Machine *i = m->machines; i; i = i->next) {
+                _cleanup_free_ char *path = NULL;
+
+                r = bus_machine_path(i->name, &path);
+                if (r < 0)
+                        return r;
                 r = sd_bus_message_append(reply, "(ssso)", i->name, machine_class_to_string(i->class),
-                                          i->service, i->object_path);
+                                          i->service, path);
                 if (r < 0)
                         return r;
         }
@@ -62,7 +76,7 @@ static int method_get_machine(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = lookup_machine(userdata, name, &machine, error);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(msg, "o", machine->object_path);
+        return reply_machine_path(msg, machine->name);
 }
 
 static int method_get_machine_by_pid(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -88,7 +102,7 @@ static int method_get_machine_by_pid(sd_bus_message *msg, void *userdata, sd_bus
                                          (int) pid);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(msg, "o", machine->object_path);
+        return reply_machine_path(msg, machine->name);
 }
 
 typedef struct CreateArgs {
@@ -176,14 +190,68 @@ static int validate_create_args(sd_bus_message *msg, CreateArgs *a, Id128 *ret_i
         return 0;
 }
 
+/* The registry's refusals as the bus has always worded them. */
+static int register_error(sd_bus_error *error, int r, const RegisterFailure *f, const char *name,
+                          uint32_t leader) {
+        if (f->step == REGISTER_STEP_RULES)
+                switch (r) {
+                case -EEXIST:
+                        return sd_bus_error_setf(error, BUS_ERROR_MACHINE_EXISTS, "Machine '%s' already exists", name);
+                case -EBUSY:
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u already leads machine '%s'",
+                                                 leader, f->other);
+                case -ESRCH:
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", leader);
+                case -ECHILD:
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u is not a process (a thread?)",
+                                                 leader);
+                case -EXDEV:
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u belongs to machine '%s'",
+                                                 leader, f->other);
+                case -EADDRINUSE:
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "The unit of leader PID %u already belongs to another machine", leader);
+                case -EINVAL:
+                        /* validate_create_args() said it first; this is what it missed. */
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid registration of machine '%s'",
+                                                 BUS_ARG(name));
+                }
+        switch (f->step) {
+        case REGISTER_STEP_LEADER:
+                return sd_bus_error_set_errnof(error, r, "Failed to open a pidfd for leader PID %u: %m", leader);
+        case REGISTER_STEP_LOOKUP:
+                return sd_bus_error_set_errnof(error, r, "Failed to find the machine of PID %u: %m", leader);
+        default:
+                return sd_bus_error_set_errnof(error, r, "Failed to add machine '%s': %m", name);
+        }
+}
+
+/* The registration is complete (at once, or when the back end's job finished): the reply. */
+static void on_registered(const char *name, int error, void *userdata) {
+        _cleanup_(bus_pending_freep) BusPending *p = userdata;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (error < 0) {
+                RegisterFailure f = { .step = error == -ESRCH ? REGISTER_STEP_RULES : REGISTER_STEP_ADD };
+
+                (void) register_error(&e, error, &f, name, p->leader);
+                bus_pending_reply_error(p, &e);
+                return;
+        }
+        r = reply_machine_path(p->msg, name);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to the registration of machine %s, ignoring: %m", name);
+}
+
 static int method_create_or_register(sd_bus_message *msg, Manager *m, bool create, bool with_network,
                                      sd_bus_error *error) {
-        _cleanup_(machine_freep) Machine *machine = NULL;
+        _cleanup_(bus_pending_freep) BusPending *pending = NULL;
+        RegisterFailure failure;
+        MachineRequest req;
         CreateArgs a = {};
         MachineClass class = MACHINE_CONTAINER;
         Id128 id = {};
-        _cleanup_close_ int pidfd = -EBADF;
-        Machine *other;
         int r;
 
         r = read_create_args(msg, with_network, create, &a);
@@ -196,56 +264,30 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         if (r < 0)
                 return r;
 
-        other = manager_get_machine(m, a.name);
-        if (other && manager_machine_gc(m, other))
-                return sd_bus_error_setf(error, BUS_ERROR_MACHINE_EXISTS, "Machine '%s' already exists", a.name);
-        other = manager_get_machine_by_leader(m, (pid_t) a.leader);
-        if (other && manager_machine_gc(m, other))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u already leads machine '%s'",
-                                         a.leader, other->name);
-        /* Only ESRCH says the leader does not exist; anything else (EMFILE, ENOMEM, a seccomp filter)
-         * says why it could not be checked. */
-        pidfd = pidfd_open_((pid_t) a.leader);
-        if (pidfd == -ESRCH)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
-        if (pidfd == -EINVAL)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u is not a process (a thread?)", a.leader);
-        if (pidfd < 0)
-                return sd_bus_error_set_errnof(error, pidfd, "Failed to open a pidfd for leader PID %u: %m", a.leader);
-        /* A process that belongs to another machine (not only its leader) cannot be taken from it. */
-        r = manager_get_machine_by_pid(m, (pid_t) a.leader, &other);
-        if (r >= 0 && other && manager_machine_gc(m, other))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "PID %u belongs to machine '%s'",
-                                         a.leader, other->name);
-        if (r < 0 && r != -ENXIO && r != -ESRCH)
-                return sd_bus_error_set_errnof(error, r, "Failed to find the machine of PID %u: %m", a.leader);
-
-        r = machine_new(a.name, &machine);
+        req = (MachineRequest) {
+                .name = a.name,
+                .id = id,
+                .service = a.service,
+                .class = class,
+                .leader = (pid_t) a.leader,
+                .root_directory = a.root_directory,
+                .ifindices = a.ifindices,
+                .n_ifindices = a.n_ifindices,
+                .create_scope = create,
+        };
+        r = bus_pending_new(msg, &pending);
         if (r < 0)
                 return r;
-        machine->leader_pidfd = TAKE_FD(pidfd);
-        machine->leader = (pid_t) a.leader;
-        machine->id = id;
-        machine->class = class;
-        if ((r = machine_set_string(&machine->service, a.service)) < 0 ||
-            (r = machine_set_string(&machine->root_directory, a.root_directory)) < 0 ||
-            (r = machine_set_netif(machine, a.ifindices, a.n_ifindices)) < 0)
-                return r;
+        pending->leader = a.leader;
+        r = manager_register_machine(m, &req, on_registered, pending, &failure);
+        if (r < 0)
+                return register_error(error, r, &failure, a.name, a.leader);
         if (a.n_properties > 0)
                 log_notice("Machine %s: ignoring %u scope properties (the cgroupfs back end cannot apply them).",
                            a.name, a.n_properties);
-
-        r = manager_add_machine(m, TAKE_PTR(machine), create);
-        if (r == -ESRCH)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Leader PID %u does not exist", a.leader);
-        if (r == -EADDRINUSE)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "The unit of leader PID %u already belongs to another machine", a.leader);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to add machine '%s': %m", a.name);
-
-        other = manager_get_machine(m, a.name);
-        return sd_bus_reply_method_return(msg, "o", other->object_path);
+        /* Answered by on_registered(), which owns the call from here on. */
+        TAKE_PTR(pending);
+        return 1;
 }
 
 static int method_create_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -377,10 +419,6 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-int manager_dbus_register(Manager *m) {
-        return sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
-}
-
 typedef struct PendingSignal {
         Manager *manager;
         sd_event_source *source;
@@ -411,15 +449,16 @@ static int on_pending_signal(sd_event_source *s, void *userdata) {
 
 /* Sent from a defer source, after the method call that caused it has its reply on the wire: the
  * caller does not wait for the bus daemon to broadcast the signal first. */
-void manager_send_machine_signal(Manager *m, Machine *machine, bool added) {
+static void send_machine_signal(Manager *m, Machine *machine, bool added) {
+        _cleanup_free_ char *path = NULL;
         PendingSignal *p;
 
-        if (!m->bus)
+        if (!m->bus || bus_machine_path(machine->name, &path) < 0)
                 return;
         p = calloc(1, sizeof(*p));
         if (p) {
                 *p = (PendingSignal) { .manager = m, .added = added,
-                                       .name = strdup(machine->name), .path = strdup(machine->object_path) };
+                                       .name = strdup(machine->name), .path = strdup(path) };
                 if (p->name && p->path && m->event &&
                     sd_event_add_defer(m->event, &p->source, on_pending_signal, p) >= 0)
                         return;
@@ -427,5 +466,34 @@ void manager_send_machine_signal(Manager *m, Machine *machine, bool added) {
                 free(p->path);
                 free(p);
         }
-        emit_machine_signal(m, machine->name, machine->object_path, added);
+        emit_machine_signal(m, machine->name, path, added);
+}
+
+static void on_machine_added(Manager *m, Machine *machine, void *userdata) {
+        send_machine_signal(m, machine, true);
+}
+
+static void on_machine_removed(Manager *m, Machine *machine, void *userdata) {
+        send_machine_signal(m, machine, false);
+}
+
+static void on_manager_detach(Manager *m, void *userdata) {
+        m->bus = sd_bus_flush_close_unref(m->bus);
+}
+
+static const MachineObserverOps bus_observer = {
+        .added = on_machine_added,
+        .removed = on_machine_removed,
+        .detach = on_manager_detach,
+};
+
+int manager_dbus_register(Manager *m) {
+        int r;
+
+        r = manager_add_observer(m, &bus_observer, NULL);
+        if (r < 0) {
+                m->bus = sd_bus_flush_close_unref(m->bus);
+                return r;
+        }
+        return sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
 }

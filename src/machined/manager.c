@@ -21,8 +21,6 @@
 #include "scope-gc.h"
 #include "string-util.h"
 
-#define MACHINE_OBJECT_PREFIX "/org/freedesktop/machine1/machine"
-
 static int mkdir_p(const char *path, mode_t mode) {
         char buf[4096];
 
@@ -86,19 +84,50 @@ static void manager_link(Manager *m, Machine *machine) {
         m->n_machines++;
 }
 
-/* Frees the machines without touching their state files: a stopping machined keeps them for the next
- * one. */
+int manager_add_observer(Manager *m, const MachineObserverOps *ops, void *userdata) {
+        MachineObserver **tail = &m->observers;
+        MachineObserver *o = calloc(1, sizeof(*o));
+
+        if (!o)
+                return -ENOMEM;
+        o->ops = ops;
+        o->userdata = userdata;
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = o;
+        return 0;
+}
+
+static void manager_notify(Manager *m, Machine *machine, bool added) {
+        for (MachineObserver *o = m->observers; o; o = o->next) {
+                void (*f)(Manager *, Machine *, void *) = added ? o->ops->added : o->ops->removed;
+                if (f)
+                        f(m, machine, o->userdata);
+        }
+}
+
+/* The transports go first (the bus flushes what it still has to send); then the machines, without
+ * touching their state files: a stopping machined keeps them for the next one. A registration still
+ * opening is dropped at the back end; nobody is left to answer. */
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        while (m->observers) {
+                MachineObserver *o = m->observers;
+                m->observers = o->next;
+                if (o->ops->detach)
+                        o->ops->detach(m, o->userdata);
+                free(o);
+        }
         while (m->machines) {
                 Machine *machine = m->machines;
                 manager_unlink(m, machine);
+                if (machine->opening_done && m->cgroup->cancel)
+                        m->cgroup->cancel(machine);
                 sd_event_source_disable_unref(machine->leader_event);
                 machine_free(machine);
         }
         scope_watches_free(m);
-        sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         safe_close(m->state_dir_fd);
         free(m->state_dir);
@@ -147,11 +176,13 @@ int manager_get_machine_by_pid(Manager *m, pid_t pid, Machine **ret) {
         return -ENXIO;
 }
 
+static void remove_machine(Manager *m, Machine *machine, bool kill, int opening_error);
+
 static int on_leader_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Machine *machine = userdata;
 
         log_debug("Leader %d of machine %s exited.", (int) machine->leader, machine->name);
-        manager_remove_machine(machine->manager, machine, true);
+        remove_machine(machine->manager, machine, true, -ESRCH);
         return 0;
 }
 
@@ -161,7 +192,7 @@ bool manager_machine_gc(Manager *m, Machine *machine) {
         /* Only ESRCH says the leader is gone; a check that fails otherwise says nothing about it. */
         if (r != -ESRCH)
                 return true;
-        manager_remove_machine(m, machine, true);
+        remove_machine(m, machine, true, -ESRCH);
         return false;
 }
 
@@ -194,11 +225,6 @@ static int scope_unit_in_use(Manager *m, const char *name) {
 static int manager_track_machine(Manager *m, Machine *machine) {
         int r;
 
-        if (!machine->object_path) {
-                r = sd_bus_path_encode(MACHINE_OBJECT_PREFIX, machine->name, &machine->object_path);
-                if (r < 0)
-                        return r;
-        }
         r = sd_event_add_io(m->event, &machine->leader_event, machine->leader_pidfd, EPOLLIN,
                             on_leader_exit, machine);
         if (r < 0)
@@ -207,53 +233,204 @@ static int manager_track_machine(Manager *m, Machine *machine) {
         return 0;
 }
 
-int manager_add_machine(Manager *m, Machine *machine_arg, bool create_scope) {
+static void manager_untrack_machine(Manager *m, Machine *machine) {
+        manager_unlink(m, machine);
+        machine->leader_event = sd_event_source_disable_unref(machine->leader_event);
+}
+
+/* Checked again by the registration itself: a transport that forgot a check must not get past it. */
+static bool machine_request_is_valid(const MachineRequest *req) {
+        return machine_name_is_registrable(req->name) &&
+                machine_service_is_valid(req->service) &&
+                req->class >= 0 && req->class < _MACHINE_CLASS_MAX &&
+                machine_root_directory_is_valid(req->root_directory) &&
+                req->n_ifindices <= MACHINE_NETIF_MAX &&
+                machine_ifindices_are_valid(req->ifindices, req->n_ifindices) &&
+                req->leader > 1 && req->leader != getpid();
+}
+
+/* The rules on who may be registered: the name is free, and the leader is a process (not a thread)
+ * that is no machine's yet. Returns the leader's pidfd. */
+static int check_request(Manager *m, const MachineRequest *req, RegisterFailure *failure) {
+        _cleanup_close_ int pidfd = -EBADF;
+        Machine *other;
+        int r;
+
+        if (!machine_request_is_valid(req))
+                return -EINVAL;
+        other = manager_get_machine(m, req->name);
+        if (other && manager_machine_gc(m, other))
+                return -EEXIST;
+        other = manager_get_machine_by_leader(m, req->leader);
+        if (other && manager_machine_gc(m, other)) {
+                failure->other = other->name;
+                return -EBUSY;
+        }
+        /* Only ESRCH says the leader does not exist; anything else (EMFILE, ENOMEM, a seccomp filter)
+         * says why it could not be checked. A thread has no pidfd of its own: older kernels say EINVAL,
+         * newer ones (6.18 here) ENOENT. */
+        pidfd = pidfd_open_(req->leader);
+        if (pidfd == -EINVAL || pidfd == -ENOENT)
+                return -ECHILD;
+        if (pidfd < 0) {
+                if (pidfd != -ESRCH)
+                        failure->step = REGISTER_STEP_LEADER;
+                return pidfd;
+        }
+        /* A process that belongs to another machine (not only its leader) cannot be taken from it. */
+        r = manager_get_machine_by_pid(m, req->leader, &other);
+        if (r >= 0 && manager_machine_gc(m, other)) {
+                failure->other = other->name;
+                return -EXDEV;
+        }
+        if (r < 0 && r != -ENXIO && r != -ESRCH) {
+                failure->step = REGISTER_STEP_LOOKUP;
+                return r;
+        }
+        return TAKE_FD(pidfd);
+}
+
+static int machine_from_request(const MachineRequest *req, Machine **ret) {
+        _cleanup_(machine_freep) Machine *machine = NULL;
+        int r;
+
+        r = machine_new(req->name, &machine);
+        if (r < 0)
+                return r;
+        machine->leader = req->leader;
+        machine->id = req->id;
+        machine->class = req->class;
+        if ((r = machine_set_string(&machine->service, req->service)) < 0 ||
+            (r = machine_set_string(&machine->root_directory, req->root_directory)) < 0 ||
+            (r = machine_set_netif(machine, req->ifindices, req->n_ifindices)) < 0)
+                return r;
+        *ret = TAKE_PTR(machine);
+        return 0;
+}
+
+/* The back end is done: the machine runs (unless a terminate came first), and whoever registered it
+ * hears so. */
+static void machine_opened(Manager *m, Machine *machine) {
+        MachineDone done = machine->opening_done;
+        int r;
+
+        machine->opening_done = NULL;
+        if (machine->state == MACHINE_OPENING)
+                machine->state = MACHINE_RUNNING;
+        r = machine_state_save(m->state_dir_fd, machine);
+        if (r < 0)
+                log_warning_errno(r, "Failed to write the state file of machine %s, ignoring: %m", machine->name);
+        log_info("New machine %s (leader %d, unit %s).", machine->name, (int) machine->leader,
+                 isempty(machine->unit) ? "none" : machine->unit);
+        if (done)
+                done(machine->name, 0, machine->opening_userdata);
+}
+
+static void on_scope_created(const char *name, int error, void *userdata) {
+        Machine *machine = userdata;
+        Manager *m = machine->manager;
+
+        if (error < 0) {
+                log_warning_errno(error, "Failed to place machine %s in its scope: %m", name);
+                /* Not killed: the leader is the caller's, who hears of the failure. */
+                remove_machine(m, machine, false, error);
+                return;
+        }
+        if (machine->own_cgroup)
+                manager_forget_scope(m, machine->cgroup);
+        machine_opened(m, machine);
+}
+
+/* CreateMachine: linked while the back end works, so that its name and leader are taken. */
+static int register_create(Manager *m, Machine *machine_arg) {
         _cleanup_(machine_freep) Machine *machine = machine_arg;
         int r;
 
+        r = scope_unit_in_use(m, machine->name);
+        if (r < 0)
+                return r;
+        r = manager_track_machine(m, machine);
+        if (r < 0)
+                return r;
+        r = m->cgroup->create_scope(machine, on_scope_created, machine);
+        if (r < 0) {
+                /* What a failed move could not put back keeps the scope; it goes once empty. */
+                _cleanup_free_ char *rel = machine_cgroup_path(machine->name);
+                _cleanup_free_ char *abs = rel ? strjoin("/", rel) : NULL;
+
+                manager_untrack_machine(m, machine);
+                if (abs)
+                        (void) manager_collect_scope(m, abs, true);
+                return r;
+        }
+        /* Done at once (cgroupfs) or later: the state file says which, for a machined that restarts. */
+        if (machine->state == MACHINE_OPENING) {
+                r = machine_state_save(m->state_dir_fd, machine);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to write the state file of machine %s, ignoring: %m",
+                                          machine->name);
+        }
+        manager_notify(m, TAKE_PTR(machine), true);
+        return 0;
+}
+
+/* RegisterMachine: the machine is the unit its leader lives in already; nothing to wait for. */
+static int register_adopt(Manager *m, Machine *machine_arg) {
+        _cleanup_(machine_freep) Machine *machine = machine_arg;
+        int r;
+
+        r = m->cgroup->adopt_unit(machine);
+        if (r >= 0 && unit_in_use(m, machine->unit))
+                r = -EADDRINUSE;
+        if (r < 0)
+                return r;
+        r = manager_track_machine(m, machine);
+        if (r < 0)
+                return r;
+        manager_notify(m, machine, true);
+        machine_opened(m, TAKE_PTR(machine));
+        return 0;
+}
+
+static int register_machine(Manager *m, const MachineRequest *req, int pidfd_arg, MachineDone done,
+                            void *userdata) {
+        _cleanup_(machine_freep) Machine *machine = NULL;
+        _cleanup_close_ int pidfd = pidfd_arg;
+        int r;
+
+        r = machine_from_request(req, &machine);
+        if (r < 0)
+                return r;
+        machine->leader_pidfd = TAKE_FD(pidfd);
         r = leader_get_starttime(machine->leader, machine->leader_pidfd, &machine->leader_starttime);
         if (r < 0)
                 return r;
         machine->realtime = now_usec(CLOCK_REALTIME);
         machine->monotonic = now_usec(CLOCK_MONOTONIC);
+        machine->opening_done = done;
+        machine->opening_userdata = userdata;
+        if (req->create_scope)
+                return register_create(m, TAKE_PTR(machine));
+        return register_adopt(m, TAKE_PTR(machine));
+}
 
-        if (create_scope) {
-                r = scope_unit_in_use(m, machine->name);
-                if (r < 0)
-                        return r;
-                r = m->cgroup->create_scope(machine);
-                if (r < 0) {
-                        /* What a failed move could not put back keeps the scope; it goes once empty. */
-                        _cleanup_free_ char *rel = machine_cgroup_path(machine->name);
-                        _cleanup_free_ char *abs = rel ? strjoin("/", rel) : NULL;
-                        if (abs)
-                                (void) manager_collect_scope(m, abs, true);
-                        return r;
-                }
-                if (machine->own_cgroup)
-                        manager_forget_scope(m, machine->cgroup);
-        } else {
-                r = m->cgroup->adopt_unit(machine);
-                if (r >= 0 && unit_in_use(m, machine->unit))
-                        r = -EADDRINUSE;
-                if (r < 0)
-                        return r;
-        }
-        r = manager_track_machine(m, machine);
-        if (r < 0) {
-                if (machine->own_cgroup)
-                        (void) manager_collect_scope(m, machine->cgroup, false);
-                return r;
-        }
-        r = machine_state_save(m->state_dir_fd, machine);
+int manager_register_machine(Manager *m, const MachineRequest *req, MachineDone done, void *userdata,
+                             RegisterFailure *failure) {
+        RegisterFailure ignored;
+        int r;
+
+        if (!failure)
+                failure = &ignored;
+        *failure = (RegisterFailure) { .step = REGISTER_STEP_RULES };
+        r = check_request(m, req, failure);
         if (r < 0)
-                log_warning_errno(r, "Failed to write the state file of machine %s, ignoring: %m", machine->name);
-
-        log_info("New machine %s (leader %d, unit %s).", machine->name, (int) machine->leader,
-                 isempty(machine->unit) ? "none" : machine->unit);
-        manager_send_machine_signal(m, machine, true);
-        TAKE_PTR(machine);
-        return 0;
+                return r;
+        failure->step = REGISTER_STEP_ADD;
+        r = register_machine(m, req, r, done, userdata);
+        /* The leader died on the way, or the unit turned out to be another machine's. */
+        if (r == -ESRCH || r == -EADDRINUSE)
+                failure->step = REGISTER_STEP_RULES;
+        return r;
 }
 
 /* The scope machined made for a machine that goes: with kill, what is left in it is killed; in any
@@ -277,38 +454,67 @@ static void manager_release_scope(Manager *m, Machine *machine, bool kill) {
                            machine->name, machine->cgroup);
 }
 
-void manager_remove_machine(Manager *m, Machine *machine, bool kill) {
+static void remove_machine(Manager *m, Machine *machine, bool kill, int opening_error) {
+        MachineDone done = machine->opening_done;
         int r;
 
-        manager_unlink(m, machine);
-        machine->leader_event = sd_event_source_disable_unref(machine->leader_event);
+        machine->opening_done = NULL;
+        if (done && m->cgroup->cancel)
+                m->cgroup->cancel(machine);
+        manager_untrack_machine(m, machine);
         r = machine_state_remove(m->state_dir_fd, machine);
         if (r < 0)
                 log_warning_errno(r, "Failed to remove the state file of machine %s, ignoring: %m", machine->name);
         manager_release_scope(m, machine, kill);
         log_info("Machine %s removed.", machine->name);
-        manager_send_machine_signal(m, machine, false);
+        manager_notify(m, machine, false);
+        if (done)
+                done(machine->name, opening_error, machine->opening_userdata);
         machine_free(machine);
 }
 
-int manager_terminate_machine(Manager *m, Machine *machine) {
-        int r = 0, k;
-
-        /* As systemd stops the machine's unit: all of it, not only the leader (a machine without a PID
-         * namespace of its own does not die with its leader). The machine goes when its leader's
-         * pidfd reports the exit. */
-        if (machine->cgroup)
-                r = m->cgroup->kill_all(machine, SIGKILL);
-        k = pidfd_send_signal_(machine->leader_pidfd, SIGKILL);
-        if (r < 0 && r != -ESRCH && r != -ENOENT)
-                return r;
-        return k;
+void manager_remove_machine(Manager *m, Machine *machine, bool kill) {
+        remove_machine(m, machine, kill, -ECANCELED);
 }
 
-int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig) {
+int manager_terminate_machine(Manager *m, Machine *machine, MachineDone done, void *userdata) {
+        MachineState previous = machine->state;
+        int r;
+
+        machine->state = MACHINE_CLOSING;
+        if (machine->cgroup)
+                r = m->cgroup->terminate(machine, done, userdata);
+        else {
+                r = pidfd_send_signal_(machine->leader_pidfd, SIGKILL);
+                if (r == -ESRCH)
+                        r = 0;
+                if (r >= 0)
+                        done(machine->name, 0, userdata);
+        }
+        if (r < 0) {
+                machine->state = previous;
+                return r;
+        }
+        if (previous != MACHINE_CLOSING) {
+                r = machine_state_save(m->state_dir_fd, machine);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to write the state file of machine %s, ignoring: %m",
+                                          machine->name);
+        }
+        return 0;
+}
+
+int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig, MachineDone done,
+                         void *userdata) {
+        int r;
+
         if (whom == KILL_ALL && machine->cgroup)
-                return m->cgroup->kill_all(machine, sig);
-        return pidfd_send_signal_(machine->leader_pidfd, sig);
+                return m->cgroup->kill(machine, sig, done, userdata);
+        r = pidfd_send_signal_(machine->leader_pidfd, sig);
+        if (r < 0 && r != -ESRCH)
+                return r;
+        done(machine->name, 0, userdata);
+        return 0;
 }
 
 /* A machine whose state file is not used. With kill_scope (its leader is gone), what is left in the
@@ -400,10 +606,14 @@ static int manager_adopt(Manager *m, const char *name) {
                 drop_stale(m, machine, false, "its leader left the machine's unit");
                 return 0;
         }
+        /* Whatever it was opening for is done (its leader lives in its unit); a terminate stands. */
+        if (machine->state != MACHINE_CLOSING)
+                machine->state = MACHINE_RUNNING;
         r = manager_track_machine(m, machine);
         if (r < 0)
                 return r;
-        log_info("Re-adopted machine %s (leader %d).", machine->name, (int) machine->leader);
+        log_info("Re-adopted machine %s (leader %d, %s).", machine->name, (int) machine->leader,
+                 machine_state_to_string(machine->state));
         TAKE_PTR(machine);
         return 0;
 }

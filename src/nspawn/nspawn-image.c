@@ -254,14 +254,9 @@ static int image_plan_build(const char *e, ImageStage *st, ImagePlan *ret) {
         if (r >= 0)
                 r = partition_table_select(&t, &sel, &problem);
         if (r < 0) {
-                if (problem.format) {
-                        char what[256];
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                        snprintf(what, sizeof(what), _(problem.format), problem.a, problem.b);
-#pragma GCC diagnostic pop
+                _cleanup_free_ char *what = dissect_problem_to_string(&problem);
+                if (what)
                         return log_error_errno(r, _("Image %s: %s"), e, what);
-                }
                 return log_error_errno(r, _("Image %s: failed to read the partition table: %m"), e);
         }
 

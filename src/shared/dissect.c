@@ -93,6 +93,20 @@ static int problem(DissectProblem *p, int error, const char *format, unsigned a,
         return error;
 }
 
+char *dissect_problem_to_string(const DissectProblem *p) {
+        char *s = NULL;
+
+        if (!p || !p->format)
+                return NULL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        /* Our own N_() formats, each with at most two %u. */
+        if (asprintf(&s, _(p->format), p->a, p->b) < 0)
+                return NULL;
+#pragma GCC diagnostic pop
+        return s;
+}
+
 /* ---- Selection: pure ---- */
 
 static int check_geometry(const PartitionTable *t, DissectProblem *p) {
@@ -296,17 +310,13 @@ static void blkid_free_probep(blkid_probe *pr) {
 }
 #define _cleanup_blkid_probe_ _cleanup_(blkid_free_probep)
 
-static int blkid_errno(void) {
-        return errno > 0 ? -errno : -EIO;
-}
-
 static int new_probe(int fd, blkid_probe *ret) {
         blkid_probe pr = blkid_new_probe();
         if (!pr)
                 return -ENOMEM;
         errno = 0;
         if (blkid_probe_set_device(pr, fd, 0, 0) < 0) {
-                int r = blkid_errno();
+                int r = negative_errno();
                 blkid_free_probe(pr);
                 return r;
         }
@@ -339,7 +349,7 @@ static int probe_superblock(blkid_probe pr, char **ret_fstype) {
         if (r == -2)
                 return -ENOTUNIQ;
         if (r < 0)
-                return blkid_errno();
+                return negative_errno();
 
         if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) < 0 || isempty(type))
                 return -ENOMEDIUM;
@@ -360,9 +370,10 @@ static void type_uuid_lower(char dst[static 37], const char *src) {
         dst[i] = 0;
 }
 
-static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t disk_size_bytes,
+static int read_partitions(blkid_partlist ls, blkid_parttable tab, PartitionTableType type, uint64_t disk_size_bytes,
                            PartitionTable *ret, DissectProblem *p) {
         int n = blkid_partlist_numof_partitions(ls);
+        size_t k = 0;
 
         if (n < 0)
                 return -EIO;
@@ -375,12 +386,18 @@ static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t 
 
         for (int i = 0; i < n; i++) {
                 blkid_partition par = blkid_partlist_get_partition(ls, i);
-                RawPartition *r = parts + i;
+                RawPartition *r = parts + k;
                 blkid_loff_t start, size;
                 int partno;
 
                 if (!par)
                         return -EIO;
+                /* An MBR's extended partition is a container of the logical ones, which libblkid
+                 * lists too; a BSD (or other) label inside a partition is a table of its own, whose
+                 * entries lie inside that partition. Neither is a place for a filesystem of ours,
+                 * and both would look like overlaps. */
+                if (blkid_partition_is_extended(par) || blkid_partition_get_table(par) != tab)
+                        continue;
                 partno = blkid_partition_get_partno(par);
                 start = blkid_partition_get_start(par);
                 size = blkid_partition_get_size(par);
@@ -402,13 +419,14 @@ static int read_partitions(blkid_partlist ls, PartitionTableType type, uint64_t 
                         /* For DOS tables libblkid's flags are the boot indicator byte. */
                         r->mbr_bootable = blkid_partition_get_flags(par) == 0x80;
                 }
+                k++;
         }
 
         *ret = (PartitionTable) {
                 .type = type,
                 .disk_size = disk_size_bytes,
                 .partitions = TAKE_PTR(parts),
-                .n_partitions = (size_t) n,
+                .n_partitions = k,
         };
         return 0;
 }
@@ -430,7 +448,7 @@ static int probe_no_table(blkid_probe pr, DissectProblem *p) {
         if (r == -2)
                 return problem(p, -ENOTUNIQ, N_("No partition table, and more than one filesystem signature on the disk."), 0, 0);
         if (r < 0)
-                return blkid_errno();
+                return negative_errno();
         if (r == 0 && blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) >= 0 && streq_ptr(v, "PMBR"))
                 return problem(p, -EBADMSG, N_("A protective MBR but no valid GPT header: the image is corrupt or truncated."), 0, 0);
         if (r == 0 && blkid_probe_lookup_value(pr, "TYPE", &v, NULL) >= 0 && !isempty(v))
@@ -537,14 +555,14 @@ int partition_table_probe(int fd, PartitionTable *ret, DissectProblem *ret_probl
 
         pttype = blkid_parttable_get_type(tab);
         if (streq_ptr(pttype, "gpt")) {
-                r = read_partitions(ls, PARTITION_TABLE_GPT, size, &t, ret_problem);
+                r = read_partitions(ls, tab, PARTITION_TABLE_GPT, size, &t, ret_problem);
                 if (r < 0)
                         return r;
                 r = gpt_check_dropped_entries(fd, (uint64_t) blkid_parttable_get_offset(tab), sector_size, &t, ret_problem);
                 if (r < 0)
                         return r;
         } else if (streq_ptr(pttype, "dos")) {
-                r = read_partitions(ls, PARTITION_TABLE_MBR, size, &t, ret_problem);
+                r = read_partitions(ls, tab, PARTITION_TABLE_MBR, size, &t, ret_problem);
                 if (r < 0)
                         return r;
         } else

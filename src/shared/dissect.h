@@ -81,6 +81,10 @@ typedef struct DissectProblem {
         unsigned a, b;
 } DissectProblem;
 
+/* The message, translated and formatted (malloc'd; the caller frees it); NULL when p has no format
+ * (a system error: report the errno instead) or when out of memory. */
+char *dissect_problem_to_string(const DissectProblem *p);
+
 /* Reads the partition table of fd (a whole disk: a loop device or a block device) with libblkid's
  * partition-table probing. No table at all gives PARTITION_TABLE_NONE with no partitions. Entry counts
  * and sizes are bounded before anything is allocated. */

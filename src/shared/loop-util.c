@@ -96,6 +96,37 @@ int loop_device_attach(int backing_fd, bool read_only, LoopDevice *ret) {
         return 0;
 }
 
+static int read_sysfs_u64(const char *path, uint64_t *ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        unsigned long long v;
+
+        if (!f)
+                return negative_errno();
+        if (fscanf(f, "%llu", &v) != 1)
+                return -EIO;
+        *ret = v;
+        return 0;
+}
+
+/* A kernel with partition parsers (production hosts, unlike ours) has made the partitions itself
+ * during LOOP_CONFIGURE's scan, and BLKPG then says EBUSY. That is fine when the kernel's partition
+ * is ours: the same place, in 512-byte sectors. */
+static int partition_matches(const LoopDevice *d, unsigned partno, uint64_t offset, uint64_t size) {
+        char path[128];
+        uint64_t start, sectors;
+        int r;
+
+        snprintf(path, sizeof(path), "/sys/class/block/loop%ip%u/start", d->nr, partno);
+        r = read_sysfs_u64(path, &start);
+        if (r < 0)
+                return r;
+        snprintf(path, sizeof(path), "/sys/class/block/loop%ip%u/size", d->nr, partno);
+        r = read_sysfs_u64(path, &sectors);
+        if (r < 0)
+                return r;
+        return start == offset / 512 && sectors == size / 512;
+}
+
 int loop_device_add_partition(LoopDevice *d, unsigned partno, uint64_t offset, uint64_t size, char **ret_node) {
         struct blkpg_partition p = {
                 .start = (long long) offset,
@@ -114,8 +145,11 @@ int loop_device_add_partition(LoopDevice *d, unsigned partno, uint64_t offset, u
             offset > INT64_MAX || size > INT64_MAX)
                 return -EINVAL;
 
-        if (ioctl(d->fd, BLKPG, &a) < 0)
-                return negative_errno();
+        if (ioctl(d->fd, BLKPG, &a) < 0) {
+                int r = negative_errno();
+                if (r != -EBUSY || partition_matches(d, partno, offset, size) <= 0)
+                        return r;
+        }
 
         if (asprintf(&node, "/dev/loop%ip%u", d->nr, partno) < 0)
                 return -ENOMEM;

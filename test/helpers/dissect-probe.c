@@ -6,7 +6,10 @@
  * (designator, partition number (0: the whole disk), offset, size in bytes, the read-only and growfs
  * attributes, the filesystem libblkid finds, and for ext2/3/4 whether it is clean), or, on a refused
  * image, "problem: MESSAGE" on stderr and exit status 2; other errors exit 1. The loop device is
- * closed before exit, so autoclear detaches it and drops its partitions. */
+ * closed before exit, so autoclear detaches it and drops its partitions. With DISSECT_PROBE_SHOW_LOOP set,
+ * the first line is "loop /dev/loopN"; with DISSECT_PROBE_HOLD set, the last is "held", and the
+ * program then waits, holding everything, until it is killed. DISSECT_PROBE_READD adds each partition a
+ * second time (lines "readd N same: NODE" and "readd N other: ERROR"). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,16 @@ static int print_partition(LoopDevice *d, PartitionDesignator designator, const 
                         return r;
                 }
                 fd = open(node, O_RDONLY | O_CLOEXEC);
+
+                /* DISSECT_PROBE_READD: as on a kernel whose own scan made the partition already:
+                 * the same place again is fine, another place is not. */
+                if (getenv("DISSECT_PROBE_READD")) {
+                        _cleanup_free_ char *again = NULL, *other = NULL;
+                        r = loop_device_add_partition(d, s->partno, s->offset, s->size, &again);
+                        printf("readd %u same: %s\n", s->partno, r < 0 ? strerror(-r) : again);
+                        r = loop_device_add_partition(d, s->partno, s->offset, s->size - 512, &other);
+                        printf("readd %u other: %s\n", s->partno, r < 0 ? strerror(-r) : other);
+                }
         }
         if (fd < 0) {
                 perror("open partition");
@@ -100,13 +113,8 @@ int main(int argc, char *argv[]) {
                 r = partition_table_select(&t, &s, &p);
         if (r < 0) {
                 if (p.format) {
-                        fprintf(stderr, "problem: ");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                        /* The formats are ours (N_() strings of dissect.c), with at most two %u. */
-                        fprintf(stderr, p.format, p.a, p.b);
-#pragma GCC diagnostic pop
-                        fprintf(stderr, " (%s)\n", strerror(-r));
+                        _cleanup_free_ char *m = dissect_problem_to_string(&p);
+                        fprintf(stderr, "problem: %s (%s)\n", m ?: "(out of memory)", strerror(-r));
                         return 2;
                 }
                 fprintf(stderr, "dissecting %s: %s\n", argv[1], strerror(-r));
@@ -119,6 +127,15 @@ int main(int argc, char *argv[]) {
                 r = print_partition(&d, i, s.partitions + i);
                 if (r < 0)
                         return 1;
+        }
+
+        /* DISSECT_PROBE_HOLD: keep the loop device and its partitions until killed, so that a test
+         * can look at them and kill us (with SIGKILL: autoclear must still clean up). */
+        if (getenv("DISSECT_PROBE_HOLD")) {
+                printf("held\n");
+                fflush(stdout);
+                for (;;)
+                        pause();
         }
         return 0;
 }

@@ -86,6 +86,21 @@ TEST(designator_to_string) {
         ASSERT_TRUE(partition_designator_to_string(_PARTITION_DESIGNATOR_INVALID) == NULL);
 }
 
+TEST(problem_to_string) {
+        PartitionSelection s;
+        DissectProblem pr;
+        char *m;
+
+        ASSERT_ERROR(SELECT_GPT(&s, &pr, gpt(1, ROOT, 0), gpt(2, HOME, 0), gpt(7, ROOT, 0)), ENOTUNIQ);
+        m = dissect_problem_to_string(&pr);
+        ASSERT_STREQ(m, "Partitions 1 and 7 are of the same kind; only one is allowed.");
+        free(m);
+
+        pr = (DissectProblem) {};
+        ASSERT_TRUE(dissect_problem_to_string(&pr) == NULL);
+        ASSERT_TRUE(dissect_problem_to_string(NULL) == NULL);
+}
+
 TEST(root_only) {
         PartitionSelection s;
         DissectProblem pr = { .format = "stale" };
