@@ -7,8 +7,9 @@
 # The points: one traced start (strace -f) counts, per syscall, the calls that set an image up
 # (ioctl: LOOP_CONFIGURE, BLKPG, BLKGETSIZE64...; mount and the new mount API; openat of the image,
 # the loop device and the staging directory; mkdirat; flock); then signal=KILL is injected at every
-# call of the syscalls that only image set-up makes in such numbers (ioctl, flock and the new mount
-# API: each BLKPG, each partition's mount), and at the first, the middle and the last call of the
+# call of the syscalls that only image set-up makes in such numbers (ioctl, unshare, flock and the
+# new mount API: each BLKPG, each partition's mount), at each openat of the image, its loop device
+# and partitions and the staging directory, and at the first, the middle and the last call of the
 # others (strace counts per process, so the Nth call of nspawn and the Nth of its child alike).
 # IMAGE_KILL_ALL=1 takes every call of every syscall.
 . "$(dirname "$0")/../lib.sh"
@@ -35,7 +36,7 @@ after_kill() { # what
         assert_img_clean "$1, and the next start"
 }
 
-SYSCALLS="ioctl mount umount2 fsopen fsconfig fsmount move_mount open_tree mount_setattr openat mkdirat flock"
+SYSCALLS="ioctl unshare mount umount2 fsopen fsconfig fsmount move_mount open_tree mount_setattr openat mkdirat flock"
 strace -f -qq -e trace="${SYSCALLS// /,}" -o "$WORK/count.log" "$NSPAWN" "${START[@]}" </dev/null
 assert_eq 0 "$?" "the traced start works"
 assert_img_clean "the traced start"
@@ -47,11 +48,20 @@ while read -r sys n; do COUNT[$sys]=$n; done < <(
                    for (s in m) print s, m[s] }' "$WORK/count.log")
 assert_true "the start sets up a loop device (ioctl calls seen)" test "${COUNT[ioctl]:-0}" -gt 0
 
-EVERY=" ioctl flock fsopen fsconfig fsmount move_mount "
+# The openat calls of nspawn itself that reach the image, its loop device and partitions, and the
+# staging directory: their indices among nspawn's openat calls.
+MAIN=$(head -1 "$WORK/count.log" | cut -d' ' -f1)
+IMAGE_OPENS=$(awk -v main="$MAIN" -v img="$I" '
+        $1 == main && $2 ~ /^openat\(/ { n++; if (index($0, img) || $0 ~ /"\/dev\/loop|"\/run\/nspawn/) print n }' "$WORK/count.log")
+assert_true "the image, its loop device and the staging directory are opened (openat #$(echo $IMAGE_OPENS))" test -n "$IMAGE_OPENS"
+
+EVERY=" ioctl unshare flock fsopen fsconfig fsmount move_mount "
 points() { # syscall n: the call indices to hit
         local n=$2
         if [ "${IMAGE_KILL_ALL:-0}" = 1 ] || [[ "$EVERY" == *" $1 "* ]]; then
                 seq "$n"
+        elif [ "$1" = openat ]; then
+                printf '%s\n' 1 $(( (n + 1) / 2 )) "$n" $IMAGE_OPENS | sort -un
         else
                 printf '%s\n' 1 $(( (n + 1) / 2 )) "$n" | sort -un
         fi
