@@ -284,13 +284,18 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
                                 return r;
                 }
                 r = sync_send_step(l->pair[0], SYNC_STEP_DONE, step);
-                /* A child that failed after its ready message reported why, then exited. */
-                if (r < 0 && !sync_log_pending_child_error(l->pair[0])) {
+                if (r < 0) {
+                        /* A child that failed after its ready message reported why, then exited; one
+                         * that was killed said nothing. */
+                        if (sync_log_pending_child_error(l->pair[0]))
+                                return r;
+                        if (r == -EPIPE) {
+                                log_child_gone(l->pidfd);
+                                return r;
+                        }
                         sync_describe_step_failure(what, sizeof(what), step, NULL, r);
                         return log_error_errno(r, _("Failed at step %s of the start-up handshake with the container: %m"), what);
                 }
-                if (r < 0)
-                        return r;
         }
         return 0;
 }

@@ -23,7 +23,10 @@
  * message of another type, or a packet of the wrong size is an error naming what was expected and
  * what arrived. Adding a step is one enum entry (its place is its order), one bit in
  * sync_plan_build() when it is needed, and its handlers: the parent's in nspawn-launch.c
- * (launch_steps[]), the child's in nspawn-child.c (child_steps[]).
+ * (launch_steps[]), the child's in nspawn-child.c (child_steps[], run after SYNC_STEP_DONE). The
+ * child's ready message comes after everything it did before, so a step whose parent part needs the
+ * child's work first (a user namespace made by unshare() rather than by clone()) puts that work at
+ * the end of the previous step's child handler, or gives child_steps[] a "before" member.
  *
  * Apart from the handshake, and at any point of it, the child reports a failed set-up step as
  * SYNC_ERROR {step, errno, detail} and exits; the parent logs it once, with context. The child closes

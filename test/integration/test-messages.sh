@@ -66,7 +66,7 @@ injected() { # description regex strace-inject nspawn-args...
         assert_match "$re" "$ERR" "$what: the message names the failed step"
 }
 
-# The child's set-up before the go byte used to exit 1 without a word.
+# The child's set-up before the handshake ends used to exit 1 without a word.
 injected "PR_SET_PDEATHSIG fails in the child" \
         '^Failed to set the parent-death signal \(PR_SET_PDEATHSIG\): Operation not permitted$' \
         prctl:error=EPERM:when=1 -q -M "${MP}messages-pdeath" -D "$BB" --pipe /bin/true
