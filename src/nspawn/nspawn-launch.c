@@ -265,6 +265,14 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
         SYNC_PLAN_FOREACH(step, plan) {
                 SyncMessage m = {};
 
+                /* The parent's part needs nothing from the child but that it waits before the step: it
+                 * runs while the child works its way there, which keeps the handshake off the start-up
+                 * time. */
+                if (launch_steps[step]) {
+                        r = launch_steps[step](s, l, pid);
+                        if (r < 0)
+                                return r;
+                }
                 r = sync_wait_ready(l->pair[0], step, &m);
                 if (r == -EPROTO && m.type == SYNC_ERROR) {
                         sync_log_child_error(&m);
@@ -277,11 +285,6 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
                 if (r < 0) {
                         sync_describe_step_failure(what, sizeof(what), step, &m, r);
                         return log_error_errno(r, _("Failed at step %s of the start-up handshake with the container: %m"), what);
-                }
-                if (launch_steps[step]) {
-                        r = launch_steps[step](s, l, pid);
-                        if (r < 0)
-                                return r;
                 }
                 r = sync_send_step(l->pair[0], SYNC_STEP_DONE, step);
                 if (r < 0) {

@@ -13,20 +13,21 @@
  * plan (SyncPlan, a bit per step, computed by the parent before clone() and handed to the child):
  *
  *      child                                   parent
- *        [work the step needs first]
- *        SYNC_STEP_READY {step}      ----->
- *                                              its handler for the step (logs its own failures)
+ *        [the previous step's work]            its handler for the step (logs its own failures)
+ *        SYNC_STEP_READY {step}      ----->    (waits for it)
  *                                    <-----    SYNC_STEP_DONE {step}
- *        [work the step allows]
+ *        its handler for the step
  *
+ * The parent's part runs while the child works its way to the step (nothing of it waits for the
+ * child: cgroup placement, id maps of a user namespace made by clone(), links moved into the network
+ * namespace made by clone()); READY says the child got there and now waits, DONE lets it go on.
  * Each side checks that the message it gets is the one the plan says comes next: another step, a
  * message of another type, or a packet of the wrong size is an error naming what was expected and
  * what arrived. Adding a step is one enum entry (its place is its order), one bit in
  * sync_plan_build() when it is needed, and its handlers: the parent's in nspawn-launch.c
- * (launch_steps[]), the child's in nspawn-child.c (child_steps[], run after SYNC_STEP_DONE). The
- * child's ready message comes after everything it did before, so a step whose parent part needs the
- * child's work first (a user namespace made by unshare() rather than by clone()) puts that work at
- * the end of the previous step's child handler, or gives child_steps[] a "before" member.
+ * (launch_steps[]), the child's in nspawn-child.c (child_steps[], run after SYNC_STEP_DONE). A
+ * step whose parent part needs the child's work first (a user namespace made by unshare() rather than
+ * by clone()) would have the parent wait for READY before its handler.
  *
  * Apart from the handshake, and at any point of it, the child reports a failed set-up step as
  * SYNC_ERROR {step, errno, detail} and exits; the parent logs it once, with context. The child closes
