@@ -260,12 +260,17 @@ void sync_log_child_error(const SyncMessage *m) {
 
 bool sync_log_pending_child_error(int fd) {
         SyncMessage m;
+        int r;
 
         if (fd_nonblock(fd, true) < 0)
                 return false;
-        int r = sync_receive(fd, &m, NULL);
+        /* Its report may come after a ready message that nobody read yet: the parent's part of a step
+         * runs before it reads the child's ready message. */
+        do
+                r = sync_receive(fd, &m, NULL);
+        while (r > 0 && m.type != SYNC_ERROR);
         (void) fd_nonblock(fd, false);
-        if (r <= 0 || m.type != SYNC_ERROR)
+        if (r <= 0)
                 return false;
         sync_log_child_error(&m);
         return true;

@@ -128,6 +128,7 @@ int sync_receive(int fd, SyncMessage *ret, int *ret_fd);
 const char *child_step_format(ChildStep step);
 /* Logs a child's SYNC_ERROR once, its detail (guest data, maybe) escaped. */
 void sync_log_child_error(const SyncMessage *m);
-/* Logs a SYNC_ERROR that the child left on the channel before it exited, if there is one: for a
- * failure the parent notices first (a SYNC_STEP_DONE cannot be sent). Returns true if it logged one. */
+/* Logs a SYNC_ERROR that the child left on the channel before it exited, if there is one (behind
+ * ready messages not read yet): for a failure the parent notices first (the child is gone while it is
+ * being placed, a SYNC_STEP_DONE cannot be sent). Returns true if it logged one. */
 bool sync_log_pending_child_error(int fd);

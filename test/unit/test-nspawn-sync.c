@@ -192,6 +192,21 @@ TEST(parent_refuses_wrong_messages) {
         }
 }
 
+/* A child that failed after its ready message, before the parent read it: the report behind it is
+ * found and logged. */
+TEST(pending_error_behind_ready) {
+        _cleanup_close_pair_ int sv[2] = { -EBADF, -EBADF };
+
+        ASSERT_OK(seqpacket_pair(sv));
+        ASSERT_FALSE(sync_log_pending_child_error(sv[0]));
+        ASSERT_OK(sync_send_step(sv[1], SYNC_STEP_READY, SYNC_STEP_CGROUP_PLACED));
+        ASSERT_FALSE(sync_log_pending_child_error(sv[0]));
+        ASSERT_OK(sync_send_step(sv[1], SYNC_STEP_READY, SYNC_STEP_CGROUP_PLACED));
+        ASSERT_OK(sync_send_error(sv[1], STEP_HANDSHAKE, -EIO, "'cgroup-placed'"));
+        ASSERT_TRUE(sync_log_pending_child_error(sv[0]));
+        ASSERT_FALSE(sync_log_pending_child_error(sv[0]));
+}
+
 /* A garbled SYNC_ERROR is not logged as a child's report, and a normal receive refuses it too. */
 TEST(receive_refuses_wrong_size) {
         _cleanup_close_pair_ int sv[2] = { -EBADF, -EBADF };
