@@ -66,12 +66,12 @@ injected() { # description regex strace-inject nspawn-args...
         assert_match "$re" "$ERR" "$what: the message names the failed step"
 }
 
-# The child's set-up before the go byte used to exit 1 without a word.
+# The child's set-up before the handshake ends used to exit 1 without a word.
 injected "PR_SET_PDEATHSIG fails in the child" \
         '^Failed to set the parent-death signal \(PR_SET_PDEATHSIG\): Operation not permitted$' \
         prctl:error=EPERM:when=1 -q -M "${MP}messages-pdeath" -D "$BB" --pipe /bin/true
-injected "the child cannot receive the go byte" \
-        '^Failed to receive the start signal from nspawn: Input/output error$' \
+injected "the child cannot receive the parent's first handshake message" \
+        "^Failed at step 'cgroup-placed' of the start-up handshake with nspawn: Input/output error\$" \
         recvfrom:error=EIO:when=1 -q -M "${MP}messages-recv" -D "$BB" --pipe /bin/true
 # getcwd after chdir in the child used to be "Not a directory".
 injected "getcwd fails in the child" \
