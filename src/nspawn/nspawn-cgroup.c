@@ -244,10 +244,10 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
  * payload would see the root of: one that is not mounted here, so that we could not place it. Only
  * in the initial cgroup namespace is "/" the hierarchy's root: inside a container (nspawn nested in a
  * guest) it is the guest's own cgroup, and the hierarchy's root is out of reach. */
-/* A child that exits while it is being placed (it failed a step of its own before the go byte) is
- * not moved any more and shows the root of every hierarchy: that is its own error to report, not a
- * placement failure. A child that waits for the go byte does not exit, so the grace is only spent
- * on the way to an error either way. */
+/* A child that exits while it is being placed (it was killed, or failed a step of its own) is not
+ * moved any more and shows the root of every hierarchy: that is its own error to report, not a
+ * placement failure. A child that waits for the end of the handshake's cgroup-placed step does not
+ * exit, so the grace is only spent on the way to an error either way. */
 static bool child_exited(int pidfd, int timeout_ms) {
         struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
         return pidfd >= 0 && poll(&pfd, 1, timeout_ms) > 0;

@@ -243,8 +243,6 @@ static int child_setup(const ChildContext *c, ChildError *err, UserRecord *u, ch
         const Settings *s = c->settings;
         int r;
 
-        if (unshare(CLONE_NEWCGROUP) < 0)
-                return FAIL(err, STEP_NAMESPACE, "", -errno);
         if (sethostname(s->hostname, strlen(s->hostname)) < 0)
                 return FAIL(err, STEP_HOSTNAME, s->hostname, -errno);
 
@@ -380,6 +378,40 @@ static int payload_exec(const ChildContext *c, const UserRecord *u, char **env, 
         return FAIL(err, errno == ENOENT ? STEP_EXEC_NOT_FOUND : STEP_EXEC, path, -errno);
 }
 
+/* The child's part of each handshake step (nspawn-sync.h), run once the parent's part is done. */
+typedef int (*ChildStepFunc)(const ChildContext *c, ChildError *err);
+
+static int child_cgroup_placed(const ChildContext *c, ChildError *err) {
+        (void) c;
+        /* Rooted at the container's own cgroup: the guest sees nothing above it. */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                return FAIL(err, STEP_NAMESPACE, "", -errno);
+        return 0;
+}
+
+static const ChildStepFunc child_steps[_SYNC_STEP_MAX] = {
+        [SYNC_STEP_CGROUP_PLACED] = child_cgroup_placed,
+};
+
+static int child_handshake(const ChildContext *c, ChildError *err) {
+        int r;
+
+        SYNC_PLAN_FOREACH(step, c->sync_plan) {
+                r = sync_child_step(c->sync_fd, step, err->detail, sizeof(err->detail));
+                if (r < 0) {
+                        /* -EPIPE: the parent closed the channel, nobody is left to tell. */
+                        err->step = STEP_HANDSHAKE;
+                        return r;
+                }
+                if (child_steps[step]) {
+                        r = child_steps[step](c, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 _Noreturn void child_run(const ChildContext *context) {
         _cleanup_strv_free_ char **env = NULL;
         ChildContext cc = *context, *c = &cc;
@@ -406,19 +438,15 @@ _Noreturn void child_run(const ChildContext *context) {
         (void) reset_signal_mask();
 
         /* The container never outlives the launcher: if the parent dies, so does PID 1, and with it
-         * the PID namespace. The "go" byte comes only after the parent placed us in our cgroups. */
+         * the PID namespace. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
                 (void) sync_send_error(c->sync_fd, STEP_PARENT_DEATH_SIGNAL, -errno, "");
                 _exit(EXIT_FAILURE);
         }
-        r = sync_wait_byte(c->sync_fd);
-        if (r < 0) {
-                /* -EPIPE: the parent closed the channel, nobody is left to tell. */
-                (void) sync_send_error(c->sync_fd, STEP_WAIT_PARENT, r, "");
-                _exit(EXIT_FAILURE);
-        }
 
-        r = child_setup(c, &err, &u, &env);
+        r = child_handshake(c, &err);
+        if (r >= 0)
+                r = child_setup(c, &err, &u, &env);
         if (r >= 0)
                 r = lock_down(c, &err);
         if (r >= 0 && c->settings->as_pid2) {

@@ -3,6 +3,7 @@
 
 #include "nspawn-mount.h"
 #include "nspawn-settings.h"
+#include "nspawn-sync.h"
 
 /* What the child needs, all computed by the parent before clone(): the child only applies it. */
 typedef struct ChildContext {
@@ -16,6 +17,7 @@ typedef struct ChildContext {
         uint64_t capabilities;
         bool read_only;                 /* --read-only, or a root the stage can only give read-only */
         int sync_fd;
+        SyncPlan sync_plan;             /* the handshake's steps (nspawn-sync.h) */
         int notify_fd;                  /* --boot: the socket for /run/host/notify, else -1 */
 } ChildContext;
 

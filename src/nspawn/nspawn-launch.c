@@ -219,11 +219,12 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 return log_error_errno(-errno, _("Failed to create signalfd: %m"));
         return 0;
 }
-/* The child died before the go byte without a report of its own (it was killed). */
+/* The child died during the handshake without a report of its own (it was killed). Its end of the
+ * channel is closed, so it is exiting: waiting for it is short. */
 static void log_child_gone(int pidfd) {
         siginfo_t si = {};
 
-        if (waitid((idtype_t) P_PIDFD, pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        if (waitid((idtype_t) P_PIDFD, pidfd, &si, WEXITED | WNOWAIT) < 0 || si.si_pid == 0)
                 log_error(_("Failed to start the container: its process exited before it was started."));
         else if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
                 log_error(_("Failed to start the container: its process was killed by signal SIG%s."),
@@ -233,6 +234,74 @@ static void log_child_gone(int pidfd) {
                           si.si_status);
 }
 
+/* The parent's part of each step of the handshake (nspawn-sync.h); each logs its own failures. */
+typedef int (*LaunchStep)(const Settings *s, Launch *l, pid_t pid);
+
+static int launch_place_cgroup(const Settings *s, Launch *l, pid_t pid) {
+        (void) s;
+        /* The child makes its cgroup namespace only once it sits in its own cgroup in every hierarchy. */
+        int r = container_cgroup_attach_v1(&l->cgroup, pid, l->pidfd);
+        if (r == -ESRCH && !sync_log_pending_child_error(l->pair[0]))
+                log_child_gone(l->pidfd);
+        return r;
+}
+
+static int launch_register(const Settings *s, Launch *l, pid_t pid) {
+        /* Registered before the payload runs: it never runs as an unknown machine. */
+        return registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+}
+
+static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {
+        [SYNC_STEP_CGROUP_PLACED] = launch_place_cgroup,
+        [SYNC_STEP_GO] = launch_register,
+};
+
+/* Drives the child through the plan, step by step. Whatever goes wrong is logged once: a SYNC_ERROR
+ * the child sends instead of its next message is its own report. */
+static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t pid) {
+        char what[128];
+        int r;
+
+        SYNC_PLAN_FOREACH(step, plan) {
+                SyncMessage m = {};
+
+                /* The parent's part needs nothing from the child but that it waits before the step: it
+                 * runs while the child works its way there, which keeps the handshake off the start-up
+                 * time. */
+                if (launch_steps[step]) {
+                        r = launch_steps[step](s, l, pid);
+                        if (r < 0)
+                                return r;
+                }
+                r = sync_wait_ready(l->pair[0], step, &m);
+                if (r == -EPROTO && m.type == SYNC_ERROR) {
+                        sync_log_child_error(&m);
+                        return r;
+                }
+                if (r == -EPIPE) {
+                        log_child_gone(l->pidfd);
+                        return r;
+                }
+                if (r < 0) {
+                        sync_describe_step_failure(what, sizeof(what), step, &m, r);
+                        return log_error_errno(r, _("Failed at step %s of the start-up handshake with the container: %m"), what);
+                }
+                r = sync_send_step(l->pair[0], SYNC_STEP_DONE, step);
+                if (r < 0) {
+                        /* A child that failed after its ready message reported why, then exited; one
+                         * that was killed said nothing. */
+                        if (sync_log_pending_child_error(l->pair[0]))
+                                return r;
+                        if (r == -EPIPE) {
+                                log_child_gone(l->pidfd);
+                                return r;
+                        }
+                        sync_describe_step_failure(what, sizeof(what), step, NULL, r);
+                        return log_error_errno(r, _("Failed at step %s of the start-up handshake with the container: %m"), what);
+                }
+        }
+        return 0;
+}
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
         Launch l = { .root = *root, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
@@ -262,6 +331,7 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .capabilities = settings_capability_mask(s),
                 .read_only = s->read_only || l.root.read_only,
                 .sync_fd = l.pair[1],
+                .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
         };
         pid_t pid = clone_with_root(s, &l);
@@ -275,20 +345,7 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
         }
         l.pair[1] = safe_close(l.pair[1]);
 
-        /* Before the go byte: the child makes its cgroup namespace only once it sits in its own cgroup
-         * in every hierarchy. */
-        r = container_cgroup_attach_v1(&l.cgroup, pid, l.pidfd);
-        if (r == -ESRCH && !sync_log_pending_child_error(l.pair[0]))
-                log_child_gone(l.pidfd);
-        if (r >= 0)
-                /* Registered before the payload runs: it never runs as an unknown machine. */
-                r = registration_register(s, &l.uuid, l.root.path, pid, &l.registration);
-        if (r >= 0) {
-                r = sync_send_byte(l.pair[0]);
-                /* A child that failed before the go byte reported why, then exited. */
-                if (r < 0 && !sync_log_pending_child_error(l.pair[0]))
-                        log_error_errno(r, _("Failed to start the container: %m"));
-        }
+        r = launch_handshake(s, &l, ctx.sync_plan, pid);
         if (r < 0) {
                 (void) pidfd_send_signal_(l.pidfd, SIGKILL);
                 (void) wait_for_child(pid, NULL);

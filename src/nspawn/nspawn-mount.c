@@ -82,6 +82,8 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                 FS("/sys", "sysfs", MS_API | MS_RDONLY, NULL),
                 FS("/sys/fs/cgroup", "cgroup2", MS_API, NULL),
                 FS("/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755" TMPFS_LIMITS_DEV),
+                /* Nodes made with mknod, or the host's bound where mknod is refused (EPERM); a
+                 * container with a user namespace sets bind_nodes and binds them right away. */
                 POPULATE(MOUNT_POPULATE_DEV, "/dev"),
                 FS("/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"),
                 FS("/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777" TMPFS_LIMITS_NESTED),
@@ -154,6 +156,8 @@ void mount_plan_dump(const MountPlan *p, FILE *f) {
                         fputs(" ro", f);
                 if (e->kind == MOUNT_BIND_HOST && !e->recursive)
                         fputs(" norbind", f);
+                if (e->kind == MOUNT_POPULATE_DEV && e->bind_nodes)
+                        fputs(" bind-nodes", f);
                 fputc('\n', f);
         }
 }
@@ -177,7 +181,10 @@ static int populate_run(int root_fd, const MountContext *ctx) {
         inacc = openat(host, "inaccessible", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (inacc < 0)
                 return -errno;
-        if (mknodat(inacc, "reg", S_IFREG | 0000, 0) < 0 || mkdirat(inacc, "dir", 0000) < 0)
+        /* A plain file, not mknodat(): the only mknodat() calls are for device nodes (see
+         * populate_dev()). */
+        _cleanup_close_ int reg = openat(inacc, "reg", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000);
+        if (reg < 0 || mkdirat(inacc, "dir", 0000) < 0)
                 return -errno;
 
         const struct { const char *name; const char *content; } files[] = {
@@ -218,8 +225,40 @@ static int populate_run(int root_fd, const MountContext *ctx) {
         return remount_read_only_at(host);
 }
 
-static int populate_dev(int root_fd) {
-        static const struct { const char *name; unsigned maj, min; } nodes[] = {
+typedef struct DevNode {
+        const char *name;
+        unsigned maj, min;
+} DevNode;
+
+/* The host's node, bound onto an empty file: what a user namespace gets, since mknod of a device
+ * needs CAP_MKNOD in the initial one, and a node made on a tmpfs mounted in a user namespace would
+ * not open anyway (nodev superblock). The source is looked up here, in the child before pivot_root():
+ * its mount namespace is still a copy of the host's, so "/dev/null" is the host's /dev, never a path
+ * of the guest tree (that is only the working directory until the pivot). It cannot be opened by the
+ * parent before clone() instead: open_tree() and mount() refuse a source that lies in another mount
+ * namespace (EINVAL), which is what the parent's mounts are once the child has its own. The node
+ * must be the character device it is named for, whatever the host's /dev holds. */
+static int bind_dev_node(int dev, const DevNode *n) {
+        _cleanup_close_ int src = -EBADF, dst = -EBADF;
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/dev/%s", n->name);
+        src = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (src < 0)
+                return -errno;
+        if (fstat(src, &st) < 0)
+                return -errno;
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(n->maj, n->min))
+                return -ENODEV;
+        dst = openat(dev, n->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000);
+        if (dst < 0)
+                return -errno;
+        return bind_mount_at(src, dst, false, false);
+}
+
+static int populate_dev(int root_fd, bool bind_nodes) {
+        static const DevNode nodes[] = {
                 { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
                 { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
         };
@@ -234,9 +273,19 @@ static int populate_dev(int root_fd) {
         r = open_in_root(root_fd, "/dev", O_DIRECTORY, &dev);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(nodes); i++)
-                if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
-                        return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                if (!bind_nodes) {
+                        if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) >= 0)
+                                continue;
+                        /* No CAP_MKNOD (nspawn itself runs in a user namespace): bind them all. */
+                        if (errno != EPERM)
+                                return -errno;
+                        bind_nodes = true;
+                }
+                r = bind_dev_node(dev, &nodes[i]);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < ELEMENTSOF(links); i++)
                 if (symlinkat(links[i].target, dev, links[i].name) < 0)
                         return -errno;
@@ -295,7 +344,7 @@ static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx) 
         case MOUNT_POPULATE_RUN:
                 return populate_run(root_fd, ctx);
         case MOUNT_POPULATE_DEV:
-                return populate_dev(root_fd);
+                return populate_dev(root_fd, e->bind_nodes);
         default:
                 return -EINVAL;
         }

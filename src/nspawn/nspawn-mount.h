@@ -26,6 +26,8 @@ typedef struct MountEntry {
         bool optional;          /* a target that does not exist is skipped */
         bool read_only;
         bool recursive;
+        bool bind_nodes;        /* MOUNT_POPULATE_DEV: bind the host's device nodes instead of making
+                                 * them (for a user namespace, where mknod is not allowed) */
 } MountEntry;
 
 typedef struct MountPlan {

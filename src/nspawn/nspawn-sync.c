@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,9 +40,10 @@ int sync_send_fd(int fd, int payload_fd) {
         return RET_NERRNO(sendmsg(fd, &mh, MSG_NOSIGNAL));
 }
 
-int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
-        SyncMessage m = {};
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+/* One packet: 0 at EOF, else 1 with its length in *ret_n (more than sizeof(SyncMessage) for a
+ * longer one, cut off). A passed fd goes to *ret_fd, or is closed. */
+static int receive_packet(int fd, SyncMessage *ret, int *ret_fd, size_t *ret_n) {
+        struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
@@ -54,25 +56,42 @@ int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
         };
         ssize_t n;
 
-        /* A child that exits without reading the go byte makes the kernel report ECONNRESET once, ahead
-         * of what the child sent before: read on, its failure report is still queued. */
+        /* A child that exits without reading what the parent sent makes the kernel report ECONNRESET
+         * once, ahead of what the child sent before: read on, its failure report is still queued. */
         do
-                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
         while (n < 0 && (errno == EINTR || errno == ECONNRESET));
         if (n < 0)
                 return -errno;
-        if (n == 0)
-                return 0;
 
         int passed = -EBADF;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
                         memcpy(&passed, CMSG_DATA(c), sizeof(int));
-        if ((size_t) n != sizeof(m)) {
+        if (ret_fd)
+                *ret_fd = passed;
+        else
+                safe_close(passed);
+        if (n == 0)
+                return 0;
+        ret->detail[sizeof(ret->detail) - 1] = 0;
+        *ret_n = (size_t) n;
+        return 1;
+}
+
+int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
+        SyncMessage m = {};
+        int passed = -EBADF;
+        size_t n;
+        int r;
+
+        r = receive_packet(fd, &m, &passed, &n);
+        if (r <= 0)
+                return r;
+        if (n != sizeof(m)) {
                 safe_close(passed);
                 return -EBADMSG;
         }
-        m.detail[sizeof(m.detail) - 1] = 0;
         if (ret_fd)
                 *ret_fd = passed;
         else
@@ -81,27 +100,99 @@ int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
         return 1;
 }
 
-int sync_send_byte(int fd) {
-        char c = 1;
-        return RET_NERRNO(send(fd, &c, 1, MSG_NOSIGNAL));
+static const char *const sync_step_table[_SYNC_STEP_MAX] = {
+        [SYNC_STEP_CGROUP_PLACED] = "cgroup-placed",
+        [SYNC_STEP_ID_MAPS_WRITTEN] = "id-maps-written",
+        [SYNC_STEP_NETWORK_READY] = "network-ready",
+        [SYNC_STEP_GO] = "go",
+};
+
+const char *sync_step_to_string(SyncStep step) {
+        return step >= 0 && step < _SYNC_STEP_MAX ? sync_step_table[step] : NULL;
 }
 
-int sync_wait_byte(int fd) {
-        char c;
-        ssize_t n;
+SyncPlan sync_plan_build(const Settings *s) {
+        /* Placement and registration happen for every container. The id-map and network steps join
+         * the plan with the options that need them. */
+        (void) s;
+        return SYNC_PLAN_STEP(SYNC_STEP_CGROUP_PLACED) | SYNC_PLAN_STEP(SYNC_STEP_GO);
+}
 
-        do
-                n = recv(fd, &c, 1, 0);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        return n == 1 ? 0 : -EPIPE;
+SyncStep sync_plan_next(SyncPlan plan, int after) {
+        for (int step = after < 0 ? 0 : after + 1; step < _SYNC_STEP_MAX; step++)
+                if (plan & SYNC_PLAN_STEP(step))
+                        return (SyncStep) step;
+        return _SYNC_STEP_MAX;
+}
+
+int sync_send_step(int fd, SyncMessageType type, SyncStep step) {
+        SyncMessage m = { .type = type, .step = step };
+        return RET_NERRNO(send(fd, &m, sizeof(m), MSG_NOSIGNAL));
+}
+
+int sync_check_step(const SyncMessage *m, size_t n, SyncMessageType type, SyncStep step) {
+        if (n != sizeof(*m) || m->type < 0 || m->type >= _SYNC_MESSAGE_TYPE_MAX)
+                return -EBADMSG;
+        if (m->type == SYNC_STEP_READY || m->type == SYNC_STEP_DONE) {
+                if (!sync_step_to_string(m->step))
+                        return -EBADMSG;
+        } else if (m->step < 0 || m->step >= _STEP_MAX)
+                return -EBADMSG;
+        return m->type == (int32_t) type && m->step == (int32_t) step ? 0 : -EPROTO;
+}
+
+void sync_describe_step_failure(char *buf, size_t size, SyncStep step, const SyncMessage *m, int r) {
+        const char *name = sync_step_to_string(step) ?: "?";
+
+        if (r == -EPROTO && m && (m->type == SYNC_STEP_READY || m->type == SYNC_STEP_DONE))
+                snprintf(buf, size, "'%s' (received %s of step '%s')", name,
+                         m->type == SYNC_STEP_READY ? "ready" : "done", sync_step_to_string(m->step));
+        else if (r == -EPROTO && m)
+                snprintf(buf, size, "'%s' (received a message of type %d)", name, (int) m->type);
+        else if (r == -EBADMSG)
+                snprintf(buf, size, "'%s' (received a garbled message)", name);
+        else if (r == -EPIPE)
+                snprintf(buf, size, "'%s' (the other side closed the channel)", name);
+        else
+                snprintf(buf, size, "'%s'", name);
+}
+
+int sync_child_step(int fd, SyncStep step, char *detail, size_t detail_size) {
+        SyncMessage m = {};
+        ssize_t n;
+        int r;
+
+        r = sync_send_step(fd, SYNC_STEP_READY, step);
+        if (r >= 0) {
+                do
+                        n = recv(fd, &m, sizeof(m), MSG_TRUNC);
+                while (n < 0 && errno == EINTR);
+                r = n < 0 ? -errno : n == 0 ? -EPIPE : sync_check_step(&m, (size_t) n, SYNC_STEP_DONE, step);
+        }
+        if (r < 0)
+                sync_describe_step_failure(detail, detail_size, step, &m, r);
+        return r;
+}
+
+int sync_wait_ready(int fd, SyncStep step, SyncMessage *ret) {
+        SyncMessage m = {};
+        size_t n;
+        int r;
+
+        r = receive_packet(fd, &m, NULL, &n);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -EPIPE;
+        r = sync_check_step(&m, n, SYNC_STEP_READY, step);
+        *ret = m;
+        return r;
 }
 
 const char *child_step_format(ChildStep step) {
         switch (step) {
-        case STEP_WAIT_PARENT:
-                return _("Failed to receive the start signal from nspawn%s: %m");
+        case STEP_HANDSHAKE:
+                return _("Failed at step %s of the start-up handshake with nspawn: %m");
         case STEP_FDS:
                 return _("Failed to move the set-up channel to its file descriptor%s: %m");
         case STEP_PARENT_DEATH_SIGNAL:
@@ -169,12 +260,17 @@ void sync_log_child_error(const SyncMessage *m) {
 
 bool sync_log_pending_child_error(int fd) {
         SyncMessage m;
+        int r;
 
         if (fd_nonblock(fd, true) < 0)
                 return false;
-        int r = sync_receive(fd, &m, NULL);
+        /* Its report may come after a ready message that nobody read yet: the parent's part of a step
+         * runs before it reads the child's ready message. */
+        do
+                r = sync_receive(fd, &m, NULL);
+        while (r > 0 && m.type != SYNC_ERROR);
         (void) fd_nonblock(fd, false);
-        if (r <= 0 || m.type != SYNC_ERROR)
+        if (r <= 0)
                 return false;
         sync_log_child_error(&m);
         return true;

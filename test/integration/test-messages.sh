@@ -66,21 +66,25 @@ injected() { # description regex strace-inject nspawn-args...
         assert_match "$re" "$ERR" "$what: the message names the failed step"
 }
 
-# The child's set-up before the go byte used to exit 1 without a word.
+# The child's set-up before the handshake ends used to exit 1 without a word.
 injected "PR_SET_PDEATHSIG fails in the child" \
         '^Failed to set the parent-death signal \(PR_SET_PDEATHSIG\): Operation not permitted$' \
         prctl:error=EPERM:when=1 -q -M "${MP}messages-pdeath" -D "$BB" --pipe /bin/true
-injected "the child cannot receive the go byte" \
-        '^Failed to receive the start signal from nspawn: Input/output error$' \
+injected "the child cannot receive the parent's first handshake message" \
+        "^Failed at step 'cgroup-placed' of the start-up handshake with nspawn: Input/output error\$" \
         recvfrom:error=EIO:when=1 -q -M "${MP}messages-recv" -D "$BB" --pipe /bin/true
 # getcwd after chdir in the child used to be "Not a directory".
 injected "getcwd fails in the child" \
         "^Failed to check the working directory '/' \\(getcwd\\): Permission denied\$" \
         getcwd:error=EACCES:when=1 -q -M "${MP}messages-getcwd" -D "$BB" --pipe /bin/true
-# With a relative -D the launcher's own getcwd (in realpath) fails first: the real cause, not ENOENT.
-(cd "$WORK" && injected "getcwd fails for a relative -D" \
-        "^Failed to resolve directory ${MP}bb: Permission denied\$" \
-        getcwd:error=EACCES -q -M "${MP}messages-getcwd" -D "${MP}bb" --pipe /bin/true)
+# A relative -D is opened as it is (no realpath, no getcwd in the launcher since the root became an
+# fd): the same getcwd failure is met only in the child, with the same message. Not in a subshell:
+# its failures would not be counted.
+pushd "$WORK" >/dev/null
+injected "getcwd fails for a relative -D" \
+        "^Failed to check the working directory '/' \\(getcwd\\): Permission denied\$" \
+        getcwd:error=EACCES -q -M "${MP}messages-getcwd" -D "${MP}bb" --pipe /bin/true
+popd >/dev/null
 # Any statfs error used to be "no cgroup2 hierarchy".
 injected "statfs fails on /sys/fs/cgroup" \
         '^Failed to look for the cgroup2 hierarchy under /sys/fs/cgroup \(statfs\): Input/output error$' \
