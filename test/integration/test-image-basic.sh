@@ -16,22 +16,6 @@ MOUNTS='awk '\''{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1),
 # True when $OUT (the container's MOUNTS) has a mount on PATH of filesystem FSTYPE.
 has_mount() { printf '%s\n' "$OUT" | grep -qE "^$1 $2 "; }
 
-# Known defect, reported to the integrator and not fixed by 07:10 (issue 8): nspawn mounts the
-# temporary data partition on /tmp, under its own tmpfs, instead of on /var/tmp where the
-# Discoverable Partitions Specification puts it. known() reports such a check as KNOWN while it
-# fails, and fails once it passes, so that the mark goes with the fix.
-known() { # message command...
-        local m=$1; shift
-        CHECKS=$((CHECKS + 1))
-        if "$@"; then
-                fail "$m: passes now, remove its known-defect mark"
-        else
-                echo "KNOWN (nspawn mounts the temporary data partition on /tmp): $m"
-        fi
-}
-out_has_line() { printf '%s\n' "$OUT" | grep -qxF -- "$1"; }
-has_no_mount() { ! has_mount "$@"; }
-
 # --- Root only -------------------------------------------------------------------------------------
 R="$WORK/${MP}root.raw"
 img_simple "$R"
@@ -108,9 +92,9 @@ assert_img_clean "the multi-partition image"
 img_gpt "$WORK/${MP}vartmp.raw" "root $WORK/parts/root.ext4" "var $WORK/parts/var.ext4" "tmp $WORK/parts/tmp.ext4"
 run_image "$WORK/${MP}vartmp.raw" --pipe sh -c "$MOUNTS; cat /var/tmp/marker-tmp 2>/dev/null; true"
 assert_eq 0 "$RC" "root + /var + temporary data partition: the container runs ($ERR)"
-known "the temporary data partition is on /var/tmp" has_mount /var/tmp ext4
-known "... with its contents" out_has_line tmp
-known "... not on /tmp" has_no_mount /tmp ext4
+assert_true "the temporary data partition is on /var/tmp" has_mount /var/tmp ext4
+assert_match '(^|'$'\n'')tmp$' "$OUT" "... with its contents"
+assert_false "... not on /tmp" has_mount /tmp ext4
 assert_img_clean "the temporary data partition"
 
 # ESP on /boot: when /boot is an empty directory and there is no XBOOTLDR.
