@@ -301,11 +301,13 @@ static int image_mount_partition(const char *e, const ImagePartition *p, int tar
 }
 
 /* The directory a partition goes on, resolved inside the image's root; created when missing and the
- * root is writable. -ENOENT when it can be neither found nor made. */
+ * root is writable. -ENOENT when it can be neither found nor made. The temporary data partition goes
+ * on /var/tmp, not /tmp, as the specification says (nspawn puts a tmpfs on /tmp anyway). Mounts are
+ * attached in designator order, so /var/tmp lands on a /var partition when there is one. */
 static int image_mount_point(int root_fd, PartitionDesignator d, bool root_writable, bool have_xbootldr, int *ret_fd) {
         static const char *const where[_PARTITION_DESIGNATOR_MAX] = {
                 [PARTITION_USR] = "/usr", [PARTITION_HOME] = "/home", [PARTITION_SRV] = "/srv",
-                [PARTITION_VAR] = "/var", [PARTITION_TMP] = "/tmp", [PARTITION_ESP] = "/efi",
+                [PARTITION_VAR] = "/var", [PARTITION_TMP] = "/var/tmp", [PARTITION_ESP] = "/efi",
                 [PARTITION_XBOOTLDR] = "/boot",
         };
         const char *path = where[d];
