@@ -284,3 +284,8 @@ assert_img_refused() { # img what [args...]
         assert_match "$(printf '%s' "$base" | sed 's/[][\.*^$+?(){}|]/\\&/g')" "$ERR" "$what: the message names the image"
         assert_img_clean "$what"
 }
+
+# The mounts inside the container, "MOUNTPOINT FSTYPE OPTIONS" a line.
+MOUNTS='awk '\''{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1), $6; break } }'\'' /proc/self/mountinfo'
+# True when $OUT (the container's MOUNTS) has a mount on PATH of filesystem FSTYPE.
+has_mount() { printf '%s\n' "$OUT" | grep -qE "^$1 $2 "; }

@@ -11,10 +11,6 @@
 test_begin
 . "$SRCDIR/test/lib-image.sh"
 
-# The mounts inside the container, "MOUNTPOINT FSTYPE OPTIONS" a line.
-MOUNTS='awk '\''{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1), $6; break } }'\'' /proc/self/mountinfo'
-# True when $OUT (the container's MOUNTS) has a mount on PATH of filesystem FSTYPE.
-has_mount() { printf '%s\n' "$OUT" | grep -qE "^$1 $2 "; }
 
 # --- Root only -------------------------------------------------------------------------------------
 R="$WORK/${MP}root.raw"

@@ -9,8 +9,6 @@
 test_begin
 . "$SRCDIR/test/lib-image.sh"
 
-MOUNTS='awk '\''{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1), $6; break } }'\'' /proc/self/mountinfo'
-has_mount() { printf '%s\n' "$OUT" | grep -qE "^$1 $2 "; }
 # The payload that reports whether / can be written, and the root's mount.
 PROBE='if touch /probe 2>/dev/null; then echo writable; rm -f /probe; else echo read-only; fi'
 

@@ -6,22 +6,9 @@
 #include <string.h>
 
 #include "nspawn-mount.h"
+#include "mount-plan-dump.h"
 #include "string-util.h"
 #include "tests.h"
-
-static char *dump_to_string(const MountPlan *p) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        mount_plan_dump(p, f);
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
-}
 
 TEST(built_plan_makes_nodes) {
         Settings s = {};

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include "nspawn-mount.h"
+#include "mount-plan-dump.h"
 #include "nspawn-options.h"
 #include "nspawn-settings.h"
 #include "string-util.h"
@@ -44,20 +45,6 @@ static ssize_t find_last(const MountPlan *p, const char *where) {
                 if (streq(p->entries[i].where, where))
                         r = (ssize_t) i;
         return r;
-}
-
-static char *dump_to_string(const MountPlan *p) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        mount_plan_dump(p, f);
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
 }
 
 TEST(base_entries_present) {
