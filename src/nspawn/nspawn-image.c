@@ -199,8 +199,12 @@ static int image_check_filesystem(const char *e, const ImagePartition *p) {
         char *argv[] = { checker, (char *) "-p", p->node, NULL };
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
-        /* Its report goes to our stderr: the user should see what was repaired. */
-        posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+        /* Its report of what was repaired is status: on our stderr, unless --quiet (or a lower log
+         * level) asked for warnings and errors only. Its own errors go to stderr either way. */
+        if (log_get_max_level() >= LOG_INFO)
+                posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+        else
+                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         int r = posix_spawnp(&pid, checker, &fa, NULL, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         if (r != 0)

@@ -149,6 +149,8 @@ assert_eq 0 "$RC" "an unclean ext4 root: the container runs ($ERR)"
 STATE=$(fs_state)
 if [ "$OUT" = writable ]; then
         assert_eq clean "$STATE" "mounted read-write, so it was checked first: fsck marked it clean"
+        # fsck's report of what it repaired is status, not a warning: -q keeps it off stderr.
+        assert_eq "" "$ERR" "... and with -q nothing of the check reaches stderr"
 else
         assert_eq read-only "$OUT" "not checked, so mounted read-only"
         assert_match 'clean|check|fsck|read-only' "$ERR" "... with a warning"
