@@ -60,18 +60,23 @@ int loop_write(int fd, const void *buf, size_t n) {
         return 0;
 }
 
-int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd) {
+int fd_reopen(int path_fd, int flags) {
         char p[64];
+
+        snprintf(p, sizeof(p), "/proc/self/fd/%d", path_fd);
+        return RET_NERRNO(open(p, flags | O_CLOEXEC | O_NOCTTY));
+}
+
+int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd) {
         struct stat st;
 
         if (fstat(path_fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
-        snprintf(p, sizeof(p), "/proc/self/fd/%d", path_fd);
-        int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int fd = fd_reopen(path_fd, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
-                return -errno;
+                return fd;
         if (ret_st)
                 *ret_st = st;
         *ret_fd = fd;

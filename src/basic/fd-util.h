@@ -40,6 +40,9 @@ static inline void closedirp(DIR **d) {
 #define _cleanup_closedir_ _cleanup_(closedirp)
 /* Opens an O_PATH fd for reading if, and only if, it refers to a regular file. */
 struct stat;
+/* Opens the file behind path_fd (an O_PATH fd) anew with flags (O_CLOEXEC and O_NOCTTY added), through
+ * /proc/self/fd: the file checked on path_fd is the file opened. Returns the fd or a negative errno. */
+int fd_reopen(int path_fd, int flags);
 int fd_reopen_regular(int path_fd, struct stat *ret_st, int *ret_fd);
 /* Reads all of fd (at most max bytes, else -EFBIG) into a NUL-terminated string; returns the length. */
 int read_fd_limited(int fd, size_t max, char **ret);

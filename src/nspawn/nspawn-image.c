@@ -39,7 +39,6 @@ typedef struct ImageStage {
 /* One partition to mount: the plan, made before anything is mounted. */
 typedef struct ImagePartition {
         PartitionDesignator designator;
-        unsigned partno;                /* 0: the whole disk (a bare file system) */
         char *node;
         char *fstype;
         bool read_only;
@@ -48,7 +47,6 @@ typedef struct ImagePartition {
 
 typedef struct ImagePlan {
         ImagePartition partitions[_PARTITION_DESIGNATOR_MAX];
-        bool read_only;                 /* the loop device is read-only */
 } ImagePlan;
 
 static void image_plan_done(ImagePlan *p) {
@@ -75,7 +73,6 @@ static void image_stage_teardown(void *userdata) {
 static int image_open(const char *path, const char *e, bool read_only, int *ret_fd, bool *ret_read_only) {
         _cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
         struct stat st;
-        char p[64];
 
         if (pfd < 0) {
                 if (errno == ENOENT)
@@ -93,16 +90,15 @@ static int image_open(const char *path, const char *e, bool read_only, int *ret_
 
         /* Reopened through the O_PATH fd: the file checked is the file opened. A block device is
          * opened exclusively: one that is mounted (the host's own disk) is refused, not shared. */
-        snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
         int extra = S_ISBLK(st.st_mode) ? O_EXCL : 0;
         int fd = -EBADF;
         if (!read_only) {
-                fd = open(p, O_RDWR | O_CLOEXEC | O_NOCTTY | extra);
-                if (fd < 0 && errno != EACCES && errno != EPERM && errno != EROFS)
+                fd = fd_reopen(pfd, O_RDWR | extra);
+                if (fd < 0 && fd != -EACCES && fd != -EPERM && fd != -EROFS)
                         goto fail;
         }
         if (fd < 0) {
-                fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | extra);
+                fd = fd_reopen(pfd, O_RDONLY | extra);
                 if (fd < 0)
                         goto fail;
                 read_only = true;
@@ -111,9 +107,9 @@ static int image_open(const char *path, const char *e, bool read_only, int *ret_
         *ret_read_only = read_only;
         return 0;
 fail:
-        if (errno == EBUSY)
+        if (fd == -EBUSY)
                 return log_error_errno(-EBUSY, _("Image %s is a block device in use (mounted?); refusing to use it."), e);
-        return log_error_errno(-errno, _("Failed to open image %s: %m"), e);
+        return log_error_errno(fd, _("Failed to open image %s: %m"), e);
 }
 
 static bool kernel_has_filesystem(const char *fstype) {
@@ -167,7 +163,7 @@ static int image_plan_partition(const char *e, ImageStage *st, const SelectedPar
         }
         bool skip = false;
         if (!kernel_has_filesystem(fstype)) {
-                if ((d == PARTITION_ROOT || d == PARTITION_USR))
+                if (d == PARTITION_ROOT || d == PARTITION_USR)
                         return log_error_errno(-EPROTONOSUPPORT,
                                                _("Image %s: the %s partition has a %s file system, which this kernel cannot mount."),
                                                e, dname, fstype);
@@ -177,7 +173,6 @@ static int image_plan_partition(const char *e, ImageStage *st, const SelectedPar
         }
         *ret = (ImagePartition) {
                 .designator = d,
-                .partno = sp->partno,
                 .node = TAKE_PTR(node),
                 .fstype = TAKE_PTR(fstype),
                 .read_only = st->loop.read_only || sp->read_only,
@@ -264,7 +259,7 @@ static int image_plan_build(const char *e, ImageStage *st, ImagePlan *ret) {
                 return log_error_errno(r, _("Image %s: failed to read the partition table: %m"), e);
         }
 
-        ImagePlan plan = { .read_only = st->loop.read_only };
+        ImagePlan plan = {};
         for (PartitionDesignator d = 0; d < _PARTITION_DESIGNATOR_MAX; d++) {
                 if (!sel.partitions[d].found)
                         continue;
