@@ -320,3 +320,40 @@ busybox_tree() { # dir
         printf 'root:x:0:\nnogroup:x:65534:\n' > "$d/etc/group"
         echo "$d"
 }
+
+# Runs nspawn (without -q in the arguments, this is what users see) and checks: non-zero exit, exactly
+# one line on stderr containing the given text (case does not matter), and no raw escape character in it.
+refused() { # description text-that-must-appear nspawn-args...
+        local what=$1 text=$2 e
+        shift 2
+        e=$(mktemp)
+        RC=0
+        timeout 60 "$NSPAWN" "$@" >/dev/null 2>"$e" </dev/null || RC=$?
+        ERR=$(cat "$e")
+        CHECKS=$((CHECKS + 1))
+        if [ "$RC" -eq 0 ]; then
+                fail "$what: exit status 0"
+        elif [ "$(wc -l < "$e")" -ne 1 ]; then
+                fail "$what: expected one line on stderr, got $(wc -l < "$e"): $(cat -v "$e")"
+        elif [[ "${ERR,,}" != *"${text,,}"* ]]; then
+                fail "$what: the message does not name '$text': $(cat -v "$e")"
+        elif [[ "$ERR" == *$'\e'* ]]; then
+                fail "$what: a raw escape character reached the terminal: $(cat -v "$e")"
+        else
+                pass "$what (exit $RC: $ERR)"
+        fi
+        rm -f "$e"
+}
+
+# Runs nspawn under the given locale with the build's catalogues ($BUILDDIR/po); LANGUAGE and LC_*
+# would win over LANG, so they are cleared.
+nspawn_in() { # lang args...
+        local lang=$1; shift
+        local o e
+        o=$(mktemp) e=$(mktemp)
+        RC=0
+        env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$lang" NSPAWN_LOCALEDIR="$BUILDDIR/po" \
+                timeout 60 "$NSPAWN" "$@" >"$o" 2>"$e" </dev/null || RC=$?
+        OUT=$(cat "$o") ERR=$(cat "$e")
+        rm -f "$o" "$e"
+}

@@ -6,30 +6,6 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-# Runs nspawn and checks: non-zero exit, exactly one line on stderr containing the given text (case
-# does not matter), and no raw escape character in it.
-refused() { # description text-that-must-appear nspawn-args...
-        local what=$1 text=$2 e
-        shift 2
-        e=$(mktemp)
-        RC=0
-        timeout 60 "$NSPAWN" "$@" >/dev/null 2>"$e" </dev/null || RC=$?
-        ERR=$(cat "$e")
-        CHECKS=$((CHECKS + 1))
-        if [ "$RC" -eq 0 ]; then
-                fail "$what: exit status 0"
-        elif [ "$(wc -l < "$e")" -ne 1 ]; then
-                fail "$what: expected one line on stderr, got $(wc -l < "$e"): $(cat -v "$e")"
-        elif [[ "${ERR,,}" != *"${text,,}"* ]]; then
-                fail "$what: the message does not name '$text': $(cat -v "$e")"
-        elif [[ "$ERR" == *$'\e'* ]]; then
-                fail "$what: a raw escape character reached the terminal: $(cat -v "$e")"
-        else
-                pass "$what (exit $RC: $ERR)"
-        fi
-        rm -f "$e"
-}
-
 BB=$(busybox_tree "$WORK/${MP}bb")
 
 # Item 11: a passwd shell field with an escape sequence. The tree has no /bin/sh to fall back on, so

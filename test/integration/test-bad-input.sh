@@ -7,28 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-# Runs nspawn (without -q: this is what users see) and checks: non-zero exit, exactly one line on
-# stderr, and that line contains the given text (case does not matter).
-refused() { # description text-that-must-appear nspawn-args...
-        local what=$1 text=$2 e
-        shift 2
-        e=$(mktemp)
-        RC=0
-        timeout 60 "$NSPAWN" "$@" >/dev/null 2>"$e" </dev/null || RC=$?
-        ERR=$(cat "$e")
-        CHECKS=$((CHECKS + 1))
-        if [ "$RC" -eq 0 ]; then
-                fail "$what: exit status 0"
-        elif [ "$(wc -l < "$e")" -ne 1 ]; then
-                fail "$what: expected one line on stderr, got $(wc -l < "$e"): $(cat "$e")"
-        elif [[ "${ERR,,}" != *"${text,,}"* ]]; then
-                fail "$what: the message does not name '$text': $ERR"
-        else
-                pass "$what (exit $RC: $ERR)"
-        fi
-        rm -f "$e"
-}
-
 BB=$(busybox_tree "$WORK/${MP}bb")
 run_nspawn -q -D "$BB" --pipe sh -c 'echo ok'
 assert_eq ok "$OUT" "the busybox tree works ($ERR)"

@@ -16,18 +16,6 @@ fi
 assert_true "the German catalogue is built at po/de/LC_MESSAGES/nspawn.mo" \
         test -s "$LOCALEDIR/de/LC_MESSAGES/nspawn.mo"
 
-# Runs nspawn under the given locale with the build's catalogues; LANGUAGE and LC_* would win over
-# LANG, so they are cleared.
-nspawn_in() { # lang args...
-        local lang=$1; shift
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$lang" NSPAWN_LOCALEDIR="$LOCALEDIR" \
-                timeout 60 "$NSPAWN" "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
-}
 
 # --help
 nspawn_in de_DE.UTF-8 --help

@@ -6,20 +6,6 @@
 test_begin
 
 : "${BUILDDIR:?BUILDDIR must point at the build directory}"
-LOCALEDIR="$BUILDDIR/po"
-
-# Runs nspawn under the given locale with the build's catalogues; LANGUAGE and LC_* would win over
-# LANG, so they are cleared.
-nspawn_in() { # lang args...
-        local lang=$1; shift
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$lang" NSPAWN_LOCALEDIR="$LOCALEDIR" \
-                timeout 60 "$NSPAWN" "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
-}
 
 # Item 10: a -D path that is a symlink loop. The first translated string used to set errno to ENOENT
 # (no catalogue for C.UTF-8) before -errno was read in the same argument list.
