@@ -4,6 +4,7 @@
 
 #include "fd-util.h"
 #include "machine.h"
+#include "unit-property.h"
 #include "string-util.h"
 
 static const char *const machine_class_table[_MACHINE_CLASS_MAX] = {
@@ -50,6 +51,7 @@ Machine *machine_free(Machine *m) {
         free(m->unit);
         free(m->cgroup);
         free(m->netif);
+        unit_properties_free(m->properties);
         free(m);
         return NULL;
 }

@@ -69,6 +69,10 @@ typedef struct Machine {
         uint64_t realtime;
         uint64_t monotonic;
         MachineState state;
+        /* Frozen through the back end's freeze (FreezeMachine). */
+        bool frozen;
+        /* CreateMachine's scope properties (Slice=, MemoryMax=, ...), NULL when none were given. */
+        struct UnitProperties *properties;
 
         sd_event_source *leader_event;
         /* While opening: who waits for the registration to complete (manager_register_machine()). */

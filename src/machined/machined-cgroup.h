@@ -30,6 +30,10 @@ typedef struct CgroupBackend {
         /* Drops what is in flight for the machine, if anything (the operation may just have
          * completed), without calling done. NULL: nothing ever is in flight. */
         void (*cancel)(Machine *m);
+        /* FreezeMachine/ThawMachine (extensions of machine1): stops (freeze) or resumes every process of
+         * the machine's cgroup; systemd: FreezeUnit/ThawUnit, cgroupfs: cgroup.freeze on cgroup2,
+         * freezer.state on v1. Sets m->frozen when done. */
+        int (*freeze)(Machine *m, bool freeze, MachineDone done, void *userdata);
         /* RegisterMachine: records the unit the leader already lives in (may be none). */
         int (*adopt_unit)(Machine *m);
         /* 1 when the leader still lives in the machine's unit, 0 when not, -ESRCH when it is gone

@@ -5,6 +5,7 @@
 
 #include "cap-list.h"
 #include "nspawn-settings.h"
+#include "unit-property.h"
 #include "string-util.h"
 #include "strv.h"
 
@@ -46,6 +47,7 @@ void settings_done(Settings *s) {
                 free(s->tmpfs[i].options);
         }
         free(s->tmpfs);
+        unit_properties_free(s->properties);
         *s = (Settings) {};
 }
 

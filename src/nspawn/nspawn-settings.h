@@ -75,6 +75,7 @@ typedef struct Settings {
         bool quiet;
         RegisterMode register_mode;
         bool keep_unit;         /* register the caller's unit (RegisterMachine) instead of a new scope */
+        struct UnitProperties *properties;  /* --property=, --slice=; NULL when none were given */
 } Settings;
 
 void settings_done(Settings *s);
