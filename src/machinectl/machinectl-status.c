@@ -251,6 +251,9 @@ static void print_status(sd_bus *bus, const char *name, const PropertyList *l) {
         else
                 printf("%s\n", e ?: "");
         print_since(l);
+        /* An extension of machine1: only said when the machine is not simply running. */
+        if ((t = prop_text(l, "FreezerState")) && !streq(t, "running"))
+                print_field(_("Freezer"), t);
         print_leader(l);
         print_service(l);
         if ((t = prop_text(l, "RootDirectory")))
