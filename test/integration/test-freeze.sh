@@ -168,6 +168,8 @@ if [ -d /sys/fs/cgroup/freezer ] && [ "$(stat -fc %T /sys/fs/cgroup/freezer)" = 
         assert_true "a counting container runs" start_counter ${MP}v
         V=$P
         V1=/sys/fs/cgroup/freezer/machine.slice/machine-${MP}v.scope
+        # Should the terminate fail to thaw it, the cleanup's SIGKILL still ends the container.
+        on_exit "echo THAWED > '$V1/freezer.state' 2>/dev/null"
         mctl freeze ${MP}v
         assert_eq "0:" "$RC:$ERR" "v1: freeze succeeds"
         assert_eq FROZEN "$(cat "$V1/freezer.state")" "v1: freezer.state is FROZEN"
