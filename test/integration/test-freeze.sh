@@ -195,6 +195,10 @@ if [ ! -d /run/systemd/system ]; then
                 assert_eq "'$v' needs systemd as PID 1 (it starts and enables nspawn@.service); this system runs without it." \
                         "$ERR" "$v without systemd: one line"
         done
+        RC=0; ERR=$(env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_DE.UTF-8 NSPAWN_LOCALEDIR="$BUILDDIR/po" \
+                "$MCTL" enable ${MP}x 2>&1) || RC=$?
+        assert_eq "1:»enable« braucht systemd als PID 1 (es startet und aktiviert nspawn@.service); dieses System läuft ohne." \
+                "$RC:$ERR" "the refusal in German"
 fi
 
 test_end
