@@ -58,6 +58,9 @@ assert_eq 0 "$RC" "machinectl stop succeeds"
 assert_true "stop: nspawn@$N.service stops" wait_until 60 unit_is inactive
 
 # --- enable, disable ------------------------------------------------------------------------------------
+# Debian's systemd-container enables machines.target: off first, so that enable has to do it.
+sd_guest_run systemctl disable -q machines.target
+assert_eq disabled "$(sd_guest_run systemctl is-enabled machines.target)" "machines.target is disabled before"
 g 'machinectl enable "$1"' $N
 assert_eq 0 "$RC" "machinectl enable succeeds"
 assert_match "(^|"$'\n'")Created symlink $WANTS → /[^ ]*/nspawn@\\.service\\." "$ERR" "enable says the symlink as systemctl does"
