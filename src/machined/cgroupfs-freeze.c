@@ -265,6 +265,13 @@ int cgroupfs_freeze(Machine *m, bool freeze, MachineDone done, void *userdata) {
         r = freeze_op_arm(op, m->manager->event, m->cgroup);
         if (r >= 0)
                 r = freezer_write(fd, v1, freeze);
+        /* Thawed means every process runs: also those a v1 freezer holds (frozen by a machined that
+         * used it, or by hand), where cgroup2 is what freezes here. */
+        if (r >= 0 && !freeze && !v1) {
+                int k = cgroupfs_thaw_v1(m);
+                if (k < 0)
+                        log_debug_errno(k, "Failed to thaw the v1 freezer of machine %s, ignoring: %m", m->name);
+        }
         if (r < 0) {
                 freeze_op_free(op);
                 return r;
@@ -284,7 +291,7 @@ void cgroupfs_freeze_cancel(Machine *m) {
         }
 }
 
-int cgroupfs_thaw_v1_after_kill(Machine *m) {
+int cgroupfs_thaw_v1(Machine *m) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *text = NULL;
         int r;

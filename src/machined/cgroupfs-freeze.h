@@ -11,6 +11,7 @@
 int cgroupfs_freeze(Machine *m, bool freeze, MachineDone done, void *userdata);
 /* Drops a freeze or thaw in flight for m, without calling its done. */
 void cgroupfs_freeze_cancel(Machine *m);
-/* A task frozen by a v1 freezer does not die of SIGKILL until it is thawed (cgroup2's freezer lets
- * fatal signals through): thaws the machine's v1 freezer cgroup, if it has one that is not thawed. */
-int cgroupfs_thaw_v1_after_kill(Machine *m);
+/* Thaws the machine's v1 freezer cgroup, if it has one that is not thawed. A task frozen by a v1
+ * freezer does not die of SIGKILL until it is thawed (cgroup2's freezer lets fatal signals through),
+ * and a thaw through cgroup2 leaves it frozen. */
+int cgroupfs_thaw_v1(Machine *m);

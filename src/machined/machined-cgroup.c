@@ -311,7 +311,7 @@ static int cgroupfs_terminate(Machine *m, MachineDone done, void *userdata) {
 
         r = cgroupfs_kill_all(m, SIGKILL);
         k = pidfd_send_signal_(m->leader_pidfd, SIGKILL);
-        t = cgroupfs_thaw_v1_after_kill(m);
+        t = cgroupfs_thaw_v1(m);
         if (t < 0)
                 log_warning_errno(t, "Failed to thaw the v1 freezer of machine %s, its processes die when thawed: %m",
                                   m->name);

@@ -180,6 +180,18 @@ if [ -d /sys/fs/cgroup/freezer ] && [ "$(stat -fc %T /sys/fs/cgroup/freezer)" = 
         assert_eq "0:" "$RC:$ERR" "v1: thaw succeeds"
         assert_eq THAWED "$(cat "$V1/freezer.state")" "v1: freezer.state is THAWED"
         assert_true "v1: the counter goes on after the thaw" wait_until 5 counter_above "$FROZEN_AT"
+        # Frozen through v1, thawed by a machined that freezes through cgroup2: v1 is thawed too.
+        mctl freeze ${MP}v
+        assert_true "v1: frozen again" counter_stands
+        FROZEN_AT=$(counter)
+        stop_machined
+        start_machined || fail "machined (cgroup2 freezer) did not start"
+        mctl thaw ${MP}v
+        assert_eq "0:" "$RC:$ERR" "thaw by a machined that uses cgroup2 succeeds"
+        assert_eq THAWED "$(cat "$V1/freezer.state")" "... and thaws the v1 freezer"
+        assert_true "... so the counter goes on" wait_until 5 counter_above "$FROZEN_AT"
+        stop_machined
+        MACHINED_CGROUP_FREEZER=v1 start_machined || fail "machined (v1 freezer) did not start"
         # A task frozen by v1 does not die of SIGKILL until thawed: terminate must thaw.
         mctl freeze ${MP}v
         mctl terminate ${MP}v
