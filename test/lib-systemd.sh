@@ -46,8 +46,11 @@ sd_stage() {
 import hashlib, json, os, sys
 h = hashlib.sha256()
 for src, dst in sorted(json.load(sys.stdin).items()):
-    st = os.stat(src)
-    h.update(f"{src}\0{dst}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    try:
+        st = os.stat(src)
+        h.update(f"{src}\0{dst}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    except OSError:  # a symlink to install is listed by its name
+        h.update(f"{src}\0{dst}\n".encode())
 st = os.stat("build.ninja")
 h.update(f"{st.st_mtime_ns}".encode())
 print(h.hexdigest()[:16])') || return 1
@@ -65,12 +68,13 @@ print(h.hexdigest()[:16])') || return 1
 }
 
 # The state the guest's systemd is in (systemctl is-system-running); true once the boot is over,
-# one way or the other.
+# one way or the other. "offline" is what systemctl says before systemd listens on its socket.
 _sd_boot_over() {
         SD_GUEST_STATE=$(sd_guest_run systemctl is-system-running 2>/dev/null)
         case "$SD_GUEST_STATE" in
-                initializing|starting|"") return 1 ;;
+                running|degraded|maintenance|stopping) return 0 ;;
         esac
+        return 1
 }
 
 # The guest's PID 1: nspawn's child once it runs systemd.
