@@ -9,7 +9,8 @@
 #   sd_guest_run_sh 'TEXT' [ARGS...]      the same through /bin/sh -c
 #   sd_guest_inner_tree NAME              prepares /var/lib/machines/NAME in the guest, a writable
 #                                         overlay of the bookworm tree, and prints that path
-# The guest goes away with the test's cleanup (test_end, or any exit).
+# The guest goes away with the test's cleanup (test_end, or any exit). It has a network namespace of
+# its own (only lo).
 #
 # What the guest holds of ours: `meson install --destdir` of $BUILDDIR, staged once per build state
 # (see sd_stage) and extracted over the guest's tree. With the default prefix (/usr/local) our
@@ -103,7 +104,9 @@ sd_guest_boot() { # name [nspawn args...]
         mkdir -p "$root$SD_GUEST_TREES/bookworm"
         SD_GUEST_NAME=$MP$name
         start=$(date +%s%N)
-        "$NSPAWN" -q -b -D "$root" -M "$SD_GUEST_NAME" --register=no --console=passive \
+        # --private-network: the guest gets CAP_NET_ADMIN (in its own network namespace only),
+        # which nested containers need to set up theirs (nspawn --private-network inside).
+        "$NSPAWN" -q -b -D "$root" -M "$SD_GUEST_NAME" --register=no --console=passive --private-network \
                 --bind-ro="$tree:$SD_GUEST_TREES/bookworm" "$@" \
                 </dev/null >"$WORK/guest-$name.log" 2>&1 &
         SD_GUEST_PID=$!

@@ -36,6 +36,11 @@ T=$(sd_guest_inner_tree inner)
 assert_eq /var/lib/machines/inner "$T" "sd_guest_inner_tree prints the inner tree's path"
 OUT=$(sd_guest_run nspawn -q -D "$T" -M inner1 --register=no --pipe /bin/sh -c 'echo nested; cat /proc/1/comm' 2>&1)
 assert_eq $'nested\nsh' "$OUT" "our nspawn runs a container inside the guest"
+# From a service of the guest, with the guest's capability bounding set and seccomp filter (which
+# sd_guest_run does not have), and a network namespace of its own inside.
+OUT=$(sd_guest_run systemd-run -q --wait --pipe nspawn -q -D "$T" -M inner3 --register=no --private-network \
+        --pipe ip -o link 2>&1)
+assert_match '^1: lo: <[A-Z_,]*\bUP\b' "$OUT" "a service of the guest runs a nested container with --private-network ($OUT)"
 sd_guest_run nspawn -q -b -D "$T" -M inner2 --register=no --console=passive </dev/null >"$WORK/inner2.log" 2>&1 &
 P=$!
 inner_state() {
