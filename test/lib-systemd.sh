@@ -27,6 +27,8 @@
 # through a unit of the guest (systemctl start, systemd-run).
 
 : "${BUILDDIR:?BUILDDIR must point at the build directory}"
+# When the test got the integration lock (test_begin): sd_guest_stop says how long the test took.
+SD_T0=$(date +%s%N)
 SD_GUEST_PID=
 SD_GUEST_LEADER=
 SD_GUEST_NAME=
@@ -150,7 +152,8 @@ sd_guest_stop() {
                 kill -KILL "$SD_GUEST_PID" 2>/dev/null
         fi
         wait "$SD_GUEST_PID" 2>/dev/null || rc=$?
-        echo "guest $SD_GUEST_NAME: power-off took $(( ($(date +%s%N) - start) / 1000000 )) ms (nspawn exit $rc)"
+        echo "guest $SD_GUEST_NAME: power-off took $(( ($(date +%s%N) - start) / 1000000 )) ms (nspawn exit $rc);" \
+                "$(( ($(date +%s%N) - SD_T0) / 1000000 )) ms since the test got the lock"
         remove_machine_cgroup "$(unit_escape "$SD_GUEST_NAME")"
         SD_GUEST_PID= SD_GUEST_LEADER= SD_GUEST_RUNCG=
 }
