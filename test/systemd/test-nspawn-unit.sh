@@ -10,6 +10,10 @@ test_begin
 . "$SRCDIR/test/lib-systemd.sh"
 
 sd_guest_boot unit
+# Our tmpfiles snippet (beside systemd-container's identical line) made the directory root's only.
+assert_true "the tmpfiles snippet is installed" sd_guest_run test -f /usr/lib/tmpfiles.d/nspawn.conf
+assert_eq "Q /var/lib/machines 0700 - - -" "$(sd_guest_run grep -v '^#' /usr/lib/tmpfiles.d/nspawn.conf)" "... with its line"
+assert_eq 700 "$(sd_guest_run stat -c %a /var/lib/machines)" "/var/lib/machines is 0700"
 T=$(sd_guest_inner_tree inner)
 U=nspawn@inner.service
 
