@@ -33,6 +33,10 @@ SD_GUEST_PID=
 SD_GUEST_LEADER=
 SD_GUEST_NAME=
 SD_GUEST_RUNCG=
+# Our programs' directories in the guest (set by sd_guest_boot): nspawn and machinectl are in
+# $SD_GUEST_BINDIR, machined in $SD_GUEST_LIBEXECDIR.
+SD_GUEST_BINDIR=
+SD_GUEST_LIBEXECDIR=
 # The cached tree is bound read-only here in the guest, the lower layer of sd_guest_inner_tree.
 SD_GUEST_TREES=/var/lib/nspawn-test/trees
 # How long a boot may take until the guest's systemd says running (seconds).
@@ -98,6 +102,16 @@ sd_guest_boot() { # name [nspawn args...]
                 test_end
         fi
         stage=$(sd_stage) || { fail "sd_guest_boot: meson install --destdir of $BUILDDIR failed"; test_end; }
+        # Where our programs are in the guest (the build's prefix, bindir and libexecdir).
+        read -r SD_GUEST_BINDIR SD_GUEST_LIBEXECDIR < <(cd "$BUILDDIR" && meson introspect --buildoptions . |
+                python3 -c '
+import json, os, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(os.path.join(o["prefix"], o["bindir"]), os.path.join(o["prefix"], o["libexecdir"]))')
+        if [ "$SD_GUEST_BINDIR" = /usr/bin ]; then
+                fail "sd_guest_boot: the build's prefix is /usr; our machinectl would replace the distribution's in the guest (configure with the default prefix, /usr/local)"
+                test_end
+        fi
         tree=$(debian_tree bookworm) || { fail "sd_guest_boot: no bookworm tree"; test_end; }
         root=$(overlay_tree "$name") || { fail "sd_guest_boot: no overlay for $name"; test_end; }
         # Directories that are symlinks in the tree (/lib -> usr/lib) stay symlinks.
@@ -167,7 +181,7 @@ sd_guest_run() { # command [args...]
         (
                 echo "$BASHPID" > "$SD_GUEST_RUNCG/cgroup.procs" || exit 125
                 exec nsenter -t "$SD_GUEST_LEADER" -a -r -w \
-                        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                        env -i PATH="$SD_GUEST_BINDIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
                         HOME=/root LANG=C.UTF-8 TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"
         )
 }

@@ -30,7 +30,7 @@ unit_down() { [ "$(state "$U")" != active ] && [ "$(state "$U")" != deactivating
 assert_true "nspawn@inner.service boots the inner guest" start_inner
 OWNER=$(sd_guest_run busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
         GetConnectionUnixProcessID s org.freedesktop.machine1 | awk '{print $2}')
-assert_eq /usr/local/libexec/machined "$(sd_guest_run readlink "/proc/$OWNER/exe")" "the machined that answers is ours"
+assert_eq "$SD_GUEST_LIBEXECDIR/machined" "$(sd_guest_run readlink "/proc/$OWNER/exe")" "the machined that answers is ours"
 OUT=$(sd_guest_run "$MC" list --no-legend 2>&1)
 assert_match "^inner +container +nspawn +debian +12 " "$OUT" "$MC list shows the machine ($OUT)"
 OUT=$(sd_guest_run "$MC" show inner 2>&1)

@@ -25,7 +25,7 @@ assert_eq "0::/nspawn-test-run" "$(sd_guest_run cat /proc/self/cgroup | grep '^0
 assert_eq cgroup2 "$(sd_guest_run stat -fc %T /sys/fs/cgroup | sed 's/fs$//')" "the guest's /sys/fs/cgroup is cgroup2"
 
 # This build, installed: ours first in PATH, the distribution's machinectl beside it.
-assert_eq /usr/local/bin/nspawn "$(sd_guest_run_sh 'command -v nspawn')" "our nspawn is installed in the guest"
+assert_eq "$SD_GUEST_BINDIR/nspawn" "$(sd_guest_run_sh 'command -v nspawn')" "our nspawn is installed in the guest"
 assert_match "^machinectl " "$(sd_guest_run machinectl --version)" "our machinectl comes first in PATH"
 assert_match "^systemd 252" "$(sd_guest_run /usr/bin/machinectl --version | head -n1)" \
         "/usr/bin/machinectl is the distribution's"

@@ -23,7 +23,7 @@ assert_eq inactive "$(unit_state systemd-machined.service)" "... not by the dist
 OWNER=$(sd_guest_run busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
         GetConnectionUnixProcessID s org.freedesktop.machine1 | awk '{print $2}')
 assert_eq "$(sd_guest_run systemctl show -P MainPID machined.service)" "$OWNER" "the name's owner is machined.service's main process"
-assert_eq /usr/local/libexec/machined "$(sd_guest_run readlink "/proc/$OWNER/exe")" "... our machined binary"
+assert_eq "$SD_GUEST_LIBEXECDIR/machined" "$(sd_guest_run readlink "/proc/$OWNER/exe")" "... our machined binary"
 
 # Our policy, not systemd-container's: a user's CreateMachine reaches machined (which answers it
 # itself), a user's OpenMachineShell (only systemd's machined has it) is rejected by the bus.

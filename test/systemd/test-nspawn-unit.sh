@@ -43,7 +43,7 @@ assert_match "^inner +container +nspawn +debian +12" "$(sd_guest_run machinectl 
         "our machinectl lists it"
 OWNER=$(sd_guest_run busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
         GetConnectionUnixProcessID s org.freedesktop.machine1 | awk '{print $2}')
-assert_eq /usr/local/libexec/machined "$(sd_guest_run readlink "/proc/$OWNER/exe")" "the machined that answers is ours"
+assert_eq "$SD_GUEST_LIBEXECDIR/machined" "$(sd_guest_run readlink "/proc/$OWNER/exe")" "the machined that answers is ours"
 assert_eq "$U" "$(sd_guest_run machinectl show inner -P Unit)" "it is registered with the unit's name"
 MAIN=$(state "$U" MainPID)
 assert_eq "$MAIN" "$(sd_guest_run ps -o ppid= -p "$FIRST" | tr -d ' ')" \
