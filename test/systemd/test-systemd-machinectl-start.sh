@@ -64,8 +64,10 @@ assert_eq disabled "$(sd_guest_run systemctl is-enabled machines.target)" "machi
 g 'machinectl enable "$1"' $N
 assert_eq 0 "$RC" "machinectl enable succeeds"
 assert_match "(^|"$'\n'")Created symlink $WANTS → /[^ ]*/nspawn@\\.service\\." "$ERR" "enable says the symlink as systemctl does"
-assert_eq "$(sd_guest_run readlink -f /usr/local/lib/systemd/system/nspawn@.service)" \
-        "$(sd_guest_run readlink -f "$WANTS")" "the machines.target.wants symlink points to nspawn@.service"
+FRAGMENT=$(sd_guest_run systemctl show -P FragmentPath "$UNIT")
+assert_match "/nspawn@\.service$" "$FRAGMENT" "systemd has our nspawn@.service"
+assert_eq "$(sd_guest_run readlink -f "$FRAGMENT")" "$(sd_guest_run readlink -f "$WANTS")" \
+        "the machines.target.wants symlink points to nspawn@.service"
 assert_eq enabled "$(sd_guest_run systemctl is-enabled "$UNIT")" "the unit is enabled"
 assert_eq enabled "$(sd_guest_run systemctl is-enabled machines.target)" "machines.target is enabled too"
 g 'machinectl disable "$1"' $N
