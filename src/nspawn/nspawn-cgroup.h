@@ -34,7 +34,13 @@ typedef struct ContainerCgroup {
 #define CONTAINER_CGROUP_NULL ((ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF, .policy_fd = -EBADF, .prog_fd = -EBADF })
 
 /* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor. */
-int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
+/* props (may be NULL): Slice= places the scope (machine.slice otherwise), DeviceAllow= extends the device
+ * policy; the limits are applied later, by whoever owns them (container_cgroup_apply_properties()). */
+struct UnitProperties;
+int container_cgroup_create(const char *machine, bool keep_unit, const struct UnitProperties *props, ContainerCgroup *ret);
+/* The limits of props on the container's scope (with --keep-unit: on nspawn's own cgroup), where nobody
+ * (machined) applied them: one line and an error for what cannot be applied. */
+int container_cgroup_apply_properties(ContainerCgroup *c, const struct UnitProperties *props);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
  * namespace, and checks that it sits in no hierarchy's root. */
 /* -ESRCH (not logged) when the child exited meanwhile: the caller reports the child's own error. */
