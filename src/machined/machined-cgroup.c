@@ -156,9 +156,7 @@ static bool v1_hierarchy_wanted(const CgroupV1Hierarchy *h) {
         return false;
 }
 
-/* The v1 side of a scope machined made: killed (cgroup2's cgroup.kill reached every process) and
- * removed, or only removed when empty. */
-static void cgroupfs_remove_v1(const char *cgroup, bool kill) {
+void cgroupfs_remove_v1(const char *cgroup, bool kill) {
         CgroupV1Hierarchy *h = NULL;
         size_t n = 0;
         char p[4096];
@@ -260,7 +258,8 @@ static int own_scope_create(Machine *m, const char *root, const char *rel, const
         if (r < 0) {
                 (void) scope_move_out(fd, root, current);
                 cgroupfs_remove_v1(abs, false);
-                (void) rmdir(path);
+                if (rmdir(path) >= 0)
+                        cgroup_trim_slices(root, abs);
                 if (error) {
                         free(m->opening_error);
                         m->opening_error = TAKE_PTR(error);

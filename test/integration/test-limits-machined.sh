@@ -74,9 +74,10 @@ assert_eq "" "$(find /sys/fs/cgroup -name "${MP%.}*.slice")" "the slices are gon
 # the limits on it before the leader enters.
 sleep 1000 & L=$!
 on_exit "kill $L 2>/dev/null"
-assert_eq OK "$(gcreate "${MP}c" "$L" '[("MemoryMax", <uint64 67108864>), ("TasksMax", <uint64 7>), ("CPUQuotaPerSecUSec", <uint64 250000>), ("AllowedCPUs", <[byte 0x01]>)]')" \
+assert_eq OK "$(gcreate "${MP}c" "$L" '[("MemoryMax", <uint64 67108864>), ("TasksMax", <uint64 7>), ("CPUQuotaPerSecUSec", <uint64 250000>), ("AllowedCPUs", <[byte 0x01]>), ("Slice", <"'"${MP%.}"'-c.slice">)]')" \
         "CreateMachine with scope properties"
-S="machine.slice/machine-${MP}c.scope"
+S="${MP%.}.slice/${MP%.}-c.slice/machine-${MP}c.scope"
+assert_true "the scope is in the slice" test -d "$U/$S"
 assert_eq 67108864 "$(mem_limit "$S")" "the scope has MemoryMax="
 assert_eq 7 "$(cat "$(ctl_dir pids "$S")/pids.max")" "... TasksMax="
 D=$(ctl_dir cpu "$S")
@@ -88,6 +89,7 @@ assert_match $'Cpus_allowed_list:\t0$' "$(grep Cpus_allowed_list /proc/$L/status
 mcall TerminateMachine s "${MP}c"
 assert_true "TerminateMachine: the leader is gone" wait_until 5 pid_gone "$L" "sleep 1000"
 assert_true "... and the scope, in every hierarchy" wait_until 5 sh -c "[ -z \"\$(find /sys/fs/cgroup -name 'machine-${MP}c.scope')\" ]"
+assert_eq "" "$(find /sys/fs/cgroup -name "${MP%.}*.slice")" "... and its slices"
 
 # --- Refusals: nothing moved, nothing made.
 sleep 1000 & L=$!
@@ -105,14 +107,14 @@ assert_eq org.freedesktop.DBus.Error.NotSupported "$(gcreate "${MP}u" "$L" '[("D
 assert_match "DeviceAllow=.*launcher" "$(cat "$WORK/gerr")" "... saying why"
 # On hybrid hosts the memory controller is v1's: no memory.high.
 if ! grep -qw memory "$U/machine.slice/cgroup.controllers" 2>/dev/null; then
-        assert_eq org.freedesktop.DBus.Error.NotSupported "$(gcreate "${MP}u" "$L" '[("MemoryMax", <uint64 67108864>), ("MemoryHigh", <uint64 33554432>)]')" \
+        assert_eq org.freedesktop.DBus.Error.NotSupported "$(gcreate "${MP}u" "$L" '[("MemoryMax", <uint64 67108864>), ("MemoryHigh", <uint64 33554432>), ("Slice", <"'"${MP%.}"'-u.slice">)]')" \
                 "MemoryHigh= on cgroup v1: NotSupported"
         assert_match "MemoryHigh=" "$(cat "$WORK/gerr")" "... naming it"
         echo "machined on MemoryHigh=: $(cat "$WORK/gerr")"
 fi
 assert_eq "$BEFORE" "$(cgroups_of "$L")" "after the refusals the leader is where it was"
 assert_false "... and is no machine" mcall GetMachine s "${MP}u"
-assert_eq "" "$(find /sys/fs/cgroup -name "machine-${MP}u.scope")" "... and no scope was left in any hierarchy"
+assert_eq "" "$(find /sys/fs/cgroup -name "machine-${MP}u.scope" -o -name "${MP%.}*.slice")" "... and no scope or slice was left in any hierarchy"
 assert_true "machined still answers" machined_answers
 
 test_end

@@ -134,6 +134,31 @@ assert_eq 0 "$RC" "the container in the slice ran ($OUT)"
 assert_eq "" "$(find /sys/fs/cgroup -name "${MP%.}*.slice")" "the slices nspawn made are gone again"
 assert_true "machine.slice stays" test -d "$U/machine.slice"
 
+# --- --keep-unit: nspawn registers (or not) the caller's unit and applies the limits itself, to the
+# caller's cgroup (a service's with Delegate=yes), above the payload. (The container's set-up, nspawn's
+# child before it execs the payload, counts against MemoryMax= too: 32M is too little for it.)
+SVC=${MP}svc.service
+mkdir "$U/$SVC"
+cleanup_svc() {
+        local d
+        for d in /sys/fs/cgroup/*/"$SVC" "$U/$SVC"; do
+                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+        true
+}
+on_exit cleanup_svc
+rm -f "$T/ready" "$T/stop"
+sh -c "echo \$\$ > '$U/$SVC/cgroup.procs'; exec '$NSPAWN' -q -D '$T' -M '$M' --keep-unit --register=no --pipe \
+        --property=TasksMax=44 --property=MemoryMax=64M sh -c 'touch /ready; while [ ! -e /stop ]; do sleep 0.05; done'" \
+        </dev/null >"$WORK/out" 2>&1 & P=$!
+assert_true "--keep-unit: the container runs" wait_until 30 test -e "$T/ready"
+assert_eq 44 "$(cat "$(ctl_dir pids "$SVC")/pids.max")" "--keep-unit: TasksMax= is on the caller's cgroup"
+D=$(ctl_dir memory "$SVC")
+if [ -e "$D/memory.max" ]; then LIM=$(cat "$D/memory.max"); else LIM=$(cat "$D/memory.limit_in_bytes" 2>&1); fi
+assert_eq 67108864 "$LIM" "--keep-unit: MemoryMax= is on the caller's cgroup"
+finish
+assert_eq 0 "$RC" "the --keep-unit container ran ($OUT)"
+
 # --- Refused before anything starts: one line naming the assignment, exit 1, no cgroup made.
 refused_line() { # message nspawn-args...
         local m=$1; shift
