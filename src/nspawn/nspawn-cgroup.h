@@ -11,7 +11,8 @@
 #define CONTAINER_TASKS_MAX_DEFAULT 16384
 
 /* The container's cgroup when no registry creates it: the "scope", machine.slice/machine-<name>.scope
- * (with --keep-unit: the caller's own cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
+ * (in the slice of --slice= instead, nested as systemd nests slices; with --keep-unit: the caller's own
+ * cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
  * hierarchy, the named systemd one included. The payload runs in the scope's "payload" child, which is
  * also the root of its cgroup namespace: the device policy and the tasks limit on the scope stay out of
  * the guest's reach, and no hierarchy's root (with its release_agent, CVE-2022-0492) is visible

@@ -38,8 +38,10 @@ bool unit_slice_name_is_valid(const char *s);
 char *unit_slice_cgroup_path(const char *slice);
 
 typedef enum UnitApplyFlags {
-        /* DeviceAllow= is in the caller's device policy already (nspawn builds it into its own); without
-         * this flag DeviceAllow= cannot be applied to cgroupfs. */
+        /* DeviceAllow= is in the caller's device policy already (nspawn builds it into its own BPF
+         * program): unit_properties_apply_cgroupfs_full() skips it, and unit_properties_append_bus_full()
+         * leaves it out (a systemd scope with DeviceAllow= would allow only the devices listed, not the
+         * container's API devices). Without the flag the cgroupfs applier refuses DeviceAllow=. */
         UNIT_APPLY_DEVICES_DONE = 1 << 0,
 } UnitApplyFlags;
 
@@ -65,7 +67,9 @@ int unit_properties_append_bus_full(const UnitPropertyBusApi *api, sd_bus_messag
 int unit_properties_apply_cgroupfs(const UnitProperties *p, const char *path);
 
 /* The same without logging: on failure *ret_error (if not NULL) is the one line that says which
- * property could not be applied and why. Everything is checked before anything is written. */
+ * property could not be applied and why. Controllers and files are looked up for every property
+ * before anything is written; a write the kernel refuses can leave earlier ones in place (the caller
+ * removes the cgroup). */
 int unit_properties_apply_cgroupfs_full(const UnitProperties *p, const char *path, UnitApplyFlags flags, char **ret_error);
 /* DeviceAllow=: the i-th entry (path or "char-NAME"/"block-NAME", access "rwm" subset), false past the end. */
 bool unit_properties_get_device(const UnitProperties *p, size_t i, const char **ret_path, const char **ret_access);
