@@ -299,14 +299,27 @@ static int apply_cpuset(ApplyContext *c, const UnitProperties *p) {
         return 0;
 }
 
-/* The block device a limit is about: the device itself, or the one the file system of a path is on. */
+/* The block device a limit is about: the device itself, or the one the file system of a path is on;
+ * for a partition its whole disk, since the kernel keeps I/O limits per disk. */
 static int block_device_of(const char *path, dev_t *ret) {
+        _cleanup_free_ char *text = NULL;
         struct stat st;
+        char p[128];
+        unsigned ma, mi;
 
         if (stat(path, &st) < 0)
                 return -errno;
-        *ret = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
-        return major(*ret) == 0 ? -ENOTBLK : 0;
+        dev_t dev = S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev;
+        if (major(dev) == 0)
+                return -ENOTBLK;
+        snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+        if (access(p, F_OK) >= 0) {
+                snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/../dev", major(dev), minor(dev));
+                if (read_small_file_at(AT_FDCWD, p, 64, &text) >= 0 && sscanf(text, "%u:%u", &ma, &mi) == 2)
+                        dev = makedev(ma, mi);
+        }
+        *ret = dev;
+        return 0;
 }
 
 static int apply_io(ApplyContext *c, const UnitProperties *p) {

@@ -113,6 +113,16 @@ ALL=$(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status)
 assert_true "control: the host has more than CPU 0 ($ALL)" test "$ALL" != 0
 assert_match $'Cpus_allowed_list:\t'"$ALL"'$' "$OUT" "control: without AllowedCPUs= the payload may use every CPU ($ALL)"
 
+# --- IOReadBandwidthMax= of a path: on the disk its file system is on (the whole disk of a partition).
+DEV=$(mountpoint -d /)
+[ -e "/sys/dev/block/$DEV/partition" ] && DEV=$(cat "/sys/dev/block/$DEV/../dev")
+start --property="IOReadBandwidthMax=/ 1M" --property=IOWeight=100 -- 'touch /ready; while [ ! -e /stop ]; do sleep 0.05; done'
+D=$(ctl_dir io)
+if [ -e "$D/io.max" ]; then assert_match "^$DEV rbps=1048576 " "$(cat "$D/io.max")" "IOReadBandwidthMax=/ 1M is in io.max for $DEV"
+else assert_eq "$DEV 1048576" "$(cat "$D/blkio.throttle.read_bps_device")" "IOReadBandwidthMax=/ 1M is in blkio.throttle.read_bps_device for $DEV"; fi
+finish
+assert_eq 0 "$RC" "the container with I/O limits ran ($OUT)"
+
 # --- DeviceAllow=/dev/fuse r: one more device, read only (bound in; the device policy decides).
 FUSE='(exec 3</dev/fuse) 2>/dev/null && echo read-ok || echo read-denied
 (exec 3>/dev/fuse) 2>/dev/null && echo write-ok || echo write-denied'
