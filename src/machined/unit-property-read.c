@@ -27,6 +27,7 @@ static const char *bus_signature(UnitPropertyId id) {
         case UNIT_PROPERTY_DEVICE_ALLOW:
                 return "a(ss)";
         case UNIT_PROPERTY_SLICE:
+        case UNIT_PROPERTY_DESCRIPTION:
                 return "s";
         case UNIT_PROPERTY_MEMORY_ACCOUNTING ... UNIT_PROPERTY_BLOCK_IO_ACCOUNTING:
                 return "b";
@@ -80,6 +81,9 @@ static int read_value(sd_bus_message *m, UnitProperties *p, UnitPropertyId id) {
         case UNIT_PROPERTY_SLICE:
                 r = sd_bus_message_read(m, "s", &s);
                 return r < 0 ? r : unit_properties_set_slice(p, s);
+        case UNIT_PROPERTY_DESCRIPTION:
+                r = sd_bus_message_read(m, "s", &s);
+                return r < 0 ? r : unit_properties_set_description(p, s);
         case UNIT_PROPERTY_MEMORY_ACCOUNTING ... UNIT_PROPERTY_BLOCK_IO_ACCOUNTING:
                 r = sd_bus_message_read(m, "b", &b);
                 if (r < 0)

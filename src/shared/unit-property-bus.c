@@ -99,6 +99,8 @@ static int append_one(const UnitPropertyBusApi *api, sd_bus_message *m, const Un
                 return append_devices(api, m, p->devices, p->n_devices);
         case UNIT_PROPERTY_SLICE:
                 return api->append(m, "(sv)", name, "s", p->slice);
+        case UNIT_PROPERTY_DESCRIPTION:
+                return api->append(m, "(sv)", name, "s", p->description);
         default:
                 return api->append(m, "(sv)", name, "b", (int) p->accounting[id]);
         }

@@ -30,6 +30,7 @@ typedef enum UnitPropertyId {
         UNIT_PROPERTY_CPU_ACCOUNTING,
         UNIT_PROPERTY_IO_ACCOUNTING,
         UNIT_PROPERTY_BLOCK_IO_ACCOUNTING,
+        UNIT_PROPERTY_DESCRIPTION,      /* the unit's; no cgroup meaning, passed on to systemd */
         _UNIT_PROPERTY_MAX,
         _UNIT_PROPERTY_INVALID = -EINVAL,
 } UnitPropertyId;
@@ -69,6 +70,7 @@ struct UnitProperties {
         UnitDevice *devices;
         size_t n_devices;
         char *slice;
+        char *description;
         bool accounting[_UNIT_PROPERTY_MAX];
 };
 
@@ -91,6 +93,7 @@ static inline void unit_properties_mark(UnitProperties *p, UnitPropertyId id, bo
 int unit_properties_add_bandwidth(UnitProperties *p, UnitPropertyId id, const char *path, uint64_t bytes);
 int unit_properties_add_device(UnitProperties *p, const char *path, const char *access);
 int unit_properties_set_slice(UnitProperties *p, const char *slice);
+int unit_properties_set_description(UnitProperties *p, const char *description);
 int unit_properties_set_cpu_set(UnitProperties *p, UnitPropertyId id, const uint8_t *bits, size_t n);
 /* The scalar properties (memory, tasks, quota, weights), checked against their ranges. */
 int unit_properties_set_u64(UnitProperties *p, UnitPropertyId id, uint64_t v);

@@ -32,6 +32,7 @@ static const char *const unit_property_table[_UNIT_PROPERTY_MAX] = {
         [UNIT_PROPERTY_CPU_ACCOUNTING] = "CPUAccounting",
         [UNIT_PROPERTY_IO_ACCOUNTING] = "IOAccounting",
         [UNIT_PROPERTY_BLOCK_IO_ACCOUNTING] = "BlockIOAccounting",
+        [UNIT_PROPERTY_DESCRIPTION] = "Description",
 };
 
 const char *unit_property_to_string(UnitPropertyId id) {
@@ -87,6 +88,10 @@ void unit_properties_reset(UnitProperties *p, UnitPropertyId id) {
         case UNIT_PROPERTY_SLICE:
                 free(p->slice);
                 p->slice = NULL;
+                break;
+        case UNIT_PROPERTY_DESCRIPTION:
+                free(p->description);
+                p->description = NULL;
                 break;
         default:
                 break;
@@ -424,6 +429,18 @@ int unit_properties_set_slice(UnitProperties *p, const char *slice) {
         return 0;
 }
 
+int unit_properties_set_description(UnitProperties *p, const char *description) {
+        if (isempty(description) || string_has_cc(description) || strlen(description) > 2048)
+                return -EINVAL;
+        char *c = strdup(description);
+        if (!c)
+                return -ENOMEM;
+        free(p->description);
+        p->description = c;
+        unit_properties_mark(p, UNIT_PROPERTY_DESCRIPTION, true);
+        return 0;
+}
+
 char *unit_slice_cgroup_path(const char *slice) {
         size_t l = strlen(slice) - strlen(".slice");
         char *r = malloc(strlen(slice) * (strlen(slice) / 2 + 2) + 1), *w = r;
@@ -521,6 +538,8 @@ static int parse_value(UnitProperties *p, UnitPropertyId id, const char *v) {
                 return parse_list_entry(p, id, v);
         case UNIT_PROPERTY_SLICE:
                 return unit_properties_set_slice(p, v);
+        case UNIT_PROPERTY_DESCRIPTION:
+                return unit_properties_set_description(p, v);
         default:
                 r = parse_boolean(v);
                 if (r < 0)
@@ -560,7 +579,7 @@ bool unit_properties_is_empty(const UnitProperties *p) {
 }
 
 bool unit_properties_has_limits(const UnitProperties *p) {
-        return p && (p->set & ~(UINT32_C(1) << UNIT_PROPERTY_SLICE)) != 0;
+        return p && (p->set & ~((UINT32_C(1) << UNIT_PROPERTY_SLICE) | (UINT32_C(1) << UNIT_PROPERTY_DESCRIPTION))) != 0;
 }
 
 bool unit_properties_get_device(const UnitProperties *p, size_t i, const char **ret_path, const char **ret_access) {
@@ -589,7 +608,7 @@ int unit_properties_copy(const UnitProperties *p, UnitProperties **ret) {
         c->n_io_read = c->n_io_write = 0;
         c->devices = NULL;
         c->n_devices = 0;
-        c->slice = NULL;
+        c->slice = c->description = NULL;
         if (unit_properties_has(p, UNIT_PROPERTY_ALLOWED_CPUS))
                 r = unit_properties_set_cpu_set(c, UNIT_PROPERTY_ALLOWED_CPUS, p->allowed_cpus.bits, p->allowed_cpus.n);
         if (r >= 0 && unit_properties_has(p, UNIT_PROPERTY_ALLOWED_MEMORY_NODES))
@@ -603,6 +622,8 @@ int unit_properties_copy(const UnitProperties *p, UnitProperties **ret) {
                 r = unit_properties_add_device(c, p->devices[i].path, p->devices[i].access);
         if (r >= 0 && p->slice)
                 r = unit_properties_set_slice(c, p->slice);
+        if (r >= 0 && p->description)
+                r = unit_properties_set_description(c, p->description);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);

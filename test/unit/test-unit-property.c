@@ -167,12 +167,14 @@ TEST(slice_and_more) {
         _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
         int r;
 
-        p = parse((const char *const[]) { "Slice=foo-bar.slice", "MemoryAccounting=yes", "BlockIOAccounting=no", NULL }, &r);
+        p = parse((const char *const[]) { "Slice=foo-bar.slice", "MemoryAccounting=yes", "BlockIOAccounting=no",
+                                          "Description=a b", NULL }, &r);
         ASSERT_OK(r);
         ASSERT_STREQ(unit_properties_get_slice(p), "foo-bar.slice");
         ASSERT_TRUE(unit_properties_has(p, UNIT_PROPERTY_MEMORY_ACCOUNTING) && p->accounting[UNIT_PROPERTY_MEMORY_ACCOUNTING]);
         ASSERT_TRUE(unit_properties_has(p, UNIT_PROPERTY_BLOCK_IO_ACCOUNTING) && !p->accounting[UNIT_PROPERTY_BLOCK_IO_ACCOUNTING]);
         ASSERT_FALSE(unit_properties_is_empty(p));
+        ASSERT_STREQ(p->description, "a b");
 
         ASSERT_STREQ(a = unit_slice_cgroup_path("foo-bar-baz.slice"), "foo.slice/foo-bar.slice/foo-bar-baz.slice");
         ASSERT_STREQ(b = unit_slice_cgroup_path("machine.slice"), "machine.slice");
@@ -199,9 +201,9 @@ TEST(slice_and_more) {
         ASSERT_ERROR(parse1("=1"), EINVAL);
         ASSERT_ERROR(parse1("MemoryMax=1G\n"), EINVAL);
 
-        /* Only Slice=: nothing to apply to a cgroup. */
+        /* Only Slice= and Description=: nothing to apply to a cgroup. */
         _cleanup_(unit_properties_freep) UnitProperties *s = NULL;
-        s = parse((const char *const[]) { "Slice=x.slice", NULL }, &r);
+        s = parse((const char *const[]) { "Slice=x.slice", "Description=x", NULL }, &r);
         ASSERT_OK(r);
         ASSERT_FALSE(unit_properties_has_limits(s));
         ASSERT_TRUE(unit_properties_has_limits(p));
@@ -249,7 +251,7 @@ TEST(bus_round_trip) {
         p = parse((const char *const[]) {
                 "MemoryMax=64M", "TasksMax=50", "CPUQuota=50%", "CPUWeight=200", "AllowedCPUs=0,9",
                 "IOReadBandwidthMax=/dev/sda 1M", "DeviceAllow=/dev/fuse rw", "Slice=foo.slice",
-                "BlockIOAccounting=yes", NULL }, &r);
+                "BlockIOAccounting=yes", "Description=hello", NULL }, &r);
         ASSERT_OK(r);
         m = new_message(&bus);
         ASSERT_TRUE(m);
@@ -299,6 +301,9 @@ TEST(bus_round_trip) {
         ASSERT_OK(sd_bus_message_read(m, "(sv)", &name, "b", &b));
         ASSERT_STREQ(name, "IOAccounting");     /* BlockIOAccounting= is gone from systemd 256 on */
         ASSERT_TRUE(b);
+        ASSERT_OK(sd_bus_message_read(m, "(sv)", &name, "s", &path));
+        ASSERT_STREQ(name, "Description");
+        ASSERT_STREQ(path, "hello");
         ASSERT_EQ(sd_bus_message_at_end(m, false), 1);
 
         /* machined reads back what nspawn sends. */
@@ -314,6 +319,7 @@ TEST(bus_round_trip) {
         ASSERT_STREQ(q->devices[0].access, "rw");
         ASSERT_STREQ(unit_properties_get_slice(q), "foo.slice");
         ASSERT_TRUE(q->accounting[UNIT_PROPERTY_IO_ACCOUNTING]);
+        ASSERT_STREQ(q->description, "hello");
         sd_bus_message_unref(m);
         sd_bus_unref(bus);
 
