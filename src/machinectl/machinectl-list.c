@@ -18,8 +18,11 @@ typedef struct ListContext ListContext;
 
 typedef struct Row {
         ListContext *ctx;
-        char *name, *class, *service, *os, *version;
+        char *name, *class, *service, *path, *os, *version;
         char **addresses;
+        /* FreezerState (an extension of machine1) when it is not "running"; NULL otherwise and with a
+         * registry that does not know it. */
+        char *freezer;
 } Row;
 
 struct ListContext {
@@ -37,6 +40,8 @@ static void list_context_done(ListContext *c) {
                 free(r->service);
                 free(r->os);
                 free(r->version);
+                free(r->path);
+                free(r->freezer);
                 strv_free(r->addresses);
         }
         free(c->rows);
@@ -68,9 +73,11 @@ static int read_machines(sd_bus *bus, const Args *args, ListContext *c) {
                         .name = strdup(name),
                         .class = strdup(class),
                         .service = strdup(service),
+                        .path = strdup(path),
                 };
                 c->n++;
-                if (!c->rows[c->n - 1].name || !c->rows[c->n - 1].class || !c->rows[c->n - 1].service)
+                if (!c->rows[c->n - 1].name || !c->rows[c->n - 1].class || !c->rows[c->n - 1].service ||
+                    !c->rows[c->n - 1].path)
                         return log_oom();
         }
         if (r < 0)
@@ -109,18 +116,42 @@ static int on_addresses(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
-/* Two calls per machine, pipelined: with 1,000 machines one round trip each would cost 150 ms. */
+static int on_freezer_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Row *row = userdata;
+        const char *s;
+
+        row->ctx->in_flight--;
+        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "v", "s", &s) > 0 &&
+            !streq(s, "running"))
+                row->freezer = strdup(s);
+        return 0;
+}
+
+static int call_detail(sd_bus *bus, Row *row, unsigned which) {
+        switch (which) {
+        case 0:
+                return sd_bus_call_method_async(bus, NULL, MACHINE1_SERVICE, MACHINE1_PATH, MACHINE1_MANAGER,
+                                                "GetMachineOSRelease", on_os_release, row, "s", row->name);
+        case 1:
+                return sd_bus_call_method_async(bus, NULL, MACHINE1_SERVICE, MACHINE1_PATH, MACHINE1_MANAGER,
+                                                "GetMachineAddresses", on_addresses, row, "s", row->name);
+        default:
+                return sd_bus_call_method_async(bus, NULL, MACHINE1_SERVICE, row->path,
+                                                "org.freedesktop.DBus.Properties", "Get", on_freezer_state, row,
+                                                "ss", MACHINE1_MACHINE, "FreezerState");
+        }
+}
+
+#define DETAILS_PER_ROW 3
+
+/* Three calls per machine, pipelined: with 1,000 machines one round trip each would cost 150 ms. */
 static int read_details(sd_bus *bus, ListContext *c) {
-        size_t next = 0, total = c->n * 2;
+        size_t next = 0, total = c->n * DETAILS_PER_ROW;
         int r;
 
         while (next < total || c->in_flight > 0) {
                 while (next < total && c->in_flight < MAX_IN_FLIGHT) {
-                        Row *row = &c->rows[next / 2];
-                        bool os = next % 2 == 0;
-                        r = sd_bus_call_method_async(bus, NULL, MACHINE1_SERVICE, MACHINE1_PATH, MACHINE1_MANAGER,
-                                                     os ? "GetMachineOSRelease" : "GetMachineAddresses",
-                                                     os ? on_os_release : on_addresses, row, "s", row->name);
+                        r = call_detail(bus, &c->rows[next / DETAILS_PER_ROW], next % DETAILS_PER_ROW);
                         if (r < 0)
                                 return log_error_errno(r, _("Failed to issue a method call: %m"));
                         c->in_flight++;
@@ -172,6 +203,13 @@ static int print_json(const ListContext *c) {
                                 return -ENOMEM;
                         putchar(',');
                 }
+                /* Only where it says something: the objects stay as systemd's machinectl prints them. */
+                if (row->freezer) {
+                        fputs("\"freezer\":", stdout);
+                        if (print_json_string_or_null(row->freezer) < 0)
+                                return -ENOMEM;
+                        putchar(',');
+                }
                 /* No addresses: null, not [], as systemd's machinectl has it. */
                 fputs("\"addresses\":", stdout);
                 if (!row->addresses || !row->addresses[0])
@@ -192,9 +230,19 @@ static int print_json(const ListContext *c) {
         return 0;
 }
 
+static bool any_freezer(const ListContext *c) {
+        for (size_t i = 0; i < c->n; i++)
+                if (c->rows[i].freezer)
+                        return true;
+        return false;
+}
+
+/* The FREEZER column comes last, and only while a machine is not running: the columns that scripts
+ * and the existing tools read keep their places. */
 static int print_table(const ListContext *c, const Args *args) {
-        static const char *const headers[] = { "MACHINE", "CLASS", "SERVICE", "OS", "VERSION", "ADDRESSES" };
-        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        static const char *const headers[] = { "MACHINE", "CLASS", "SERVICE", "OS", "VERSION", "ADDRESSES", "FREEZER" };
+        bool freezer = any_freezer(c);
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers) - !freezer, headers);
         _cleanup_free_ char *text = NULL;
         int r;
 
@@ -211,7 +259,7 @@ static int print_table(const ListContext *c, const Args *args) {
                                 return log_oom();
                 }
                 const char *cells[] = { row->name, empty_to_null(row->class), empty_to_null(row->service),
-                                        row->os, row->version, addr };
+                                        row->os, row->version, addr, row->freezer };
                 r = table_add_row(t, cells);
                 if (r < 0)
                         return log_oom();

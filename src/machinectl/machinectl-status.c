@@ -15,6 +15,7 @@
 #include "machinectl-cgroup.h"
 #include "machinectl-format.h"
 #include "machinectl-properties.h"
+#include "machinectl-unit.h"
 #include "machinectl-verbs.h"
 #include "string-util.h"
 #include "strv.h"
@@ -227,15 +228,43 @@ static void print_addresses_and_os(sd_bus *bus, const char *name) {
         }
 }
 
-static void print_tree(const PropertyList *l) {
+/* Where PID 1 is systemd, the unit is systemd's, and systemd knows its cgroup (ControlGroup), also
+ * when the leader is gone already or lives where this process cannot see its cgroup. */
+static int unit_control_group(sd_bus *bus, const char *unit, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *cg = NULL;
+        const char *path, *type = strrchr(unit, '.');
+        char iface[64];
+        int r;
+
+        if (!systemd_is_pid1() || !type || (!streq(type, ".scope") && !streq(type, ".service")))
+                return -EOPNOTSUPP;
+        snprintf(iface, sizeof(iface), "org.freedesktop.systemd1.%s", streq(type, ".scope") ? "Scope" : "Service");
+        r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnit", NULL, &reply, "s", unit);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r >= 0)
+                r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, iface, "ControlGroup", NULL, &cg);
+        if (r < 0)
+                return r;
+        if (isempty(cg))
+                return -ENODATA;
+        *ret = TAKE_PTR(cg);
+        return 0;
+}
+
+static void print_tree(sd_bus *bus, const PropertyList *l) {
         uint64_t leader = prop_number(l, "Leader");
         const char *unit = prop_text(l, "Unit"), *root;
         _cleanup_free_ char *path = NULL;
 
-        /* Without its unit in the leader's cgroup path the machine has no cgroup of its own, and the
-         * leader's cgroup holds processes that are not the machine's: show none. */
-        if (!unit || leader == 0 || cgroup_unified_root(&root) < 0 ||
-            cgroup_pid_get_path((pid_t) leader, &path) < 0 || !cgroup_path_trim_to_unit(path, unit))
+        if (!unit || cgroup_unified_root(&root) < 0)
+                return;
+        /* Else, without its unit in the leader's cgroup path the machine has no cgroup of its own,
+         * and the leader's cgroup holds processes that are not the machine's: show none. */
+        if (unit_control_group(bus, unit, &path) < 0 &&
+            (leader == 0 || cgroup_pid_get_path((pid_t) leader, &path) < 0 || !cgroup_path_trim_to_unit(path, unit)))
                 return;
         fflush(stdout);
         (void) cgroup_show_tree(stdout, root, path, TREE_PREFIX);
@@ -251,6 +280,9 @@ static void print_status(sd_bus *bus, const char *name, const PropertyList *l) {
         else
                 printf("%s\n", e ?: "");
         print_since(l);
+        /* An extension of machine1: only said when the machine is not simply running. */
+        if ((t = prop_text(l, "FreezerState")) && !streq(t, "running"))
+                print_field(_("Freezer"), t);
         print_leader(l);
         print_service(l);
         if ((t = prop_text(l, "RootDirectory")))
@@ -259,7 +291,7 @@ static void print_status(sd_bus *bus, const char *name, const PropertyList *l) {
         print_addresses_and_os(bus, name);
         if ((t = prop_text(l, "Unit")))
                 print_field(_("Unit"), t);
-        print_tree(l);
+        print_tree(bus, l);
 }
 
 int verb_status(sd_bus *bus, char **names, const Args *args) {

@@ -13,3 +13,9 @@ int verb_terminate(sd_bus *bus, char **names, const Args *args);
 int verb_kill(sd_bus *bus, char **names, const Args *args);
 int verb_poweroff(sd_bus *bus, char **names, const Args *args);
 int verb_reboot(sd_bus *bus, char **names, const Args *args);
+int verb_freeze(sd_bus *bus, char **names, const Args *args);
+int verb_thaw(sd_bus *bus, char **names, const Args *args);
+/* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
+int verb_start(sd_bus *bus, char **names, const Args *args);
+int verb_enable(sd_bus *bus, char **names, const Args *args);
+int verb_disable(sd_bus *bus, char **names, const Args *args);

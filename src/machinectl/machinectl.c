@@ -6,6 +6,7 @@
 #include "log.h"
 #include "machinectl-bus.h"
 #include "machinectl-options.h"
+#include "machinectl-unit.h"
 #include "machinectl-verbs.h"
 #include "string-util.h"
 #include "strv.h"
@@ -16,6 +17,8 @@ typedef struct Verb {
         const char *name;
         size_t min_args, max_args; /* after the verb */
         int (*run)(sd_bus *bus, char **names, const Args *args);
+        /* Talks to systemd (PID 1), not to the registry. */
+        bool systemd;
 } Verb;
 
 static const Verb verbs[] = {
@@ -28,7 +31,26 @@ static const Verb verbs[] = {
         { "stop",      1, ARGS_MAX, verb_poweroff  },
         { "reboot",    1, ARGS_MAX, verb_reboot    },
         { "restart",   1, ARGS_MAX, verb_reboot    },
+        { "freeze",    1, ARGS_MAX, verb_freeze    },
+        { "thaw",      1, ARGS_MAX, verb_thaw      },
+        { "start",     1, ARGS_MAX, verb_start,   true },
+        { "enable",    1, ARGS_MAX, verb_enable,  true },
+        { "disable",   1, ARGS_MAX, verb_disable, true },
 };
+
+/* start, enable, disable: the machine's unit is systemd's. */
+static int systemd_connect(const char *verb, sd_bus **ret) {
+        int r;
+
+        if (!systemd_is_pid1())
+                return log_error_errno(-EOPNOTSUPP,
+                                       _("'%s' needs systemd as PID 1 (it starts and enables nspawn@.service); this system runs without it."),
+                                       verb);
+        r = sd_bus_open_system(ret);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to connect to the system bus: %m"));
+        return 0;
+}
 
 static const Verb *verb_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
@@ -51,7 +73,7 @@ static int dispatch(const Args *args) {
         if (n > v->max_args)
                 return log_error_errno(-EINVAL, _("Too many arguments for '%s'."), name);
 
-        r = machine1_connect(&bus);
+        r = v->systemd ? systemd_connect(name, &bus) : machine1_connect(&bus);
         if (r < 0)
                 return r;
         return v->run(bus, args->verb_args[0] ? args->verb_args + 1 : NULL, args);

@@ -85,6 +85,79 @@ int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, in
         return 1;
 }
 
+static void reply_freeze(BusPending *p, const char *name, int error, bool freeze) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (error == -ETIMEDOUT && freeze)
+                (void) sd_bus_error_set_errnof(&e, error, "Failed to freeze machine '%s': its processes did not all "
+                                               "freeze in time (thawed again)", name);
+        else if (error == -ECANCELED)
+                (void) sd_bus_error_setf(&e, BUS_ERROR_NO_SUCH_MACHINE, "Machine '%s' went away", name);
+        else if (error < 0)
+                (void) sd_bus_error_set_errnof(&e, error, "Failed to %s machine '%s': %m",
+                                               freeze ? "freeze" : "thaw", name);
+        if (error < 0) {
+                bus_pending_reply_error(p, &e);
+                return;
+        }
+        r = sd_bus_reply_method_return(p->msg, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reply to the %s of machine %s, ignoring: %m",
+                                  freeze ? "freeze" : "thaw", name);
+}
+
+static void on_frozen(const char *name, int error, void *userdata) {
+        _cleanup_(bus_pending_freep) BusPending *p = userdata;
+        reply_freeze(p, name, error, true);
+}
+
+static void on_thawed(const char *name, int error, void *userdata) {
+        _cleanup_(bus_pending_freep) BusPending *p = userdata;
+        reply_freeze(p, name, error, false);
+}
+
+/* The manager's refusals, worded for the bus. */
+static int freeze_error(sd_bus_error *error, int r, const Machine *machine, bool freeze) {
+        const char *what = freeze ? "freeze" : "thaw";
+
+        switch (r) {
+        case -EALREADY:
+                return sd_bus_error_setf(error, BUS_ERROR_MACHINE_BUSY,
+                                         "Machine '%s' is being frozen or thawed already", machine->name);
+        case -EBUSY:
+                return sd_bus_error_setf(error, BUS_ERROR_MACHINE_BUSY, "Machine '%s' is still opening",
+                                         machine->name);
+        case -ESHUTDOWN:
+                return sd_bus_error_setf(error, BUS_ERROR_MACHINE_BUSY, "Machine '%s' is closing", machine->name);
+        case -ENXIO:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "Machine '%s' has no cgroup of its own to %s", machine->name, what);
+        case -EOPNOTSUPP:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "The cgroup of machine '%s' has no freezer (neither cgroup.freeze nor "
+                                         "a cgroup v1 freezer hierarchy)", machine->name);
+        default:
+                return sd_bus_error_set_errnof(error, r, "Failed to %s machine '%s': %m", what, machine->name);
+        }
+}
+
+int bus_machine_freeze(sd_bus_message *msg, Machine *machine, bool freeze, sd_bus_error *error) {
+        _cleanup_(bus_pending_freep) BusPending *pending = NULL;
+        int r = bus_verify_root(msg, error);
+
+        if (r < 0)
+                return r;
+        r = bus_pending_new(msg, &pending);
+        if (r < 0)
+                return r;
+        r = manager_freeze_machine(machine->manager, machine, freeze, freeze ? on_frozen : on_thawed, pending);
+        if (r < 0)
+                return freeze_error(error, r, machine, freeze);
+        TAKE_PTR(pending); /* on_frozen() or on_thawed() answers. */
+        return 1;
+}
+
 int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
@@ -174,6 +247,14 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return bus_machine_kill(msg, userdata, whom, sig, error);
 }
 
+static int method_freeze(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_machine_freeze(msg, userdata, true, error);
+}
+
+static int method_thaw(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_machine_freeze(msg, userdata, false, error);
+}
+
 static int method_get_os_release(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return bus_machine_get_os_release(msg, userdata, error);
 }
@@ -206,6 +287,12 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "s", machine_state_to_string(m->state));
 }
 
+static int property_get_freezer_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Machine *m = userdata;
+        return sd_bus_message_append(reply, "s", freezer_state_to_string(m->freezer_state));
+}
+
 static const sd_bus_vtable machine_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Name", "s", NULL, offsetof(Machine, name), SD_BUS_VTABLE_PROPERTY_CONST),
@@ -221,7 +308,12 @@ static const sd_bus_vtable machine_vtable[] = {
         /* Not const and not signalled (flags 0: sd-bus introspects EmitsChangedSignal="false"), as
          * in systemd, where it moves from opening to running to closing without a signal. */
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, 0),
+        /* Extension of machine1 (systemd's units have it): running, freezing, frozen, thawing. */
+        SD_BUS_PROPERTY("FreezerState", "s", property_get_freezer_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Terminate", NULL, NULL, method_terminate, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Extensions of machine1: stop and resume every process of the machine (cgroup freezer). */
+        SD_BUS_METHOD("Freeze", NULL, NULL, method_freeze, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Thaw", NULL, NULL, method_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("s", whom, "i", signal), SD_BUS_NO_RESULT,
                                 method_kill, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetAddresses", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(iay)", addresses),

@@ -79,6 +79,9 @@ int machine_state_format(const Machine *m, char **ret) {
         if (m->cgroup)
                 put_assignment(f, "CGROUP", m->cgroup);
         fprintf(f, "OWN_CGROUP=%s\n", m->own_cgroup ? "yes" : "no");
+        /* Private: a restarted machined shows a frozen machine as frozen. */
+        if (m->frozen)
+                fputs("FROZEN=yes\n", f);
         if (fclose(f) != 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(buf);
@@ -189,6 +192,10 @@ static int apply_field(Machine *m, const char *key, const char *value) {
                 free(m->cgroup);
                 m->cgroup = strdup(value);
                 return m->cgroup ? 0 : -ENOMEM;
+        }
+        if (streq(key, "FROZEN")) {
+                m->frozen = streq(value, "yes");
+                return 0;
         }
         if (streq(key, "OWN_CGROUP")) {
                 m->own_cgroup = streq(value, "yes");

@@ -6,7 +6,7 @@
 /* One state file per machine, in the key=value format that sd-login reads
  * (/run/systemd/machines/NAME), plus a "unit:UNIT" symlink pointing to NAME. Only the keys that sd-login
  * knows, and a few private ones (STATE, as systemd-machined's State property has it;
- * LEADER_STARTTIME, CGROUP, OWN_CGROUP, which let a restarted machined check the leader and clean up
+ * LEADER_STARTTIME, CGROUP, OWN_CGROUP, FROZEN, which let a restarted machined check the leader and clean up
  * after itself). */
 
 int machine_state_format(const Machine *m, char **ret);

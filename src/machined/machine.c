@@ -18,6 +18,13 @@ static const char *const machine_state_table[_MACHINE_STATE_MAX] = {
         [MACHINE_CLOSING] = "closing",
 };
 
+static const char *const freezer_state_table[_FREEZER_STATE_MAX] = {
+        [FREEZER_RUNNING] = "running",
+        [FREEZER_FREEZING] = "freezing",
+        [FREEZER_FROZEN] = "frozen",
+        [FREEZER_THAWING] = "thawing",
+};
+
 static const char *const kill_whom_table[_KILL_WHOM_MAX] = {
         [KILL_LEADER] = "leader",
         [KILL_ALL] = "all",
@@ -104,6 +111,17 @@ MachineState machine_state_from_string(const char *s) {
                 if (streq_ptr(s, machine_state_table[i]))
                         return (MachineState) i;
         return _MACHINE_STATE_INVALID;
+}
+
+const char *freezer_state_to_string(FreezerState s) {
+        return s >= 0 && s < _FREEZER_STATE_MAX ? freezer_state_table[s] : NULL;
+}
+
+FreezerState freezer_state_from_string(const char *s) {
+        for (int i = 0; i < _FREEZER_STATE_MAX; i++)
+                if (streq_ptr(s, freezer_state_table[i]))
+                        return (FreezerState) i;
+        return _FREEZER_STATE_INVALID;
 }
 
 const char *kill_whom_to_string(KillWhom w) {

@@ -35,6 +35,18 @@ typedef enum MachineState {
         _MACHINE_STATE_INVALID = -EINVAL,
 } MachineState;
 
+/* The machine's freezer, as systemd's units have it (FreezerState): running, freezing (a
+ * FreezeMachine in flight), frozen, thawing (a ThawMachine in flight). Orthogonal to MachineState: a
+ * frozen machine is still running (or closing). */
+typedef enum FreezerState {
+        FREEZER_RUNNING,
+        FREEZER_FREEZING,
+        FREEZER_FROZEN,
+        FREEZER_THAWING,
+        _FREEZER_STATE_MAX,
+        _FREEZER_STATE_INVALID = -EINVAL,
+} FreezerState;
+
 /* The end of an operation on a machine that may have to wait (for a systemd job, say): error is 0 or a
  * negative errno, name the machine's. The machine itself may be gone by the time this runs. */
 typedef void (*MachineDone)(const char *name, int error, void *userdata);
@@ -71,6 +83,11 @@ typedef struct Machine {
         MachineState state;
         /* Frozen through the back end's freeze (FreezeMachine). */
         bool frozen;
+        /* frozen, and whether a freeze or thaw is in flight (manager_freeze_machine()). */
+        FreezerState freezer_state;
+        /* While a freeze or thaw is in flight: who waits for it. */
+        MachineDone freeze_done;
+        void *freeze_userdata;
         /* CreateMachine's scope properties (Slice=, MemoryMax=, ...), NULL when none were given. */
         struct UnitProperties *properties;
         /* create_scope failed: the back end's one line on why (a property it cannot apply), or NULL. */
@@ -95,6 +112,8 @@ const char *machine_class_to_string(MachineClass c);
 MachineClass machine_class_from_string(const char *s);
 const char *machine_state_to_string(MachineState s);
 MachineState machine_state_from_string(const char *s);
+const char *freezer_state_to_string(FreezerState s);
+FreezerState freezer_state_from_string(const char *s);
 const char *kill_whom_to_string(KillWhom w);
 /* "" means all, as in systemd. */
 KillWhom kill_whom_from_string(const char *s);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <systemd/sd-bus.h>
@@ -11,6 +12,9 @@
 #define BUS_ERROR_NO_SUCH_MACHINE "org.freedesktop.machine1.NoSuchMachine"
 #define BUS_ERROR_MACHINE_EXISTS "org.freedesktop.machine1.MachineExists"
 #define BUS_ERROR_NO_MACHINE_FOR_PID "org.freedesktop.machine1.NoMachineForPID"
+/* Extension: a freeze or thaw cannot start now (another one is in flight, the machine is opening or
+ * closing). */
+#define BUS_ERROR_MACHINE_BUSY "org.freedesktop.machine1.MachineBusy"
 
 #define MACHINE1_PATH "/org/freedesktop/machine1"
 #define MACHINE1_MACHINE_PREFIX "/org/freedesktop/machine1/machine"
@@ -56,5 +60,6 @@ int machine_dbus_register(Manager *m);
 /* Shared by the Manager methods that take a name and the Machine object's methods. */
 int bus_machine_terminate(sd_bus_message *msg, Machine *machine, sd_bus_error *error);
 int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, int sig, sd_bus_error *error);
+int bus_machine_freeze(sd_bus_message *msg, Machine *machine, bool freeze, sd_bus_error *error);
 int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_error *error);
 int bus_machine_get_addresses(sd_bus_message *msg, Machine *machine, sd_bus_error *error);

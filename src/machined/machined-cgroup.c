@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cgroup-util.h"
+#include "cgroupfs-freeze.h"
 #include "fd-util.h"
+#include "log.h"
 #include "machined-cgroup.h"
 #include "process-util.h"
 #include "string-util.h"
@@ -409,12 +411,18 @@ static int cgroupfs_kill_all(Machine *m, int sig) {
 }
 
 /* As systemd stops the machine's unit: all of it, not only the leader (a machine without a PID
- * namespace of its own does not die with its leader). A leader that is gone already is no failure. */
+ * namespace of its own does not die with its leader). A leader that is gone already is no failure.
+ * A frozen machine is killed too: SIGKILL first, then a v1 freezer is thawed, so that what was frozen
+ * runs no code of its own before it dies. */
 static int cgroupfs_terminate(Machine *m, MachineDone done, void *userdata) {
-        int r, k;
+        int r, k, t;
 
         r = cgroupfs_kill_all(m, SIGKILL);
         k = pidfd_send_signal_(m->leader_pidfd, SIGKILL);
+        t = cgroupfs_thaw_v1(m);
+        if (t < 0)
+                log_warning_errno(t, "Failed to thaw the v1 freezer of machine %s, its processes die when thawed: %m",
+                                  m->name);
         if (r < 0 && r != -ESRCH && r != -ENOENT)
                 return r;
         if (k < 0 && k != -ESRCH)
@@ -466,6 +474,8 @@ const CgroupBackend cgroup_backend_cgroupfs = {
         .leader_in_unit = cgroupfs_leader_in_unit,
         .terminate = cgroupfs_terminate,
         .kill = cgroupfs_kill,
+        .cancel = cgroupfs_freeze_cancel,
+        .freeze = cgroupfs_freeze,
         .remove_scope = cgroupfs_remove_scope,
         .pid_get_cgroup = cgroupfs_pid_get_cgroup,
         .scope_is_ours = cgroupfs_scope_is_ours,

@@ -70,3 +70,7 @@ int cgroup_parse_proc_unified(const char *text, char **ret);
 int cgroup_path_get_unit(const char *path, char **ret_unit, char **ret_unit_path);
 /* path == prefix, or path lies below prefix. */
 bool cgroup_path_startswith(const char *path, const char *prefix);
+/* The "frozen" line of cgroup.events: 1, 0, or -ENODATA when there is none (a kernel before 5.2). */
+int cgroup_events_parse_frozen(const char *text);
+/* A v1 freezer.state: FREEZER_RUNNING (THAWED), FREEZER_FREEZING or FREEZER_FROZEN; -EINVAL else. */
+int freezer_v1_parse_state(const char *text);

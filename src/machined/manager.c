@@ -123,8 +123,10 @@ Manager *manager_free(Manager *m) {
         while (m->machines) {
                 Machine *machine = m->machines;
                 manager_unlink(m, machine);
-                if (machine->opening_done && m->cgroup->cancel)
+                /* Not only an opening: a freeze may be in flight too. */
+                if (m->cgroup->cancel)
                         m->cgroup->cancel(machine);
+                manager_freeze_abort(m, machine);
                 sd_event_source_disable_unref(machine->leader_event);
                 machine_free(machine);
         }
@@ -463,8 +465,10 @@ static void remove_machine(Manager *m, Machine *machine, bool kill, int opening_
         int r;
 
         machine->opening_done = NULL;
-        if (done && m->cgroup->cancel)
+        /* Not only an opening: a freeze may be in flight too, and its caller hears the end. */
+        if (m->cgroup->cancel)
                 m->cgroup->cancel(machine);
+        manager_freeze_abort(m, machine);
         manager_untrack_machine(m, machine);
         r = machine_state_remove(m->state_dir_fd, machine);
         if (r < 0)
@@ -613,6 +617,7 @@ static int manager_adopt(Manager *m, const char *name) {
         /* Whatever it was opening for is done (its leader lives in its unit); a terminate stands. */
         if (machine->state != MACHINE_CLOSING)
                 machine->state = MACHINE_RUNNING;
+        machine->freezer_state = machine->frozen ? FREEZER_FROZEN : FREEZER_RUNNING;
         r = manager_track_machine(m, machine);
         if (r < 0)
                 return r;

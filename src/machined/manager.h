@@ -35,10 +35,12 @@ struct Manager {
 /* A transport's view of the registry. added: a machine was registered (it may still be opening;
  * machines re-adopted by manager_load_machines(), before any transport is up, are not announced);
  * removed: it is leaving (still readable during the call, freed after). detach: the manager is being
- * freed (the machines are freed after it, without removed). Any of them may be NULL. */
+ * freed (the machines are freed after it, without removed). freezer_changed: the machine's
+ * freezer_state changed. Any of them may be NULL. */
 typedef struct MachineObserverOps {
         void (*added)(Manager *m, Machine *machine, void *userdata);
         void (*removed)(Manager *m, Machine *machine, void *userdata);
+        void (*freezer_changed)(Manager *m, Machine *machine, void *userdata);
         void (*detach)(Manager *m, void *userdata);
 } MachineObserverOps;
 
@@ -141,6 +143,23 @@ int manager_terminate_machine(Manager *m, Machine *machine, MachineDone done, vo
  * it has none); KILL_LEADER: the leader alone, through its pidfd. Returns like terminate. */
 int manager_kill_machine(Manager *m, Machine *machine, KillWhom whom, int sig, MachineDone done,
                          void *userdata);
+
+/* FreezeMachine (freeze) / ThawMachine: stops or resumes every process of the machine's cgroup
+ * through the back end. The machine's freezer_state is freezing or thawing meanwhile (the observers
+ * hear of each change), frozen or running after; its State does not change. Freezing a frozen machine
+ * and thawing a running one succeed and change nothing. Refusals, at once (done is not called):
+ *   -EALREADY     a freeze or thaw of the machine is in flight
+ *   -EBUSY        the machine is still opening (it has no cgroup yet)
+ *   -ESHUTDOWN    freeze of a machine that is closing (a thaw is allowed)
+ *   -ENXIO        the machine has no cgroup of its own (RegisterMachine of a leader in the root)
+ *   -EOPNOTSUPP   the back end or the cgroup has no freezer
+ *   other         the back end's error
+ * Accepted (0): done is called once, with 0, or with the back end's error (-ETIMEDOUT: the cgroup did
+ * not freeze in time, and was thawed again), or -ECANCELED when the machine goes meanwhile. */
+int manager_freeze_machine(Manager *m, Machine *machine, bool freeze, MachineDone done, void *userdata);
+/* For manager.c: a machine that goes ends the freeze or thaw in flight with -ECANCELED. */
+void manager_freeze_abort(Manager *m, Machine *machine);
+void manager_notify_freezer(Manager *m, Machine *machine);
 
 /* Reads the state files: re-adopts machines whose leader still lives and can be proven to be the
  * recorded one, drops those whose leader is gone, keeps (without adopting) those whose leader cannot be
