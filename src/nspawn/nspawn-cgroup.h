@@ -11,7 +11,8 @@
 #define CONTAINER_TASKS_MAX_DEFAULT 16384
 
 /* The container's cgroup when no registry creates it: the "scope", machine.slice/machine-<name>.scope
- * (with --keep-unit: the caller's own cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
+ * (in the slice of --slice= instead, nested as systemd nests slices; with --keep-unit: the caller's own
+ * cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
  * hierarchy, the named systemd one included. The payload runs in the scope's "payload" child, which is
  * also the root of its cgroup namespace: the device policy and the tasks limit on the scope stay out of
  * the guest's reach, and no hierarchy's root (with its release_agent, CVE-2022-0492) is visible
@@ -34,7 +35,13 @@ typedef struct ContainerCgroup {
 #define CONTAINER_CGROUP_NULL ((ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF, .policy_fd = -EBADF, .prog_fd = -EBADF })
 
 /* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor. */
-int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
+/* props (may be NULL): Slice= places the scope (machine.slice otherwise), DeviceAllow= extends the device
+ * policy; the limits are applied later, by whoever owns them (container_cgroup_apply_properties()). */
+struct UnitProperties;
+int container_cgroup_create(const char *machine, bool keep_unit, const struct UnitProperties *props, ContainerCgroup *ret);
+/* The limits of props on the container's scope (with --keep-unit: on nspawn's own cgroup), where nobody
+ * (machined) applied them: one line and an error for what cannot be applied. */
+int container_cgroup_apply_properties(ContainerCgroup *c, const struct UnitProperties *props);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
  * namespace, and checks that it sits in no hierarchy's root. */
 /* -ESRCH (not logged) when the child exited meanwhile: the caller reports the child's own error. */

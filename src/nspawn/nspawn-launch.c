@@ -199,7 +199,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
-        r = container_cgroup_create(s->machine, s->keep_unit, &l->cgroup);
+        r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
@@ -248,7 +248,15 @@ static int launch_place_cgroup(const Settings *s, Launch *l, pid_t pid) {
 
 static int launch_register(const Settings *s, Launch *l, pid_t pid) {
         /* Registered before the payload runs: it never runs as an unknown machine. */
-        return registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        int r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        if (r < 0)
+                return r;
+        /* CreateMachine gave machined the properties, which it applied before it answered; otherwise
+         * (unregistered, or RegisterMachine of our own unit) they are ours to apply, before the payload
+         * runs too. */
+        if (!l->registration || s->keep_unit)
+                return container_cgroup_apply_properties(&l->cgroup, s->properties);
+        return 0;
 }
 
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {

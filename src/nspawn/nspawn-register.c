@@ -10,6 +10,7 @@
 #include "log.h"
 #include "nspawn-register.h"
 #include "string-util.h"
+#include "unit-property.h"
 
 /* The part of sd-bus we use, resolved from libsystemd.so.0 at run time. */
 typedef struct BusApi {
@@ -140,8 +141,16 @@ static int call_register(Registration *r, const Settings *s, const Id128 *uuid, 
         if (k >= 0)
                 k = a->append(m, "ssus", "nspawn", "container", (uint32_t) leader, root);
         if (k >= 0 && !s->keep_unit) {
-                /* No scope properties: the launcher has made the cgroup already. */
+                /* The scope properties: machined applies them to the scope (cgroupfs) or has systemd
+                 * apply them. DeviceAllow= is in nspawn's own device policy already. */
+                const UnitPropertyBusApi props_api = {
+                        .append = a->append,
+                        .open_container = a->open_container,
+                        .close_container = a->close_container,
+                };
                 k = a->open_container(m, 'a', "(sv)");
+                if (k >= 0)
+                        k = unit_properties_append_bus_full(&props_api, m, s->properties, UNIT_APPLY_DEVICES_DONE);
                 if (k >= 0)
                         k = a->close_container(m);
         }
