@@ -122,11 +122,13 @@ Manager *manager_free(Manager *m) {
         while (m->machines) {
                 Machine *machine = m->machines;
                 manager_unlink(m, machine);
-                if (machine->opening_done && m->cgroup->cancel)
+                if (m->cgroup->cancel)
                         m->cgroup->cancel(machine);
                 sd_event_source_disable_unref(machine->leader_event);
                 machine_free(machine);
         }
+        if (m->cgroup->shutdown)
+                m->cgroup->shutdown(m);
         scope_watches_free(m);
         sd_event_unref(m->event);
         safe_close(m->state_dir_fd);
@@ -459,7 +461,8 @@ static void remove_machine(Manager *m, Machine *machine, bool kill, int opening_
         int r;
 
         machine->opening_done = NULL;
-        if (done && m->cgroup->cancel)
+        /* Whatever the back end has in flight for it, not only an opening. */
+        if (m->cgroup->cancel)
                 m->cgroup->cancel(machine);
         manager_untrack_machine(m, machine);
         r = machine_state_remove(m->state_dir_fd, machine);
