@@ -316,7 +316,24 @@ static int call_unit_method(Machine *m, SystemdOpKind kind, MachineDone done, vo
 }
 
 static int systemd_terminate(Machine *m, MachineDone done, void *userdata) {
-        return call_unit_method(m, OP_STOP, done, userdata, "StopUnit", "s", "replace");
+        _cleanup_free_ char *scope = machine_scope_unit_name(m->name);
+        int r;
+
+        if (!scope)
+                return -ENOMEM;
+        r = call_unit_method(m, OP_STOP, done, userdata, "StopUnit", "s", "replace");
+        if (r < 0)
+                return r;
+        /* The stop sends SIGTERM, which a container's PID 1 may ignore (a plain payload as PID 1 of
+         * its namespace does), and waits 90 s before SIGKILL: the machine's own scope gets what the
+         * cgroupfs back end gives it, SIGKILL to the leader, which ends its PID namespace. A unit
+         * that is not the machine's scope (RegisterMachine's service) stops as its unit file says. */
+        if (streq(m->unit, scope)) {
+                r = pidfd_send_signal_(m->leader_pidfd, SIGKILL);
+                if (r < 0 && r != -ESRCH)
+                        log_debug_errno(r, "Failed to kill the leader of machine %s, ignoring: %m", m->name);
+        }
+        return 0;
 }
 
 static int systemd_kill(Machine *m, int sig, MachineDone done, void *userdata) {
