@@ -22,7 +22,9 @@
 static int help(void) {
         printf(_("machined [OPTIONS...]\n\n"
                  "The machine registry: serves org.freedesktop.machine1 on the system bus\n"
-                 "(DBUS_SYSTEM_BUS_ADDRESS is honoured).\n\n"
+                 "(DBUS_SYSTEM_BUS_ADDRESS is honoured). Where PID 1 is systemd, machines\n"
+                 "live in transient scopes of systemd's; elsewhere machined makes their\n"
+                 "cgroups itself.\n\n"
                  "  -h --help      Show this help\n"
                  "     --version  Show the version\n"));
         return 0;
