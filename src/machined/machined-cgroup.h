@@ -56,7 +56,8 @@ typedef struct CgroupBackend {
 extern const CgroupBackend cgroup_backend_cgroupfs;
 /* machined-systemd.c: the machine's unit is PID 1's (StartTransientUnit, StopUnit, KillUnit,
  * FreezeUnit/ThawUnit); chosen by manager_setup_systemd(). cancel() answers the calls in flight
- * other than the start (a stop with success, the others with -ESRCH): their replies would never come. */
+ * other than the start (a stop or kill with success, a freeze or thaw with -ESRCH): their replies would
+ * never come. */
 extern const CgroupBackend cgroup_backend_systemd;
 
 /* The extended attribute that marks a scope directory as made by machined. */

@@ -347,8 +347,9 @@ static int systemd_freeze(Machine *m, bool freeze, MachineDone done, void *userd
 }
 
 /* The machine goes: a start in flight is dropped (the manager answers its caller); the other calls are
- * answered now, since their reply would never come through: a stop has what it asked for, the
- * others did not happen to a machine that exists. */
+ * answered now, since their reply would never come through: a stop or a kill has what it asked for
+ * (often it is why the machine went: the leader's exit may be seen before systemd's reply), a freeze
+ * or thaw did not happen to a machine that exists. */
 static void systemd_cancel(Machine *m) {
         SystemdBackend *b = backend_of(m);
 
@@ -362,7 +363,7 @@ static void systemd_cancel(Machine *m) {
                         op_unlink(op);
                         op_free(op);
                 } else
-                        op_finish(op, op->kind == OP_STOP ? 0 : -ESRCH);
+                        op_finish(op, op->kind == OP_STOP || op->kind == OP_KILL ? 0 : -ESRCH);
         }
 }
 

@@ -372,7 +372,8 @@ void container_cgroup_destroy(ContainerCgroup *c) {
         /* On the service's cgroup, exactly the program we attached goes, nothing of the service's. */
         if ((c->keep_unit || c->systemd) && c->prog_fd >= 0) {
                 r = bpf_devices_detach(c->policy_fd, c->prog_fd);
-                if (r < 0)
+                /* systemd removes an empty scope by itself, with what is attached to it. */
+                if (r < 0 && !(c->systemd && r == -ENOENT))
                         log_warning_errno(r, _("Failed to detach the container's device policy: %m"));
         }
         /* cgroup.kill ends every process of the container. The locked cgroup2 directory goes last: once

@@ -12,6 +12,8 @@ test_begin
 . "$SRCDIR/test/lib-systemd.sh"
 
 sd_guest_boot scope
+# Ours answers on the bus, not the distribution's systemd-machined (systemd-container is installed).
+sd_guest_run_sh 'systemctl mask -q systemd-machined.service && systemctl enable -q machined.service && systemctl daemon-reload'
 T=$(sd_guest_inner_tree inner)
 [ -n "$T" ] || { fail "no inner tree"; test_end; }
 
@@ -34,6 +36,8 @@ guest_cgroup() { sd_guest_run_sh 'sed -n "s/^0:://p" /proc/$1/cgroup' "$1"; }
 # --- CreateMachine through systemd ---------------------------------------------------------------
 guest_nspawn inner.log -M inner sleep 1000
 assert_true "inner registers and runs" wait_until 30 machine_is inner running
+assert_eq "active inactive" "$(sd_guest_run systemctl is-active machined.service systemd-machined.service | xargs)" \
+        "our machined was activated, not systemd-machined"
 assert_eq active "$(unit_state machine-inner.scope)" "CreateMachine started machine-inner.scope"
 SHOW=$(sd_guest_run systemctl show machine-inner.scope -p Slice -p Delegate -p TasksMax -p Description -p ControlGroup)
 assert_match "Slice=machine.slice" "$SHOW" "... in machine.slice"
@@ -45,7 +49,7 @@ assert_eq machine-inner.scope "$(sd_guest_run machinectl show inner -P Unit)" "t
 LEADER=$(sd_guest_run machinectl show inner -P Leader)
 assert_eq /machine.slice/machine-inner.scope/payload "$(guest_cgroup "$LEADER")" \
         "the payload runs in the scope's payload child"
-assert_eq "0::/" "$(sd_guest_run nsenter -t "$LEADER" -C cat /proc/self/cgroup | grep '^0::')" \
+assert_eq "0::/" "$(sd_guest_run nsenter -t "$LEADER" -C cat "/proc/$LEADER/cgroup" | grep '^0::')" \
         "the payload's cgroup namespace is rooted there (the scope's limits are out of its reach)"
 PROCS=$(sd_guest_run_sh 'cat $(find /sys/fs/cgroup/machine.slice/machine-inner.scope -name cgroup.procs) | sort -n | xargs')
 assert_eq "$LEADER" "$PROCS" "the scope holds the container's processes and nothing else (not nspawn)"
