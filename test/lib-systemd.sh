@@ -9,7 +9,8 @@
 #   sd_guest_run_sh 'TEXT' [ARGS...]      the same through /bin/sh -c
 #   sd_guest_inner_tree NAME              prepares /var/lib/machines/NAME in the guest, a writable
 #                                         overlay of the bookworm tree, and prints that path
-# The guest goes away with the test's cleanup (test_end, or any exit).
+# The guest goes away with the test's cleanup (test_end, or any exit). It has a network namespace of
+# its own (only lo).
 #
 # What the guest holds of ours: `meson install --destdir` of $BUILDDIR, staged once per build state
 # (see sd_stage) and extracted over the guest's tree. With the default prefix (/usr/local) our
@@ -26,10 +27,16 @@
 # through a unit of the guest (systemctl start, systemd-run).
 
 : "${BUILDDIR:?BUILDDIR must point at the build directory}"
+# When the test got the integration lock (test_begin): sd_guest_stop says how long the test took.
+SD_T0=$(date +%s%N)
 SD_GUEST_PID=
 SD_GUEST_LEADER=
 SD_GUEST_NAME=
 SD_GUEST_RUNCG=
+# Our programs' directories in the guest (set by sd_guest_boot): nspawn and machinectl are in
+# $SD_GUEST_BINDIR, machined in $SD_GUEST_LIBEXECDIR.
+SD_GUEST_BINDIR=
+SD_GUEST_LIBEXECDIR=
 # The cached tree is bound read-only here in the guest, the lower layer of sd_guest_inner_tree.
 SD_GUEST_TREES=/var/lib/nspawn-test/trees
 # How long a boot may take until the guest's systemd says running (seconds).
@@ -46,8 +53,11 @@ sd_stage() {
 import hashlib, json, os, sys
 h = hashlib.sha256()
 for src, dst in sorted(json.load(sys.stdin).items()):
-    st = os.stat(src)
-    h.update(f"{src}\0{dst}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    try:
+        st = os.stat(src)
+        h.update(f"{src}\0{dst}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    except OSError:  # a symlink to install is listed by its name
+        h.update(f"{src}\0{dst}\n".encode())
 st = os.stat("build.ninja")
 h.update(f"{st.st_mtime_ns}".encode())
 print(h.hexdigest()[:16])') || return 1
@@ -65,12 +75,13 @@ print(h.hexdigest()[:16])') || return 1
 }
 
 # The state the guest's systemd is in (systemctl is-system-running); true once the boot is over,
-# one way or the other.
+# one way or the other. "offline" is what systemctl says before systemd listens on its socket.
 _sd_boot_over() {
         SD_GUEST_STATE=$(sd_guest_run systemctl is-system-running 2>/dev/null)
         case "$SD_GUEST_STATE" in
-                initializing|starting|"") return 1 ;;
+                running|degraded|maintenance|stopping) return 0 ;;
         esac
+        return 1
 }
 
 # The guest's PID 1: nspawn's child once it runs systemd.
@@ -91,6 +102,16 @@ sd_guest_boot() { # name [nspawn args...]
                 test_end
         fi
         stage=$(sd_stage) || { fail "sd_guest_boot: meson install --destdir of $BUILDDIR failed"; test_end; }
+        # Where our programs are in the guest (the build's prefix, bindir and libexecdir).
+        read -r SD_GUEST_BINDIR SD_GUEST_LIBEXECDIR < <(cd "$BUILDDIR" && meson introspect --buildoptions . |
+                python3 -c '
+import json, os, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(os.path.join(o["prefix"], o["bindir"]), os.path.join(o["prefix"], o["libexecdir"]))')
+        if [ "$SD_GUEST_BINDIR" = /usr/bin ]; then
+                fail "sd_guest_boot: the build's prefix is /usr; our machinectl would replace the distribution's in the guest (configure with the default prefix, /usr/local)"
+                test_end
+        fi
         tree=$(debian_tree bookworm) || { fail "sd_guest_boot: no bookworm tree"; test_end; }
         root=$(overlay_tree "$name") || { fail "sd_guest_boot: no overlay for $name"; test_end; }
         # Directories that are symlinks in the tree (/lib -> usr/lib) stay symlinks.
@@ -99,7 +120,9 @@ sd_guest_boot() { # name [nspawn args...]
         mkdir -p "$root$SD_GUEST_TREES/bookworm"
         SD_GUEST_NAME=$MP$name
         start=$(date +%s%N)
-        "$NSPAWN" -q -b -D "$root" -M "$SD_GUEST_NAME" --register=no --console=passive \
+        # --private-network: the guest gets CAP_NET_ADMIN (in its own network namespace only),
+        # which nested containers need to set up theirs (nspawn --private-network inside).
+        "$NSPAWN" -q -b -D "$root" -M "$SD_GUEST_NAME" --register=no --console=passive --private-network \
                 --bind-ro="$tree:$SD_GUEST_TREES/bookworm" "$@" \
                 </dev/null >"$WORK/guest-$name.log" 2>&1 &
         SD_GUEST_PID=$!
@@ -143,7 +166,8 @@ sd_guest_stop() {
                 kill -KILL "$SD_GUEST_PID" 2>/dev/null
         fi
         wait "$SD_GUEST_PID" 2>/dev/null || rc=$?
-        echo "guest $SD_GUEST_NAME: power-off took $(( ($(date +%s%N) - start) / 1000000 )) ms (nspawn exit $rc)"
+        echo "guest $SD_GUEST_NAME: power-off took $(( ($(date +%s%N) - start) / 1000000 )) ms (nspawn exit $rc);" \
+                "$(( ($(date +%s%N) - SD_T0) / 1000000 )) ms since the test got the lock"
         remove_machine_cgroup "$(unit_escape "$SD_GUEST_NAME")"
         SD_GUEST_PID= SD_GUEST_LEADER= SD_GUEST_RUNCG=
 }
@@ -157,7 +181,7 @@ sd_guest_run() { # command [args...]
         (
                 echo "$BASHPID" > "$SD_GUEST_RUNCG/cgroup.procs" || exit 125
                 exec nsenter -t "$SD_GUEST_LEADER" -a -r -w \
-                        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                        env -i PATH="$SD_GUEST_BINDIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
                         HOME=/root LANG=C.UTF-8 TERM=dumb SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"
         )
 }

@@ -25,7 +25,7 @@ assert_eq "0::/nspawn-test-run" "$(sd_guest_run cat /proc/self/cgroup | grep '^0
 assert_eq cgroup2 "$(sd_guest_run stat -fc %T /sys/fs/cgroup | sed 's/fs$//')" "the guest's /sys/fs/cgroup is cgroup2"
 
 # This build, installed: ours first in PATH, the distribution's machinectl beside it.
-assert_eq /usr/local/bin/nspawn "$(sd_guest_run_sh 'command -v nspawn')" "our nspawn is installed in the guest"
+assert_eq "$SD_GUEST_BINDIR/nspawn" "$(sd_guest_run_sh 'command -v nspawn')" "our nspawn is installed in the guest"
 assert_match "^machinectl " "$(sd_guest_run machinectl --version)" "our machinectl comes first in PATH"
 assert_match "^systemd 252" "$(sd_guest_run /usr/bin/machinectl --version | head -n1)" \
         "/usr/bin/machinectl is the distribution's"
@@ -36,6 +36,11 @@ T=$(sd_guest_inner_tree inner)
 assert_eq /var/lib/machines/inner "$T" "sd_guest_inner_tree prints the inner tree's path"
 OUT=$(sd_guest_run nspawn -q -D "$T" -M inner1 --register=no --pipe /bin/sh -c 'echo nested; cat /proc/1/comm' 2>&1)
 assert_eq $'nested\nsh' "$OUT" "our nspawn runs a container inside the guest"
+# From a service of the guest, with the guest's capability bounding set and seccomp filter (which
+# sd_guest_run does not have), and a network namespace of its own inside.
+OUT=$(sd_guest_run systemd-run -q --wait --pipe nspawn -q -D "$T" -M inner3 --register=no --private-network \
+        --pipe ip -o link 2>&1)
+assert_match '^1: lo: <[A-Z_,]*\bUP\b' "$OUT" "a service of the guest runs a nested container with --private-network ($OUT)"
 sd_guest_run nspawn -q -b -D "$T" -M inner2 --register=no --console=passive </dev/null >"$WORK/inner2.log" 2>&1 &
 P=$!
 inner_state() {

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# machined.service, the D-Bus policy and the activation file as installed by meson install: in a fresh
+# guest nothing owns org.freedesktop.machine1 until a call to it, which D-Bus activation answers by
+# starting machined.service (our machined, not the distribution's systemd-machined); the bus applies
+# our policy (what a user may send), and machined runs inside the unit's sandbox.
+. "$(dirname "$0")/../lib.sh"
+test_begin
+. "$SRCDIR/test/lib-systemd.sh"
+
+sd_guest_boot act
+
+unit_state() { sd_guest_run systemctl show -P ActiveState "$1"; }
+assert_eq inactive "$(unit_state machined.service)" "machined.service is not running after boot"
+assert_eq "" "$(sd_guest_run busctl --system --list --no-legend | awk '$1 == "org.freedesktop.machine1" && $2 != "-"')" \
+        "... and nobody owns org.freedesktop.machine1"
+
+OUT=$(sd_guest_run busctl --system call org.freedesktop.machine1 /org/freedesktop/machine1 \
+        org.freedesktop.machine1.Manager ListMachines 2>&1)
+assert_eq "a(ssso) 0" "$OUT" "a call to org.freedesktop.machine1 is answered (no machines)"
+assert_eq active "$(unit_state machined.service)" "... by machined.service, started by D-Bus activation"
+assert_eq inactive "$(unit_state systemd-machined.service)" "... not by the distribution's systemd-machined"
+OWNER=$(sd_guest_run busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        GetConnectionUnixProcessID s org.freedesktop.machine1 | awk '{print $2}')
+assert_eq "$(sd_guest_run systemctl show -P MainPID machined.service)" "$OWNER" "the name's owner is machined.service's main process"
+assert_eq "$SD_GUEST_LIBEXECDIR/machined" "$(sd_guest_run readlink "/proc/$OWNER/exe")" "... our machined binary"
+
+# Our policy, not systemd-container's: a user's CreateMachine reaches machined (which answers it
+# itself), a user's OpenMachineShell (only systemd's machined has it) is rejected by the bus.
+as_nobody() { sd_guest_run setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+user_call() { # method args...
+        local m=$1
+        shift
+        as_nobody dbus-send --system --print-reply --dest=org.freedesktop.machine1 /org/freedesktop/machine1 \
+                "org.freedesktop.machine1.Manager.$m" "$@" 2>&1
+}
+assert_match "array \[" "$(user_call ListMachines)" "the policy lets a user list machines"
+OUT=$(user_call CreateMachine string:x array:byte: string:nspawn string:container uint32:1 string:/ array:string:)
+assert_no_match "Rejected send message" "$OUT" "the policy lets a user's CreateMachine reach machined"
+assert_match "^Error " "$OUT" "... which answers it itself ($OUT)"
+OUT=$(user_call OpenMachineShell string:x string:root string:/bin/sh array:string: array:string:)
+assert_match "AccessDenied: Rejected send message" "$OUT" "the policy keeps a user's OpenMachineShell off the bus"
+
+# The unit's sandbox holds: machined runs with no_new_privs, its capability bounding set and a
+# read-only /usr, and works (it answered above).
+STATUS=$(sd_guest_run cat "/proc/$OWNER/status")
+assert_match $'NoNewPrivs:\t1' "$STATUS" "machined runs with no_new_privs"
+assert_match $'CapBnd:\t0000000000280026' "$STATUS" "... with the unit's capability bounding set"
+assert_match $'Seccomp:\t2' "$STATUS" "... and a system call filter"
+assert_true "... and a read-only /usr" sd_guest_run_sh "grep -E ' /usr ro,| / ro,' /proc/$OWNER/mountinfo >/dev/null"
+
+test_end
