@@ -205,10 +205,16 @@ static int state_check_cgroup(const Machine *m) {
         int r;
 
         if (m->own_cgroup) {
+                /* The machine's own scope, in machine.slice or the slice CreateMachine's Slice= named. */
                 rel = machine_cgroup_path(m->name);
                 if (!rel)
                         return -ENOMEM;
-                return m->cgroup && m->cgroup[0] == '/' && streq(m->cgroup + 1, rel) ? 0 : -EINVAL;
+                if (!m->cgroup)
+                        return -EINVAL;
+                r = cgroup_path_get_unit(m->cgroup, &unit, &unit_path);
+                if (r == -ENOMEM)
+                        return r;
+                return r >= 0 && streq(unit_path, m->cgroup) && streq(unit, strrchr(rel, '/') + 1) ? 0 : -EINVAL;
         }
         if (!m->cgroup)
                 return 0;

@@ -52,6 +52,7 @@ Machine *machine_free(Machine *m) {
         free(m->cgroup);
         free(m->netif);
         unit_properties_free(m->properties);
+        free(m->opening_error);
         free(m);
         return NULL;
 }

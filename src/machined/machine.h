@@ -73,6 +73,8 @@ typedef struct Machine {
         bool frozen;
         /* CreateMachine's scope properties (Slice=, MemoryMax=, ...), NULL when none were given. */
         struct UnitProperties *properties;
+        /* create_scope failed: the back end's one line on why (a property it cannot apply), or NULL. */
+        char *opening_error;
 
         sd_event_source *leader_event;
         /* While opening: who waits for the registration to complete (manager_register_machine()). */

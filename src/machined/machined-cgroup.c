@@ -13,6 +13,7 @@
 #include "machined-cgroup.h"
 #include "process-util.h"
 #include "string-util.h"
+#include "unit-property.h"
 
 #define KILL_DEPTH_MAX 32
 
@@ -145,10 +146,131 @@ static int scope_move_out(int scope_fd, const char *root, const char *to) {
         return ret;
 }
 
-static int cgroupfs_place(Machine *m) {
-        _cleanup_free_ char *rel = machine_cgroup_path(m->name), *abs = NULL, *current = NULL;
-        _cleanup_free_ char *unit = NULL, *path = NULL;
+/* The v1 hierarchies of hybrid hosts whose controllers the properties may need. */
+static bool v1_hierarchy_wanted(const CgroupV1Hierarchy *h) {
+        static const char *const controllers[] = { "memory", "pids", "cpu", "cpuset", "blkio" };
+
+        for (size_t k = 0; k < ELEMENTSOF(controllers); k++)
+                if (cgroup_v1_hierarchy_has(h, controllers[k]))
+                        return true;
+        return false;
+}
+
+void cgroupfs_remove_v1(const char *cgroup, bool kill) {
+        CgroupV1Hierarchy *h = NULL;
+        size_t n = 0;
+        char p[4096];
+
+        if (!cgroup || cgroup_v1_hierarchies(&h, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                snprintf(p, sizeof(p), "%s%s", h[i].mount_point, cgroup);
+                if (kill ? cgroup_kill_and_remove(h[i].mount_point, cgroup + 1) >= 0 : rmdir(p) >= 0 || errno == ENOENT)
+                        cgroup_trim_slices(h[i].mount_point, cgroup);
+        }
+        cgroup_v1_hierarchies_free(h, n);
+}
+
+/* The leader's path in the v1 hierarchy with these controllers, from /proc/PID/cgroup text. */
+static char *v1_path_of(const char *proc_cgroup, const char *controllers) {
+        for (const char *l = proc_cgroup; l && *l;) {
+                const char *e = strchrnul(l, '\n'), *a = strchr(l, ':'), *b = a && a < e ? strchr(a + 1, ':') : NULL;
+                if (b && b < e && (size_t) (b - a - 1) == strlen(controllers) && strncmp(a + 1, controllers, b - a - 1) == 0)
+                        return strndup(b + 1, (size_t) (e - b - 1));
+                l = *e ? e + 1 : e;
+        }
+        return strdup("/");
+}
+
+/* On hybrid hosts the limits of a scope with properties live in v1 controllers: the scope is made
+ * there too and gets the leader, which goes back where it was if a move fails. The limits are on the
+ * scope before the leader enters it. */
+static int own_scope_limit(Machine *m, const char *rel, char **ret_error) {
+        CgroupV1Hierarchy *h = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!unit_properties_has_limits(m->properties))
+                return 0;
+        r = cgroup_v1_hierarchies(&h, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (v1_hierarchy_wanted(&h[i])) {
+                        unsigned made;
+                        r = cgroup_v1_create(&h[i], rel, &made);
+                }
+        cgroup_v1_hierarchies_free(h, n);
+        if (r >= 0)
+                r = unit_properties_apply_cgroupfs_full(m->properties, rel, 0, ret_error);
+        return r;
+}
+
+static int own_scope_enter_v1(Machine *m, const char *rel) {
+        _cleanup_free_ char *before = NULL;
+        CgroupV1Hierarchy *h = NULL;
+        size_t n = 0, moved = 0;
+        char p[64];
+        int r;
+
+        if (!unit_properties_has_limits(m->properties))
+                return 0;
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) m->leader);
+        r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &before);
+        if (r >= 0)
+                r = cgroup_v1_hierarchies(&h, &n);
+        for (; r >= 0 && moved < n; moved++)
+                if (v1_hierarchy_wanted(&h[moved]))
+                        r = cgroup_attach(h[moved].mount_point, rel, m->leader);
+        if (r < 0)
+                for (size_t i = 0; i < moved; i++) {
+                        _cleanup_free_ char *back = v1_hierarchy_wanted(&h[i]) ? v1_path_of(before, h[i].controllers) : NULL;
+                        if (back)
+                                (void) cgroup_attach(h[i].mount_point, back + 1, m->leader);
+                }
+        cgroup_v1_hierarchies_free(h, n);
+        return r;
+}
+
+/* Makes the scope (marked as machined's while still empty: from then on, whatever happens, a
+ * machined that finds it knows it is its own), limits it, and moves the leader in. */
+static int own_scope_create(Machine *m, const char *root, const char *rel, const char *abs, const char *current) {
+        _cleanup_free_ char *error = NULL, *path = strjoin(root, abs);
         _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = cgroup_create(root, rel, &fd);
+        if (r < 0)
+                return r;
+        r = scope_mark(fd);
+        if (r >= 0)
+                r = own_scope_limit(m, rel, &error);
+        if (r >= 0)
+                r = cgroup_attach(root, rel, m->leader);
+        if (r >= 0)
+                r = own_scope_enter_v1(m, rel);
+        if (r >= 0)
+                /* Moved by pid: if the pidfd's process died before the write, the pid may have named
+                 * a new, innocent process. It is not killed (nothing proves it is ours): whatever the
+                 * move took goes back to the cgroup the leader was in, and the empty scope goes. What
+                 * cannot be moved back stays, and the scope is collected once empty. */
+                r = pidfd_send_signal_(m->leader_pidfd, 0);
+        if (r < 0) {
+                (void) scope_move_out(fd, root, current);
+                cgroupfs_remove_v1(abs, false);
+                if (rmdir(path) >= 0)
+                        cgroup_trim_slices(root, abs);
+                if (error) {
+                        free(m->opening_error);
+                        m->opening_error = TAKE_PTR(error);
+                }
+        }
+        return r;
+}
+
+static int cgroupfs_place(Machine *m) {
+        _cleanup_free_ char *rel = unit_properties_scope_path(m->properties, m->name), *abs = NULL, *current = NULL;
+        _cleanup_free_ char *unit = NULL, *error = NULL;
         const char *root;
         int r;
 
@@ -159,8 +281,7 @@ static int cgroupfs_place(Machine *m) {
                 return r;
         abs = strjoin("/", rel);
         unit = strdup(strrchr(rel, '/') + 1);
-        path = strjoin(root, abs);
-        if (!abs || !unit || !path)
+        if (!abs || !unit)
                 return -ENOMEM;
 
         r = cgroupfs_pid_get_cgroup(m->leader, m->leader_pidfd, &current);
@@ -168,31 +289,18 @@ static int cgroupfs_place(Machine *m) {
                 return r;
         if (cgroup_path_startswith(current, abs)) {
                 /* Placed there already (nspawn runs the payload in scope/payload): whoever made it
-                 * removes it. */
+                 * removes it. The limits go on it all the same, before the reply. */
+                r = unit_properties_apply_cgroupfs_full(m->properties, abs, 0, &error);
+                if (r < 0) {
+                        free(m->opening_error);
+                        m->opening_error = TAKE_PTR(error);
+                        return r;
+                }
                 m->own_cgroup = false;
         } else {
-                r = cgroup_create(root, rel, &fd);
+                r = own_scope_create(m, root, rel, abs, current);
                 if (r < 0)
                         return r;
-                /* Marked while still empty: from here on, whatever happens (a crash before the state
-                 * file is written, an unregister), a machined that finds it knows it is its own. */
-                r = scope_mark(fd);
-                if (r >= 0)
-                        r = cgroup_attach(root, rel, m->leader);
-                if (r < 0) {
-                        (void) rmdir(path);
-                        return r;
-                }
-                /* Moved by pid: if the pidfd's process died before the write, the pid may have named
-                 * a new, innocent process. It is not killed (nothing proves it is ours): whatever the
-                 * move took goes back to the cgroup the leader was in, and the empty scope goes. What
-                 * cannot be moved back stays, and the scope is collected once empty. */
-                r = pidfd_send_signal_(m->leader_pidfd, 0);
-                if (r < 0) {
-                        (void) scope_move_out(fd, root, current);
-                        (void) rmdir(path);
-                        return r;
-                }
                 m->own_cgroup = true;
         }
         free(m->unit);
@@ -334,13 +442,20 @@ static int cgroupfs_remove_scope(Machine *m, bool kill) {
         r = cgroup_unified_root(&root);
         if (r < 0)
                 return r;
-        if (kill)
-                return cgroup_kill_and_remove(root, m->cgroup + 1);
+        if (kill) {
+                r = cgroup_kill_and_remove(root, m->cgroup + 1);
+                cgroupfs_remove_v1(m->cgroup, true);
+                if (r >= 0)
+                        cgroup_trim_slices(root, m->cgroup);
+                return r;
+        }
+        cgroupfs_remove_v1(m->cgroup, false);
         p = strjoin(root, m->cgroup);
         if (!p)
                 return -ENOMEM;
         if (rmdir(p) < 0 && errno != ENOENT)
                 return -errno;
+        cgroup_trim_slices(root, m->cgroup);
         return 0;
 }
 

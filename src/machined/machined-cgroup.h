@@ -60,6 +60,11 @@ extern const CgroupBackend cgroup_backend_cgroupfs;
  * never come. */
 extern const CgroupBackend cgroup_backend_systemd;
 
+/* The v1 side of a scope machined made (hybrid hosts, a machine with limits): killed (cgroup2's
+ * cgroup.kill reached every process) and removed, or only removed when empty; the slices it lay in go
+ * too when they are empty (machine.slice stays). */
+void cgroupfs_remove_v1(const char *cgroup, bool kill);
+
 /* The extended attribute that marks a scope directory as made by machined. */
 #define MACHINED_SCOPE_XATTR "trusted.machined.scope"
 

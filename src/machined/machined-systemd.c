@@ -156,9 +156,11 @@ static int start_send(SystemdOp *op) {
                 r = sd_bus_message_append(msg, "ss", m->unit, "fail");
         if (r >= 0)
                 r = sd_bus_message_open_container(msg, 'a', "(sv)");
+        /* The caller's Slice= comes with its properties (below): one Slice= in the message. */
+        if (r >= 0 && !unit_properties_get_slice(m->properties))
+                r = sd_bus_message_append(msg, "(sv)", "Slice", "s", slice);
         if (r >= 0)
-                r = sd_bus_message_append(msg, "(sv)(sv)(sv)(sv)(sv)(sv)",
-                                          "Slice", "s", slice,
+                r = sd_bus_message_append(msg, "(sv)(sv)(sv)(sv)(sv)",
                                           "Description", "s", description,
                                           "Delegate", "b", 1,
                                           "CollectMode", "s", "inactive-or-failed",

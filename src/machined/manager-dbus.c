@@ -11,6 +11,7 @@
 #include "machined-bus.h"
 #include "process-util.h"
 #include "string-util.h"
+#include "unit-property-read.h"
 
 /* The org.freedesktop.machine1.Manager object: marshal, validate, authorize, call, reply. */
 
@@ -115,10 +116,11 @@ typedef struct CreateArgs {
         const char *root_directory;
         const int32_t *ifindices;
         size_t n_ifindices;
-        unsigned n_properties;
+        UnitProperties *properties;
 } CreateArgs;
 
-static int read_create_args(sd_bus_message *msg, bool with_network, bool with_properties, CreateArgs *a) {
+static int read_create_args(sd_bus_message *msg, bool with_network, bool with_properties, CreateArgs *a,
+                            sd_bus_error *error) {
         size_t sz = 0;
         int r;
 
@@ -139,16 +141,12 @@ static int read_create_args(sd_bus_message *msg, bool with_network, bool with_pr
         }
         if (!with_properties)
                 return 0;
-        /* The scope properties go to systemd where it is PID 1; the cgroupfs back end has nothing to
-         * give them to. They are read (and counted) so that a malformed array is refused. */
-        r = sd_bus_message_enter_container(msg, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_skip(msg, "(sv)")) > 0)
-                a->n_properties++;
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(msg);
+        /* Validated as they are read: an unknown property or a bad value refuses the call, naming it. */
+        return unit_properties_read_bus(msg, &a->properties, error);
+}
+
+static void create_args_done(CreateArgs *a) {
+        unit_properties_free(a->properties);
 }
 
 static int validate_create_args(sd_bus_message *msg, CreateArgs *a, Id128 *ret_id, MachineClass *ret_class,
@@ -216,6 +214,9 @@ static int register_error(sd_bus_error *error, int r, const RegisterFailure *f, 
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid registration of machine '%s'",
                                                  BUS_ARG(name));
                 }
+        if (f->step == REGISTER_STEP_ADD && f->detail[0])
+                return sd_bus_error_set(error, r == -EOPNOTSUPP ? SD_BUS_ERROR_NOT_SUPPORTED : SD_BUS_ERROR_INVALID_ARGS,
+                                        f->detail);
         switch (f->step) {
         case REGISTER_STEP_LEADER:
                 return sd_bus_error_set_errnof(error, r, "Failed to open a pidfd for leader PID %u: %m", leader);
@@ -249,12 +250,12 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         _cleanup_(bus_pending_freep) BusPending *pending = NULL;
         RegisterFailure failure;
         MachineRequest req;
-        CreateArgs a = {};
+        _cleanup_(create_args_done) CreateArgs a = {};
         MachineClass class = MACHINE_CONTAINER;
         Id128 id = {};
         int r;
 
-        r = read_create_args(msg, with_network, create, &a);
+        r = read_create_args(msg, with_network, create, &a, error);
         if (r < 0)
                 return r;
         r = validate_create_args(msg, &a, &id, &class, error);
@@ -274,6 +275,7 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
                 .ifindices = a.ifindices,
                 .n_ifindices = a.n_ifindices,
                 .create_scope = create,
+                .properties = a.properties,
         };
         r = bus_pending_new(msg, &pending);
         if (r < 0)
@@ -282,9 +284,6 @@ static int method_create_or_register(sd_bus_message *msg, Manager *m, bool creat
         r = manager_register_machine(m, &req, on_registered, pending, &failure);
         if (r < 0)
                 return register_error(error, r, &failure, a.name, a.leader);
-        if (a.n_properties > 0)
-                log_notice("Machine %s: ignoring %u scope properties (the cgroupfs back end cannot apply them).",
-                           a.name, a.n_properties);
         /* Answered by on_registered(), which owns the call from here on. */
         TAKE_PTR(pending);
         return 1;

@@ -20,6 +20,7 @@
 #include "process-util.h"
 #include "scope-gc.h"
 #include "string-util.h"
+#include "unit-property.h"
 
 static int mkdir_p(const char *path, mode_t mode) {
         char buf[4096];
@@ -304,7 +305,8 @@ static int machine_from_request(const MachineRequest *req, Machine **ret) {
         machine->class = req->class;
         if ((r = machine_set_string(&machine->service, req->service)) < 0 ||
             (r = machine_set_string(&machine->root_directory, req->root_directory)) < 0 ||
-            (r = machine_set_netif(machine, req->ifindices, req->n_ifindices)) < 0)
+            (r = machine_set_netif(machine, req->ifindices, req->n_ifindices)) < 0 ||
+            (r = unit_properties_copy(req->properties, &machine->properties)) < 0)
                 return r;
         *ret = TAKE_PTR(machine);
         return 0;
@@ -344,7 +346,7 @@ static void on_scope_created(const char *name, int error, void *userdata) {
 }
 
 /* CreateMachine: linked while the back end works, so that its name and leader are taken. */
-static int register_create(Manager *m, Machine *machine_arg) {
+static int register_create(Manager *m, Machine *machine_arg, RegisterFailure *failure) {
         _cleanup_(machine_freep) Machine *machine = machine_arg;
         int r;
 
@@ -357,9 +359,11 @@ static int register_create(Manager *m, Machine *machine_arg) {
         r = m->cgroup->create_scope(machine, on_scope_created, machine);
         if (r < 0) {
                 /* What a failed move could not put back keeps the scope; it goes once empty. */
-                _cleanup_free_ char *rel = machine_cgroup_path(machine->name);
+                _cleanup_free_ char *rel = unit_properties_scope_path(machine->properties, machine->name);
                 _cleanup_free_ char *abs = rel ? strjoin("/", rel) : NULL;
 
+                if (machine->opening_error)
+                        snprintf(failure->detail, sizeof(failure->detail), "%s", machine->opening_error);
                 manager_untrack_machine(m, machine);
                 if (abs)
                         (void) manager_collect_scope(m, abs, true);
@@ -395,7 +399,7 @@ static int register_adopt(Manager *m, Machine *machine_arg) {
 }
 
 static int register_machine(Manager *m, const MachineRequest *req, int pidfd_arg, MachineDone done,
-                            void *userdata) {
+                            void *userdata, RegisterFailure *failure) {
         _cleanup_(machine_freep) Machine *machine = NULL;
         _cleanup_close_ int pidfd = pidfd_arg;
         int r;
@@ -412,7 +416,7 @@ static int register_machine(Manager *m, const MachineRequest *req, int pidfd_arg
         machine->opening_done = done;
         machine->opening_userdata = userdata;
         if (req->create_scope)
-                return register_create(m, TAKE_PTR(machine));
+                return register_create(m, TAKE_PTR(machine), failure);
         return register_adopt(m, TAKE_PTR(machine));
 }
 
@@ -428,7 +432,7 @@ int manager_register_machine(Manager *m, const MachineRequest *req, MachineDone 
         if (r < 0)
                 return r;
         failure->step = REGISTER_STEP_ADD;
-        r = register_machine(m, req, r, done, userdata);
+        r = register_machine(m, req, r, done, userdata, failure);
         /* The leader died on the way, or the unit turned out to be another machine's. */
         if (r == -ESRCH || r == -EADDRINUSE)
                 failure->step = REGISTER_STEP_RULES;

@@ -82,6 +82,9 @@ typedef struct MachineRequest {
         /* CreateMachine: machined puts the leader into a scope of its own through the cgroup back end.
          * RegisterMachine (false): the machine is the unit the leader lives in already. */
         bool create_scope;
+        /* CreateMachine's scope properties (copied), NULL when none: the back end applies them to the
+         * scope (cgroupfs) or passes them to systemd. */
+        const struct UnitProperties *properties;
 } MachineRequest;
 
 /* Where a registration failed: RULES when the errno is one of the rules' codes below, else the step
@@ -100,6 +103,9 @@ typedef struct RegisterFailure {
         RegisterStep step;
         /* -EBUSY, -EXDEV: the machine in the way. */
         const char *other;
+        /* REGISTER_STEP_ADD: the back end's one line on what it could not do (a scope property it
+         * cannot apply), "" when it said nothing. */
+        char detail[512];
 } RegisterFailure;
 
 /* The rules of registration, for every transport. Refusals, at once (done is not called, nothing is

@@ -10,6 +10,7 @@
 #include "cgroup-util.h"
 #include "fd-util.h"
 #include "log.h"
+#include "machined-cgroup.h"
 #include "manager.h"
 #include "scope-gc.h"
 #include "string-util.h"
@@ -109,6 +110,11 @@ static int scope_try_remove(const char *cgroup) {
         (void) remove_subtree(fd, 0);
         if (rmdir(p) >= 0) {
                 log_info("Removed the empty scope %s.", cgroup);
+                /* Its v1 side (a scope with limits on a hybrid host) and the slices are empty too. */
+                const char *root;
+                cgroupfs_remove_v1(cgroup, false);
+                if (cgroup_unified_root(&root) >= 0)
+                        cgroup_trim_slices(root, cgroup);
                 return 1;
         }
         if (errno == ENOENT)

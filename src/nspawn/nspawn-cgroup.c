@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "log.h"
 #include "nspawn-cgroup.h"
 #include "string-util.h"
+#include "unit-property.h"
 
 /* The cgroup2 path of our own process, from /proc/self/cgroup ("0::/path"), without the leading slash. */
 static int own_cgroup_path(char **ret) {
@@ -89,7 +92,7 @@ static int unified_create(ContainerCgroup *c, const char *machine) {
 
 /* The v1 side: the scope and its payload child in every v1 hierarchy, with the device policy on the
  * devices hierarchy's scope when devices_v1. */
-static int v1_create(ContainerCgroup *c, bool devices_v1) {
+static int v1_create(ContainerCgroup *c, bool devices_v1, const DeviceRule *rules, size_t n_rules) {
         int r;
 
         r = cgroup_v1_hierarchies(&c->v1, &c->n_v1);
@@ -108,7 +111,7 @@ static int v1_create(ContainerCgroup *c, bool devices_v1) {
                         /* A payload left by a killed launcher would keep the policy from being set. */
                         r = cgroup_kill_and_remove(mp, c->path);
                 if (r >= 0 && devices_v1 && cgroup_v1_hierarchy_has(&c->v1[i], "devices"))
-                        r = cgroup_v1_devices_setup(mp, c->scope);
+                        r = cgroup_v1_devices_setup(mp, c->scope, rules, n_rules);
                 if (r >= 0) {
                         unsigned made;
                         r = cgroup_v1_create(&c->v1[i], c->path, &made);
@@ -119,37 +122,46 @@ static int v1_create(ContainerCgroup *c, bool devices_v1) {
         return 0;
 }
 
-/* machine.slice is ours where PID 1 is not systemd: where cgroup2 has the pids controller, enable it
- * for the scopes in it. (Where PID 1 is systemd, the slice and its controllers are systemd's.) */
-static void unified_enable_pids(ContainerCgroup *c) {
-        _cleanup_free_ char *avail = NULL, *enabled = NULL;
-        _cleanup_close_ int fd = -EBADF;
+/* The slices are ours where PID 1 is not systemd: where cgroup2 has the pids controller (and those
+ * the properties need), enable them on the way down to the scope. (Where PID 1 is systemd, the slices
+ * and their controllers are systemd's.) */
+static void unified_enable_controllers(ContainerCgroup *c, const UnitProperties *props) {
+        static const char *const wanted[] = { "pids", "memory", "cpu", "cpuset", "io" };
         char p[4096];
 
         if (access("/run/systemd/system", F_OK) >= 0)
                 return;
         snprintf(p, sizeof(p), "%s/%s", c->unified_root, c->scope);
-        char *slash = strrchr(p, '/');
-        *slash = 0;
-        fd = open(p, O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || read_small_file_at(fd, "cgroup.controllers", 4096, &avail) < 0 ||
-            read_small_file_at(fd, "cgroup.subtree_control", 4096, &enabled) < 0)
-                return;
-        if (string_list_contains(avail, " \n", "pids") && !string_list_contains(enabled, " \n", "pids"))
-                (void) write_string_file_at(fd, "cgroup.subtree_control", "+pids");
+        size_t top = strlen(c->unified_root);
+        for (char *slash = p + top; (slash = strchr(slash + 1, '/'));) {
+                _cleanup_free_ char *avail = NULL, *enabled = NULL;
+                *slash = 0;
+                _cleanup_close_ int fd = open(p, O_DIRECTORY | O_CLOEXEC);
+                *slash = '/';
+                if (fd < 0 || read_small_file_at(fd, "cgroup.controllers", 4096, &avail) < 0 ||
+                    read_small_file_at(fd, "cgroup.subtree_control", 4096, &enabled) < 0)
+                        return;
+                for (size_t i = 0; i < ELEMENTSOF(wanted) && (i == 0 || unit_properties_has_limits(props)); i++) {
+                        char plus[16];
+                        if (!string_list_contains(avail, " \n", wanted[i]) || string_list_contains(enabled, " \n", wanted[i]))
+                                continue;
+                        snprintf(plus, sizeof(plus), "+%s", wanted[i]);
+                        (void) write_string_file_at(fd, "cgroup.subtree_control", plus);
+                }
+        }
 }
 
 /* Every container has a tasks limit: on the scope, above the guest's namespace root, where the guest
  * cannot raise it. It goes where the pids controller is: cgroup2 if it is enabled there, else the v1
  * pids hierarchy. A limit set already (the service's TasksMax= with --keep-unit) is left alone. */
-static int tasks_limit_apply(ContainerCgroup *c) {
+static int tasks_limit_apply(ContainerCgroup *c, const UnitProperties *props) {
         _cleanup_free_ char *cur = NULL;
         const char *root = NULL;
         char dir[4096], value[32];
         int r;
 
         if (!c->keep_unit)
-                unified_enable_pids(c);
+                unified_enable_controllers(c, props);
         snprintf(dir, sizeof(dir), "%s/%s/pids.max", c->unified_root, c->scope);
         if (access(dir, F_OK) >= 0)
                 root = c->unified_root;
@@ -184,14 +196,16 @@ bool cgroup_host_is_systemd(void) {
  * needed), else the v1 devices controller on hybrid hosts. Programs already on the cgroup are replaced
  * only on a scope nspawn made, never on the service's cgroup or systemd's scope. Then the v1 side and
  * (on a scope nspawn made) the tasks limit. */
-static int policy_and_v1_setup(ContainerCgroup *c) {
+static int policy_and_v1_setup(ContainerCgroup *c, const UnitProperties *props, const DeviceRule *rules,
+                               size_t n_rules) {
         int r;
 
-        r = bpf_devices_attach_container_policy(c->policy_fd, !c->keep_unit && !c->systemd, &c->prog_fd);
+        r = bpf_devices_attach_container_policy(c->policy_fd, !c->keep_unit && !c->systemd, rules, n_rules,
+                                                &c->prog_fd);
         bool devices_v1 = r < 0;
         if (devices_v1)
                 log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
-        r = v1_create(c, devices_v1);
+        r = v1_create(c, devices_v1, rules, n_rules);
         if (r >= 0 && devices_v1) {
                 bool found = false;
                 for (size_t i = 0; i < c->n_v1; i++)
@@ -201,13 +215,84 @@ static int policy_and_v1_setup(ContainerCgroup *c) {
         }
         /* systemd's scope has its TasksMax= from whoever asked for it. */
         if (r >= 0 && !c->systemd)
-                r = tasks_limit_apply(c);
+                r = tasks_limit_apply(c, props);
         return r;
 }
 
-int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret) {
-        ContainerCgroup c = CONTAINER_CGROUP_NULL;
+/* DeviceAllow= as rules for the device policy: a device node of the host ("/dev/sdb"), or every device
+ * of a driver in /proc/devices ("char-NAME", "block-NAME"). */
+static int device_rule_add(DeviceRule *rules, size_t *n, char type, int major, int minor, const char *access) {
+        if (*n >= DEVICE_RULES_MAX)
+                return log_error_errno(-E2BIG, _("Too many DeviceAllow= entries (at most %d)."), DEVICE_RULES_MAX);
+        rules[(*n)++] = (DeviceRule) {
+                .type = type, .major = major, .minor = minor,
+                .access = (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) | (strchr(access, 'w') ? BPF_DEVCG_ACC_WRITE : 0) |
+                          (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0),
+        };
+        return 0;
+}
+
+static int device_rules_by_driver(const char *spec, const char *access, DeviceRule *rules, size_t *n) {
+        const char *name = startswith(spec, "char-") ?: startswith(spec, "block-");
+        bool block = startswith(spec, "block-"), in_block = false, found = false;
+        _cleanup_free_ char *text = NULL;
+        int r = read_small_file_at(AT_FDCWD, "/proc/devices", 64 * 1024, &text);
+
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read /proc/devices for DeviceAllow=%s: %m"), spec);
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (startswith(line, "Block devices:"))
+                        in_block = true;
+                int major;
+                char drv[128];
+                if (in_block != block || sscanf(line, " %d %127s", &major, drv) != 2 || !streq(drv, name))
+                        continue;
+                r = device_rule_add(rules, n, block ? 'b' : 'c', major, -1, access);
+                if (r < 0)
+                        return r;
+                found = true;
+        }
+        if (!found)
+                return log_error_errno(-ENODEV, _("Cannot apply DeviceAllow=%s: the host has no such driver in /proc/devices."), spec);
+        return 0;
+}
+
+static int device_rules_build(const UnitProperties *props, DeviceRule *rules, size_t *ret_n) {
+        const char *spec, *access;
+        size_t n = 0;
+        struct stat st;
         int r;
+
+        for (size_t i = 0; unit_properties_get_device(props, i, &spec, &access); i++) {
+                _cleanup_free_ char *e = escape_for_terminal(spec, ESCAPE_MESSAGE_MAX);
+                if (!startswith(spec, "/"))
+                        r = device_rules_by_driver(spec, access, rules, &n);
+                else if (stat(spec, &st) < 0)
+                        r = log_error_errno(-errno, _("Cannot apply DeviceAllow=%s: %m"), strna(e));
+                else if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                        r = log_error_errno(-ENODEV, _("Cannot apply DeviceAllow=%s: not a device node."), strna(e));
+                else
+                        r = device_rule_add(rules, &n, S_ISBLK(st.st_mode) ? 'b' : 'c', (int) major(st.st_rdev),
+                                            (int) minor(st.st_rdev), access);
+                if (r < 0)
+                        return r;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+int container_cgroup_create(const char *machine, bool keep_unit, const UnitProperties *props, ContainerCgroup *ret) {
+        ContainerCgroup c = CONTAINER_CGROUP_NULL;
+        DeviceRule rules[DEVICE_RULES_MAX];
+        size_t n_rules = 0;
+        int r;
+
+        r = device_rules_build(props, rules, &n_rules);
+        if (r < 0)
+                return r;
 
         c.keep_unit = keep_unit;
         r = cgroup_unified_root(&c.unified_root);
@@ -224,7 +309,7 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
         if (keep_unit)
                 r = keep_unit_prepare(&c);
         else {
-                c.scope = machine_cgroup_path(machine);
+                c.scope = unit_properties_scope_path(props, machine);
                 r = c.scope ? 0 : log_oom();
         }
         if (r >= 0) {
@@ -247,7 +332,7 @@ int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup
                 return r;
         }
 
-        r = policy_and_v1_setup(&c);
+        r = policy_and_v1_setup(&c, props, rules, n_rules);
         if (r < 0) {
                 container_cgroup_destroy(&c);
                 return r;
@@ -317,10 +402,17 @@ int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid, int pidfd) {
         return check_no_root_placement(pid, pidfd);
 }
 
-int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd) {
+int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd, const UnitProperties *props) {
         _cleanup_free_ char *text = NULL, *scope = NULL;
+        DeviceRule rules[DEVICE_RULES_MAX];
+        size_t n_rules = 0;
         char p[64], dir[4096];
         int r;
+
+        /* Checked already by container_cgroup_create(): the same rules again. */
+        r = device_rules_build(props, rules, &n_rules);
+        if (r < 0)
+                return r;
 
         snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) pid);
         r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &text);
@@ -358,7 +450,7 @@ int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd) {
                 return -ESRCH;
         if (r < 0)
                 return log_error_errno(r, _("Failed to move the container into cgroup %s/%s: %m"), c->unified_root, c->path);
-        return policy_and_v1_setup(c);
+        return policy_and_v1_setup(c, props, rules, n_rules);
 }
 
 void container_cgroup_destroy(ContainerCgroup *c) {
@@ -390,10 +482,14 @@ void container_cgroup_destroy(ContainerCgroup *c) {
                         r = cgroup_remove_made(mp, c->scope, c->v1_made[i]);
                 if (r < 0)
                         log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), mp, c->scope);
+                else if (!c->keep_unit)
+                        cgroup_trim_slices(mp, c->scope);
         }
         r = cgroup_kill_and_remove(c->unified_root, unified);
         if (r < 0)
                 log_warning_errno(r, _("Failed to remove cgroup %s/%s: %m"), c->unified_root, unified);
+        else if (!c->keep_unit)
+                cgroup_trim_slices(c->unified_root, c->scope);
         cgroup_v1_hierarchies_free(c->v1, c->n_v1);
         free(c->v1_made);
         safe_close(c->prog_fd);
@@ -402,4 +498,20 @@ void container_cgroup_destroy(ContainerCgroup *c) {
         free(c->scope);
         safe_close(c->lock_fd);
         *c = CONTAINER_CGROUP_NULL;
+}
+
+int container_cgroup_apply_properties(ContainerCgroup *c, const UnitProperties *props) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        /* On systemd hosts the scope got them from systemd (StartTransientUnit's properties). */
+        if (!unit_properties_has_limits(props) || c->systemd)
+                return 0;
+        /* DeviceAllow= is in the device policy already (container_cgroup_create()). */
+        r = unit_properties_apply_cgroupfs_full(props, c->scope, UNIT_APPLY_DEVICES_DONE, &error);
+        if (r < 0 && error)
+                return log_error_errno(r, "%s", error);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to apply the properties to cgroup %s: %m"), c->scope);
+        return 0;
 }

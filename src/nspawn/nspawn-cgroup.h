@@ -11,7 +11,8 @@
 #define CONTAINER_TASKS_MAX_DEFAULT 16384
 
 /* The container's cgroup when no registry creates it: the "scope", machine.slice/machine-<name>.scope
- * (with --keep-unit: the caller's own cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
+ * (in the slice of --slice= instead, nested as systemd nests slices; with --keep-unit: the caller's own
+ * cgroup), in every mounted hierarchy: cgroup2 and each cgroup v1
  * hierarchy, the named systemd one included. The payload runs in the scope's "payload" child, which is
  * also the root of its cgroup namespace: the device policy and the tasks limit on the scope stay out of
  * the guest's reach, and no hierarchy's root (with its release_agent, CVE-2022-0492) is visible
@@ -43,10 +44,18 @@ bool cgroup_host_is_systemd(void);
 /* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor.
  * On systemd hosts without keep_unit nothing is made yet (ret->systemd, ret->fd is -EBADF: the child
  * starts in nspawn's cgroup and waits until it was placed). */
-int container_cgroup_create(const char *machine, bool keep_unit, ContainerCgroup *ret);
+/* props (may be NULL): Slice= places the scope (machine.slice otherwise), DeviceAllow= extends the device
+ * policy; the limits are applied later, by whoever owns them (container_cgroup_apply_properties()). */
+struct UnitProperties;
+int container_cgroup_create(const char *machine, bool keep_unit, const struct UnitProperties *props, ContainerCgroup *ret);
 /* Systemd hosts: pid sits in the scope systemd made for it; makes <scope>/payload there, moves pid into
- * it, and installs the device policy and the v1 side as container_cgroup_create() does elsewhere. */
-int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd);
+ * it, and installs the device policy (with props' DeviceAllow=) and the v1 side as
+ * container_cgroup_create() does elsewhere. */
+int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd, const struct UnitProperties *props);
+/* The limits of props on the container's scope (with --keep-unit: on nspawn's own cgroup), where nobody
+ * (machined) applied them: one line and an error for what cannot be applied. Nothing on systemd's
+ * scope: systemd applied them. */
+int container_cgroup_apply_properties(ContainerCgroup *c, const struct UnitProperties *props);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
  * namespace, and checks that it sits in no hierarchy's root. */
 /* -ESRCH (not logged) when the child exited meanwhile: the caller reports the child's own error. */

@@ -201,7 +201,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
-        r = container_cgroup_create(s->machine, s->keep_unit, &l->cgroup);
+        r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
@@ -253,7 +253,7 @@ static int launch_systemd_scope(const Settings *s, Launch *l, pid_t pid) {
                 if (r < 0)
                         return r;
         }
-        return container_cgroup_adopt_scope(&l->cgroup, pid, l->pidfd);
+        return container_cgroup_adopt_scope(&l->cgroup, pid, l->pidfd, s->properties);
 }
 
 static int launch_place_cgroup(const Settings *s, Launch *l, pid_t pid) {
@@ -271,10 +271,18 @@ static int launch_place_cgroup(const Settings *s, Launch *l, pid_t pid) {
 
 static int launch_register(const Settings *s, Launch *l, pid_t pid) {
         /* Registered before the payload runs: it never runs as an unknown machine. (On systemd hosts
-         * that happened when the child was placed.) */
+         * that happened when the child was placed, and systemd applied the properties.) */
         if (l->registration_tried)
                 return 0;
-        return registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        int r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        if (r < 0)
+                return r;
+        /* CreateMachine gave machined the properties, which it applied before it answered; otherwise
+         * (unregistered, or RegisterMachine of our own unit) they are ours to apply, before the payload
+         * runs too. */
+        if (!l->registration || s->keep_unit)
+                return container_cgroup_apply_properties(&l->cgroup, s->properties);
+        return 0;
 }
 
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {

@@ -15,6 +15,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
+#include "unit-property.h"
 
 enum {
         ARG_VERSION = 0x100,
@@ -34,6 +35,8 @@ enum {
         ARG_NOTIFY_READY,
         ARG_REGISTER,
         ARG_KEEP_UNIT,
+        ARG_PROPERTY,
+        ARG_SLICE,
 };
 
 static void help(void) {
@@ -61,6 +64,10 @@ static void help(void) {
                  "     --uuid=UUID            Machine UUID of the container\n"
                  "     --register=MODE        Register with machined: yes, no or auto\n"
                  "     --keep-unit            Register the caller's unit instead of a new scope\n"
+                 "\nResources:\n"
+                 "     --slice=SLICE          Place the container's scope in this slice\n"
+                 "     --property=NAME=VALUE  Set a resource limit of the scope (MemoryMax=,\n"
+                 "                            TasksMax=, CPUQuota=, AllowedCPUs=, ...)\n"
                  "\nSecurity:\n"
                  "     --capability=CAP       Keep this capability in addition to the defaults\n"
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
@@ -88,6 +95,31 @@ static int parse_cap_option(const char *arg, const char *option, uint64_t *mask)
                 return log_error_errno(r, _("Invalid capability list for %s: %s"), option, strna(a));
         }
         *mask |= m;
+        return 0;
+}
+
+/* --property=NAME=VALUE and --slice=SLICE (Slice=SLICE): one list, in the order given. */
+static int parse_property(Settings *s, const char *option, const char *arg, const char *escaped) {
+        _cleanup_free_ char *assignment = streq(option, "--slice") ? strjoin("Slice=", arg) : strdup(arg);
+        int r;
+
+        if (!assignment)
+                return log_oom();
+        if (!s->properties) {
+                r = unit_properties_new(&s->properties);
+                if (r < 0)
+                        return log_oom();
+        }
+        r = unit_properties_parse(s->properties, assignment);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r, _("Unknown property in %s=%s (see systemd.resource-control(5) for the names nspawn knows)."),
+                                       option, strna(escaped));
+        if (r < 0)
+                return log_error_errno(r, streq(option, "--slice") ? _("Invalid slice name in %s=%s: expected a unit name like foo.slice.")
+                                                                  : _("Invalid value in %s=%s."),
+                                       option, strna(escaped));
         return 0;
 }
 
@@ -241,6 +273,9 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_KEEP_UNIT:
                 s->keep_unit = true;
                 return 0;
+        case ARG_PROPERTY:
+        case ARG_SLICE:
+                return parse_property(s, c == ARG_SLICE ? "--slice" : "--property", arg, a);
         case ARG_NOTIFY_READY:
                 r = parse_boolean(arg);
                 if (r < 0)
@@ -310,6 +345,8 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "boot", no_argument, NULL, 'b' },
                 { "register", required_argument, NULL, ARG_REGISTER },
                 { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+                { "property", required_argument, NULL, ARG_PROPERTY },
+                { "slice", required_argument, NULL, ARG_SLICE },
                 { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
                 { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
                 { "console", required_argument, NULL, ARG_CONSOLE },

@@ -152,15 +152,16 @@ static int call_register(Registration *r, const Settings *s, const Id128 *uuid, 
         if (k >= 0)
                 k = a->append(m, "ssus", "nspawn", "container", (uint32_t) leader, root);
         if (k >= 0 && !s->keep_unit) {
-                /* Where PID 1 is systemd, machined asks it for the scope, with the properties;
-                 * elsewhere the launcher has made the cgroup already. */
+                /* The scope properties: machined applies them to the scope (cgroupfs) or has systemd
+                 * apply them. DeviceAllow= is in nspawn's own device policy already. */
+                const UnitPropertyBusApi props_api = {
+                        .append = a->append,
+                        .open_container = a->open_container,
+                        .close_container = a->close_container,
+                };
                 k = a->open_container(m, 'a', "(sv)");
-                if (k >= 0 && cgroup_host_is_systemd())
-                        k = unit_properties_append_bus(&(const UnitPropertyBusApi) {
-                                        .append = a->append,
-                                        .open_container = a->open_container,
-                                        .close_container = a->close_container,
-                                }, m, s->properties);
+                if (k >= 0)
+                        k = unit_properties_append_bus_full(&props_api, m, s->properties, UNIT_APPLY_DEVICES_DONE);
                 if (k >= 0)
                         k = a->close_container(m);
         }
@@ -271,9 +272,11 @@ static int append_scope_properties(BusApi *a, sd_bus_message *m, const Settings 
         k = a->append(m, "ss", unit, "fail");
         if (k >= 0)
                 k = a->open_container(m, 'a', "(sv)");
+        /* --slice= comes with the properties (below): one Slice= in the message. */
+        if (k >= 0 && !unit_properties_get_slice(s->properties))
+                k = a->append(m, "(sv)", "Slice", "s", "machine.slice");
         if (k >= 0)
-                k = a->append(m, "(sv)(sv)(sv)(sv)(sv)",
-                              "Slice", "s", unit_properties_get_slice(s->properties) ?: "machine.slice",
+                k = a->append(m, "(sv)(sv)(sv)(sv)",
                               "Description", "s", description,
                               "Delegate", "b", 1,
                               "CollectMode", "s", "inactive-or-failed",
@@ -282,13 +285,14 @@ static int append_scope_properties(BusApi *a, sd_bus_message *m, const Settings 
                 k = a->append(m, "(sv)", "PIDFDs", "ah", 1, pidfd);
         else if (k >= 0)
                 k = a->append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
-        /* The caller's --property= and --slice= after the defaults: theirs win. */
+        /* The caller's --property= and --slice= after the defaults: theirs win. DeviceAllow= is in
+         * nspawn's own device policy. */
         if (k >= 0)
-                k = unit_properties_append_bus(&(const UnitPropertyBusApi) {
+                k = unit_properties_append_bus_full(&(const UnitPropertyBusApi) {
                                 .append = a->append,
                                 .open_container = a->open_container,
                                 .close_container = a->close_container,
-                        }, m, s->properties);
+                        }, m, s->properties, UNIT_APPLY_DEVICES_DONE);
         if (k >= 0)
                 k = a->close_container(m);
         if (k >= 0)

@@ -55,12 +55,15 @@ static void detach_all(int cgroup_fd) {
         }
 }
 
-int bpf_devices_attach_container_policy(int cgroup_fd, bool replace, int *ret_prog_fd) {
+int bpf_devices_attach_container_policy(int cgroup_fd, bool replace, const DeviceRule *extra, size_t n_extra,
+                                        int *ret_prog_fd) {
+        if (n_extra > DEVICE_RULES_MAX)
+                return -E2BIG;
         if (replace)
                 detach_all(cgroup_fd);
 
-        struct bpf_insn prog[64];
-        size_t n = 0, jumps[ELEMENTSOF(allowed)], n_jumps = 0, to_deny;
+        struct bpf_insn prog[64 + DEVICE_RULES_MAX * 6];
+        size_t n = 0, jumps[ELEMENTSOF(allowed) + DEVICE_RULES_MAX], n_jumps = 0, to_deny;
 
         /* r2 = access_type (type | access << 16), r3 = type, r4 = major, r5 = minor */
         prog[n++] = LDX_W(BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type));
@@ -72,6 +75,22 @@ int bpf_devices_attach_container_policy(int cgroup_fd, bool replace, int *ret_pr
         prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_2);
         prog[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_6, 0, 0, 16);
         prog[n++] = AND_IMM(BPF_REG_6, BPF_DEVCG_ACC_MKNOD);
+        /* DeviceAllow=: type, major, minor (unless any) match and no access beyond the allowed ones
+         * (r7 = the access mask). Each rule's mismatches jump to the next rule. */
+        prog[n++] = MOV_REG(BPF_REG_7, BPF_REG_2);
+        prog[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_7, 0, 0, 16);
+        for (size_t i = 0; i < n_extra; i++) {
+                short len = extra[i].minor < 0 ? 5 : 6;
+                prog[n++] = JNE_IMM(BPF_REG_3, extra[i].type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
+                                    len - 1);
+                prog[n++] = JNE_IMM(BPF_REG_4, extra[i].major, len - 2);
+                if (extra[i].minor >= 0)
+                        prog[n++] = JNE_IMM(BPF_REG_5, extra[i].minor, len - 3);
+                prog[n++] = MOV_REG(BPF_REG_8, BPF_REG_7);
+                prog[n++] = AND_IMM(BPF_REG_8, ~extra[i].access & 7);
+                jumps[n_jumps++] = n;
+                prog[n++] = JEQ_IMM(BPF_REG_8, 0, 0);
+        }
         to_deny = n;
         prog[n++] = JNE_IMM(BPF_REG_3, BPF_DEVCG_DEV_CHAR, 0);
         for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+
+#include "bpf-devices.h"
 #include "cgroup-util.h"
 #include "fd-util.h"
 #include "string-util.h"
@@ -516,7 +519,7 @@ int cgroup_remove_made(const char *root, const char *path, unsigned made) {
         return 0;
 }
 
-int cgroup_v1_devices_setup(const char *root, const char *path) {
+int cgroup_v1_devices_setup(const char *root, const char *path, const DeviceRule *extra, size_t n_extra) {
         static const char *const allow[] = {
                 "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",       /* null zero full random urandom */
                 "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",                                  /* tty console ptmx */
@@ -540,5 +543,33 @@ int cgroup_v1_devices_setup(const char *root, const char *path) {
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; i < n_extra; i++) {
+                char rule[64], minor[16] = "*";
+                if (extra[i].minor >= 0)
+                        snprintf(minor, sizeof(minor), "%d", extra[i].minor);
+                snprintf(rule, sizeof(rule), "%c %d:%s %s%s%s", extra[i].type, extra[i].major, minor,
+                         extra[i].access & BPF_DEVCG_ACC_READ ? "r" : "",
+                         extra[i].access & BPF_DEVCG_ACC_WRITE ? "w" : "",
+                         extra[i].access & BPF_DEVCG_ACC_MKNOD ? "m" : "");
+                r = write_string_file_at(dir, "devices.allow", rule);
+                if (r < 0)
+                        return r;
+        }
         return 0;
+}
+
+void cgroup_trim_slices(const char *root, const char *path) {
+        char p[4096];
+
+        if ((size_t) snprintf(p, sizeof(p), "%s/%s", root, path + strspn(path, "/")) >= sizeof(p))
+                return;
+        size_t top = strlen(root);
+        for (char *slash; (slash = strrchr(p + top, '/')) && slash > p + top;) {
+                *slash = 0;
+                const char *name = strrchr(p + top, '/');
+                name = name ? name + 1 : p + top;
+                /* machine.slice is everyone's; a slice still in use is not empty (EBUSY). */
+                if (streq(name, "machine.slice") || !endswith(name, ".slice") || rmdir(p) < 0)
+                        return;
+        }
 }

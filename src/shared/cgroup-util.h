@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Where the cgroup2 hierarchy is mounted: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on
@@ -44,7 +45,12 @@ bool cgroup_v1_hierarchy_has(const CgroupV1Hierarchy *h, const char *controller)
  * empty cpuset.cpus and cpuset.mems along path from the parents. *made counts the trailing components
  * of path it created, also when it fails, for cgroup_remove_made(). */
 int cgroup_v1_create(const CgroupV1Hierarchy *h, const char *path, unsigned *made);
+/* Removes the empty slices that path (a scope, already removed) lay in, deepest first, up to the first
+ * one that is in use; machine.slice stays, as the default home of every machine. */
+void cgroup_trim_slices(const char *root, const char *path);
 /* Removes root/path and its parents, made levels in all (empty directories only). */
 int cgroup_remove_made(const char *root, const char *path, unsigned made);
-/* Device policy for the v1 devices controller on root/path: deny all, then allow the API devices. */
-int cgroup_v1_devices_setup(const char *root, const char *path);
+/* Device policy for the v1 devices controller on root/path: deny all, then allow the API devices and
+ * the extra rules (DeviceAllow=). */
+struct DeviceRule;
+int cgroup_v1_devices_setup(const char *root, const char *path, const struct DeviceRule *extra, size_t n_extra);

@@ -6,7 +6,7 @@
 # below the scope; a machine whose unit stops leaves the registry (even while its leader lives);
 # `machinectl terminate` removes scope and machine; a restarted machined re-adopts; RegisterMachine
 # (--keep-unit in a service) records the service; nspawn --register=no runs in a transient scope
-# of systemd's. (--property= is not tested here yet: its parser comes with the property work.)
+# of systemd's; --property= reaches the scope through CreateMachine.
 . "$(dirname "$0")/../lib.sh"
 test_begin
 . "$SRCDIR/test/lib-systemd.sh"
@@ -34,15 +34,16 @@ reap() { if host_gone "$1"; then wait "$1" 2>/dev/null; fi; }
 guest_cgroup() { sd_guest_run_sh 'sed -n "s/^0:://p" /proc/$1/cgroup' "$1"; }
 
 # --- CreateMachine through systemd ---------------------------------------------------------------
-guest_nspawn inner.log -M inner sleep 1000
+guest_nspawn inner.log -M inner --property=MemoryMax=64M --property=TasksMax=50 sleep 1000
 assert_true "inner registers and runs" wait_until 30 machine_is inner running
 assert_eq "active inactive" "$(sd_guest_run systemctl is-active machined.service systemd-machined.service | xargs)" \
         "our machined was activated, not systemd-machined"
 assert_eq active "$(unit_state machine-inner.scope)" "CreateMachine started machine-inner.scope"
-SHOW=$(sd_guest_run systemctl show machine-inner.scope -p Slice -p Delegate -p TasksMax -p Description -p ControlGroup)
+SHOW=$(sd_guest_run systemctl show machine-inner.scope -p Slice -p Delegate -p TasksMax -p MemoryMax -p Description -p ControlGroup)
 assert_match "Slice=machine.slice" "$SHOW" "... in machine.slice"
 assert_match "Delegate=yes" "$SHOW" "... with Delegate=yes"
-assert_match "TasksMax=16384" "$SHOW" "... with the containers' tasks limit"
+assert_match "MemoryMax=67108864" "$SHOW" "... with --property=MemoryMax=64M"
+assert_match "TasksMax=50" "$SHOW" "... with --property=TasksMax=50 (over the containers' default)"
 assert_match "Description=Container inner" "$SHOW" "... described as systemd-machined describes it"
 assert_match "ControlGroup=/machine.slice/machine-inner.scope" "$SHOW" "... in its own cgroup"
 assert_eq machine-inner.scope "$(sd_guest_run machinectl show inner -P Unit)" "the machine's unit is the scope"
