@@ -6,9 +6,9 @@
 
 #include "machine.h"
 
-/* Where a machine's processes live. One back end today (cgroupfs: machined makes the scope
- * directory itself, for hosts whose PID 1 is not systemd); a systemd back end (a transient scope
- * through PID 1) can implement the same table later.
+/* Where a machine's processes live. Two back ends: cgroupfs (machined makes the scope directory
+ * itself, for hosts whose PID 1 is not systemd) and systemd (a transient scope through PID 1,
+ * machined-systemd.c).
  *
  * create_scope, terminate and kill are asynchronous, because systemd answers them with a job that
  * finishes later: each either fails at once (a negative errno, done is not called) or returns 0 and
@@ -48,9 +48,17 @@ typedef struct CgroupBackend {
          * not, -ENOENT when it does not exist. This is what lets machined collect its scopes whatever
          * happened (a crash before the state file was written, an unregistered machine). */
         int (*scope_is_ours)(const char *cgroup);
+        /* Drops the back end's own state in the Manager (systemd: its bus connection, m->systemd), after
+         * the machines went. NULL: it has none. */
+        void (*shutdown)(Manager *m);
 } CgroupBackend;
 
 extern const CgroupBackend cgroup_backend_cgroupfs;
+/* machined-systemd.c: the machine's unit is PID 1's (StartTransientUnit, StopUnit, KillUnit,
+ * FreezeUnit/ThawUnit); chosen by manager_setup_systemd(). cancel() answers a stop or kill in flight
+ * with success (their replies would never come) and drops a start, freeze or thaw (the manager answers
+ * those). */
+extern const CgroupBackend cgroup_backend_systemd;
 
 /* The v1 side of a scope machined made (hybrid hosts, a machine with limits): killed (cgroup2's
  * cgroup.kill reached every process) and removed, or only removed when empty; the slices it lay in go

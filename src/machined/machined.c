@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "machined-bus.h"
+#include "machined-systemd.h"
 #include "manager.h"
 #include "process-util.h"
 
@@ -21,7 +22,9 @@
 static int help(void) {
         printf(_("machined [OPTIONS...]\n\n"
                  "The machine registry: serves org.freedesktop.machine1 on the system bus\n"
-                 "(DBUS_SYSTEM_BUS_ADDRESS is honoured).\n\n"
+                 "(DBUS_SYSTEM_BUS_ADDRESS is honoured). Where PID 1 is systemd, machines\n"
+                 "live in transient scopes of systemd's; elsewhere machined makes their\n"
+                 "cgroups itself.\n\n"
                  "  -h --help      Show this help\n"
                  "     --version  Show the version\n"));
         return 0;
@@ -77,6 +80,10 @@ static int run(void) {
         r = manager_new(MACHINES_STATE_DIR, &m);
         if (r < 0)
                 return log_error_errno(r, _("Failed to set up the registry in %s: %m"), MACHINES_STATE_DIR);
+        /* Before the state files are read: the machines are re-adopted through the back end. */
+        r = manager_setup_systemd(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the cgroup back end: %m");
         r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);

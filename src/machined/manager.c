@@ -130,6 +130,8 @@ Manager *manager_free(Manager *m) {
                 sd_event_source_disable_unref(machine->leader_event);
                 machine_free(machine);
         }
+        if (m->cgroup->shutdown)
+                m->cgroup->shutdown(m);
         scope_watches_free(m);
         sd_event_unref(m->event);
         safe_close(m->state_dir_fd);

@@ -13,6 +13,7 @@
 #define MACHINES_STATE_DIR "/run/systemd/machines"
 
 typedef struct MachineObserver MachineObserver;
+typedef struct SystemdBackend SystemdBackend;
 
 /* The registry: the machines, their leaders' pidfds, their state files. It knows no transport: the bus
  * code (and any other) learns of machines added and removed through the observers, and computes its own
@@ -27,6 +28,8 @@ struct Manager {
         char *state_dir;
         int state_dir_fd;
         const CgroupBackend *cgroup;
+        /* The systemd back end's state (its bus connection, the calls in flight), NULL on cgroupfs. */
+        struct SystemdBackend *systemd;
         /* Scopes machined made that no machine owns any more, removed once empty (scope-gc.c). */
         struct ScopeWatch *scope_watches;
         MachineObserver *observers;

@@ -105,8 +105,8 @@ static int v1_create(ContainerCgroup *c, bool devices_v1, const DeviceRule *rule
                 const char *mp = c->v1[i].mount_point;
 
                 r = cgroup_v1_create(&c->v1[i], c->scope, &c->v1_made[i]);
-                if (r == -EBUSY && c->keep_unit)
-                        r = 0;  /* the service's own cgroup: it may hold the supervisor */
+                if (r == -EBUSY && (c->keep_unit || c->systemd))
+                        r = 0;  /* the service's own cgroup or systemd's scope: not ours to empty */
                 if (r >= 0)
                         /* A payload left by a killed launcher would keep the policy from being set. */
                         r = cgroup_kill_and_remove(mp, c->path);
@@ -186,6 +186,37 @@ static int tasks_limit_apply(ContainerCgroup *c, const UnitProperties *props) {
         if (r < 0)
                 return log_error_errno(r, _("Failed to set the tasks limit %s/pids.max: %m"), dir);
         return 0;
+}
+
+bool cgroup_host_is_systemd(void) {
+        return access("/run/systemd/system", F_OK) >= 0;
+}
+
+/* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task migration
+ * needed), else the v1 devices controller on hybrid hosts. Programs already on the cgroup are replaced
+ * only on a scope nspawn made, never on the service's cgroup or systemd's scope. Then the v1 side and
+ * (on a scope nspawn made) the tasks limit. */
+static int policy_and_v1_setup(ContainerCgroup *c, const UnitProperties *props, const DeviceRule *rules,
+                               size_t n_rules) {
+        int r;
+
+        r = bpf_devices_attach_container_policy(c->policy_fd, !c->keep_unit && !c->systemd, rules, n_rules,
+                                                &c->prog_fd);
+        bool devices_v1 = r < 0;
+        if (devices_v1)
+                log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
+        r = v1_create(c, devices_v1, rules, n_rules);
+        if (r >= 0 && devices_v1) {
+                bool found = false;
+                for (size_t i = 0; i < c->n_v1; i++)
+                        found = found || cgroup_v1_hierarchy_has(&c->v1[i], "devices");
+                if (!found)
+                        r = log_error_errno(-EOPNOTSUPP, _("Failed to install the device policy for the container: neither a BPF device program nor the v1 devices controller is available."));
+        }
+        /* systemd's scope has its TasksMax= from whoever asked for it. */
+        if (r >= 0 && !c->systemd)
+                r = tasks_limit_apply(c, props);
+        return r;
 }
 
 /* DeviceAllow= as rules for the device policy: a device node of the host ("/dev/sdb"), or every device
@@ -269,6 +300,12 @@ int container_cgroup_create(const char *machine, bool keep_unit, const UnitPrope
                 return log_error_errno(r, _("The host has no cgroup2 hierarchy; nspawn needs one."));
         if (r < 0)
                 return log_error_errno(r, _("Failed to look for the cgroup2 hierarchy under /sys/fs/cgroup (statfs): %m"));
+        if (!keep_unit && cgroup_host_is_systemd()) {
+                /* No machine.slice directories of ours: the scope comes from systemd, for the child. */
+                c.systemd = true;
+                *ret = c;
+                return 0;
+        }
         if (keep_unit)
                 r = keep_unit_prepare(&c);
         else {
@@ -295,23 +332,7 @@ int container_cgroup_create(const char *machine, bool keep_unit, const UnitPrope
                 return r;
         }
 
-        /* The device policy: a BPF program on the cgroup2 scope where the kernel has them (no task
-         * migration needed), else the v1 devices controller on hybrid hosts. Programs already on the
-         * cgroup are replaced only on a scope nspawn made, never on the service's cgroup. */
-        r = bpf_devices_attach_container_policy(c.policy_fd, !keep_unit, rules, n_rules, &c.prog_fd);
-        bool devices_v1 = r < 0;
-        if (devices_v1)
-                log_debug_errno(r, "Failed to attach the BPF device policy, falling back to cgroup v1: %m");
-        r = v1_create(&c, devices_v1, rules, n_rules);
-        if (r >= 0 && devices_v1) {
-                bool found = false;
-                for (size_t i = 0; i < c.n_v1; i++)
-                        found = found || cgroup_v1_hierarchy_has(&c.v1[i], "devices");
-                if (!found)
-                        r = log_error_errno(-EOPNOTSUPP, _("Failed to install the device policy for the container: neither a BPF device program nor the v1 devices controller is available."));
-        }
-        if (r >= 0)
-                r = tasks_limit_apply(&c, props);
+        r = policy_and_v1_setup(&c, props, rules, n_rules);
         if (r < 0) {
                 container_cgroup_destroy(&c);
                 return r;
@@ -381,27 +402,81 @@ int container_cgroup_attach_v1(ContainerCgroup *c, pid_t pid, int pidfd) {
         return check_no_root_placement(pid, pidfd);
 }
 
+int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd, const UnitProperties *props) {
+        _cleanup_free_ char *text = NULL, *scope = NULL;
+        DeviceRule rules[DEVICE_RULES_MAX];
+        size_t n_rules = 0;
+        char p[64], dir[4096];
+        int r;
+
+        /* Checked already by container_cgroup_create(): the same rules again. */
+        r = device_rules_build(props, rules, &n_rules);
+        if (r < 0)
+                return r;
+
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int) pid);
+        r = read_small_file_at(AT_FDCWD, p, 64 * 1024, &text);
+        if (r < 0 && child_exited(pidfd, 0))
+                return -ESRCH;
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read %s: %m"), p);
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (startswith(line, "0::/") && line[4]) {
+                        scope = strdup(line + 4);
+                        if (!scope)
+                                return log_oom();
+                }
+        }
+        if (!scope)
+                return log_error_errno(-EIO, _("The container was not placed in a scope of its own by systemd (%s says otherwise)."), p);
+        c->path = strjoin(scope, "/payload");
+        if (!c->path)
+                return log_oom();
+        c->scope = TAKE_PTR(scope);
+        snprintf(dir, sizeof(dir), "%s/%s", c->unified_root, c->scope);
+        c->policy_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c->policy_fd < 0)
+                return log_error_errno(-errno, _("Failed to open cgroup %s: %m"), dir);
+        /* Delegated to us (Delegate=yes): the payload child is nspawn's, the scope stays systemd's. */
+        r = cgroup_create_owned(c->unified_root, c->path, &c->lock_fd);
+        if (r >= 0)
+                r = RET_NERRNO(c->fd = fcntl(c->lock_fd, F_DUPFD_CLOEXEC, 3));
+        if (r >= 0)
+                r = cgroup_attach(c->unified_root, c->path, pid);
+        if (r < 0 && child_exited(pidfd, 0))
+                return -ESRCH;
+        if (r < 0)
+                return log_error_errno(r, _("Failed to move the container into cgroup %s/%s: %m"), c->unified_root, c->path);
+        return policy_and_v1_setup(c, props, rules, n_rules);
+}
+
 void container_cgroup_destroy(ContainerCgroup *c) {
         int r;
 
-        if (!c->scope)
+        if (!c->scope) {
+                *c = CONTAINER_CGROUP_NULL;
                 return;
+        }
         c->fd = safe_close(c->fd);
         /* On the service's cgroup, exactly the program we attached goes, nothing of the service's. */
-        if (c->keep_unit && c->prog_fd >= 0) {
+        if ((c->keep_unit || c->systemd) && c->prog_fd >= 0) {
                 r = bpf_devices_detach(c->policy_fd, c->prog_fd);
-                if (r < 0)
+                /* systemd removes an empty scope by itself, with what is attached to it. */
+                if (r < 0 && !(c->systemd && r == -ENOENT))
                         log_warning_errno(r, _("Failed to detach the container's device policy: %m"));
         }
         /* cgroup.kill ends every process of the container. The locked cgroup2 directory goes last: once
          * it is gone, a starter of the same name makes a fresh one and its v1 directories, which must
          * not meet ours being removed. */
-        const char *unified = c->keep_unit ? c->path : c->scope;
+        const char *unified = c->keep_unit || c->systemd ? c->path : c->scope;
         (void) cgroup_kill(c->unified_root, unified);
         for (size_t i = 0; i < c->n_v1; i++) {
                 const char *mp = c->v1[i].mount_point;
                 r = cgroup_kill_and_remove(mp, c->path);
-                if (r >= 0 && !c->keep_unit)
+                if (r >= 0 && !c->keep_unit && !c->systemd)
                         r = cgroup_kill_and_remove(mp, c->scope);
                 else if (r >= 0)
                         r = cgroup_remove_made(mp, c->scope, c->v1_made[i]);
@@ -429,7 +504,8 @@ int container_cgroup_apply_properties(ContainerCgroup *c, const UnitProperties *
         _cleanup_free_ char *error = NULL;
         int r;
 
-        if (!unit_properties_has_limits(props))
+        /* On systemd hosts the scope got them from systemd (StartTransientUnit's properties). */
+        if (!unit_properties_has_limits(props) || c->systemd)
                 return 0;
         /* DeviceAllow= is in the device policy already (container_cgroup_create()). */
         r = unit_properties_apply_cgroupfs_full(props, c->scope, UNIT_APPLY_DEVICES_DONE, &error);

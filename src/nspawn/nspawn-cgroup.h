@@ -23,6 +23,10 @@ typedef struct ContainerCgroup {
         char *scope;
         char *path;             /* <scope>/payload, relative to each hierarchy's mount point */
         bool keep_unit;
+        /* PID 1 is systemd: the scope is systemd's (made by machined's CreateMachine, or by nspawn's
+         * own StartTransientUnit when unregistered), and nspawn only adds the payload child below it
+         * (container_cgroup_adopt_scope()) once the child was placed there. */
+        bool systemd;
         int fd;                 /* the payload cgroup2 directory, for CLONE_INTO_CGROUP */
         int lock_fd;            /* flock()ed: the name is ours while it is open */
         int policy_fd;          /* the cgroup2 directory our BPF device program is attached to */
@@ -34,13 +38,23 @@ typedef struct ContainerCgroup {
 
 #define CONTAINER_CGROUP_NULL ((ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF, .policy_fd = -EBADF, .prog_fd = -EBADF })
 
-/* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor. */
+/* True where PID 1 is systemd (/run/systemd/system exists): there the container's scope is systemd's. */
+bool cgroup_host_is_systemd(void);
+
+/* With keep_unit the payload runs in <own cgroup>/payload and nspawn moves into <own cgroup>/supervisor.
+ * On systemd hosts without keep_unit nothing is made yet (ret->systemd, ret->fd is -EBADF: the child
+ * starts in nspawn's cgroup and waits until it was placed). */
 /* props (may be NULL): Slice= places the scope (machine.slice otherwise), DeviceAllow= extends the device
  * policy; the limits are applied later, by whoever owns them (container_cgroup_apply_properties()). */
 struct UnitProperties;
 int container_cgroup_create(const char *machine, bool keep_unit, const struct UnitProperties *props, ContainerCgroup *ret);
+/* Systemd hosts: pid sits in the scope systemd made for it; makes <scope>/payload there, moves pid into
+ * it, and installs the device policy (with props' DeviceAllow=) and the v1 side as
+ * container_cgroup_create() does elsewhere. */
+int container_cgroup_adopt_scope(ContainerCgroup *c, pid_t pid, int pidfd, const struct UnitProperties *props);
 /* The limits of props on the container's scope (with --keep-unit: on nspawn's own cgroup), where nobody
- * (machined) applied them: one line and an error for what cannot be applied. */
+ * (machined) applied them: one line and an error for what cannot be applied. Nothing on systemd's
+ * scope: systemd applied them. */
 int container_cgroup_apply_properties(ContainerCgroup *c, const struct UnitProperties *props);
 /* Moves pid into the v1 hierarchies (clone3 put it into the cgroup2 one), before it makes its cgroup
  * namespace, and checks that it sits in no hierarchy's root. */

@@ -96,11 +96,12 @@ static char *read_host_os_release(void) {
 static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
         int pidfd = -EBADF;
         struct clone_args args = {
+                /* No cgroup fd on systemd hosts: there systemd places the child (it waits for that). */
                 .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-                         CLONE_INTO_CGROUP | (s->private_network ? CLONE_NEWNET : 0),
+                         (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0) | (s->private_network ? CLONE_NEWNET : 0),
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
-                .cgroup = (uint64_t) cgroup_fd,
+                .cgroup = cgroup_fd >= 0 ? (uint64_t) cgroup_fd : 0,
         };
         long pid = syscall(SYS_clone3, &args, sizeof(args));
         if (pid < 0)
@@ -122,6 +123,7 @@ typedef struct Launch {
         int notify_fd;
         Id128 uuid;
         Registration *registration;
+        bool registration_tried;
         sigset_t old_mask;
 } Launch;
 
@@ -237,17 +239,41 @@ static void log_child_gone(int pidfd) {
 /* The parent's part of each step of the handshake (nspawn-sync.h); each logs its own failures. */
 typedef int (*LaunchStep)(const Settings *s, Launch *l, pid_t pid);
 
+/* Systemd hosts: the child's scope is systemd's. Registered, machined's CreateMachine asks for it (and
+ * answers once the child is in it); unregistered, nspawn asks systemd itself. */
+static int launch_systemd_scope(const Settings *s, Launch *l, pid_t pid) {
+        int r;
+
+        l->registration_tried = true;
+        r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                r = scope_start_transient(s, pid, l->pidfd);
+                if (r < 0)
+                        return r;
+        }
+        return container_cgroup_adopt_scope(&l->cgroup, pid, l->pidfd, s->properties);
+}
+
 static int launch_place_cgroup(const Settings *s, Launch *l, pid_t pid) {
-        (void) s;
+        int r = 0;
+
+        if (l->cgroup.systemd)
+                r = launch_systemd_scope(s, l, pid);
         /* The child makes its cgroup namespace only once it sits in its own cgroup in every hierarchy. */
-        int r = container_cgroup_attach_v1(&l->cgroup, pid, l->pidfd);
+        if (r >= 0)
+                r = container_cgroup_attach_v1(&l->cgroup, pid, l->pidfd);
         if (r == -ESRCH && !sync_log_pending_child_error(l->pair[0]))
                 log_child_gone(l->pidfd);
         return r;
 }
 
 static int launch_register(const Settings *s, Launch *l, pid_t pid) {
-        /* Registered before the payload runs: it never runs as an unknown machine. */
+        /* Registered before the payload runs: it never runs as an unknown machine. (On systemd hosts
+         * that happened when the child was placed, and systemd applied the properties.) */
+        if (l->registration_tried)
+                return 0;
         int r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
         if (r < 0)
                 return r;

@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-bus.h>
 
 #include "i18n.h"
 #include "log.h"
+#include "nspawn-cgroup.h"
 #include "nspawn-register.h"
 #include "string-util.h"
+#include "unit-name.h"
 #include "unit-property.h"
 
 /* The part of sd-bus we use, resolved from libsystemd.so.0 at run time. */
@@ -30,6 +33,10 @@ typedef struct BusApi {
         typeof(sd_bus_message_unref) *message_unref;
         typeof(sd_bus_flush_close_unref) *flush_close_unref;
         typeof(sd_bus_get_property_trivial) *get_property_trivial;
+        typeof(sd_bus_match_signal) *match_signal;
+        typeof(sd_bus_process) *process;
+        typeof(sd_bus_wait) *wait;
+        typeof(sd_bus_slot_unref) *slot_unref;
 } BusApi;
 
 struct Registration {
@@ -59,6 +66,10 @@ static int bus_api_load(BusApi *a) {
         SYM(message_unref, "sd_bus_message_unref");
         SYM(flush_close_unref, "sd_bus_flush_close_unref");
         SYM(get_property_trivial, "sd_bus_get_property_trivial");
+        SYM(match_signal, "sd_bus_match_signal");
+        SYM(process, "sd_bus_process");
+        SYM(wait, "sd_bus_wait");
+        SYM(slot_unref, "sd_bus_slot_unref");
 #undef SYM
         return 0;
 }
@@ -229,4 +240,170 @@ int registration_register(const Settings *s, const Id128 *uuid, const char *root
         }
         registration_free(r);
         return k;
+}
+
+/* How long systemd may take to start the scope. */
+#define SCOPE_JOB_TIMEOUT_USEC (30ULL * 1000 * 1000)
+
+typedef struct ScopeJob {
+        BusApi *api;
+        char *path;             /* the job to wait for; NULL until StartTransientUnit answered */
+        char result[32];        /* its result, once JobRemoved came */
+} ScopeJob;
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ScopeJob *j = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        (void) error;
+        if (j->path && !j->result[0] && j->api->read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
+            streq(path, j->path))
+                snprintf(j->result, sizeof(j->result), "%s", result);
+        return 0;
+}
+
+static int append_scope_properties(BusApi *a, sd_bus_message *m, const Settings *s, const char *unit,
+                                   pid_t pid, int pidfd, bool pidfds) {
+        char description[128];
+        int k;
+
+        snprintf(description, sizeof(description), "Container %s", s->machine);
+        k = a->append(m, "ss", unit, "fail");
+        if (k >= 0)
+                k = a->open_container(m, 'a', "(sv)");
+        /* --slice= comes with the properties (below): one Slice= in the message. */
+        if (k >= 0 && !unit_properties_get_slice(s->properties))
+                k = a->append(m, "(sv)", "Slice", "s", "machine.slice");
+        if (k >= 0)
+                k = a->append(m, "(sv)(sv)(sv)(sv)",
+                              "Description", "s", description,
+                              "Delegate", "b", 1,
+                              "CollectMode", "s", "inactive-or-failed",
+                              "TasksMax", "t", (uint64_t) CONTAINER_TASKS_MAX_DEFAULT);
+        if (k >= 0 && pidfds)
+                k = a->append(m, "(sv)", "PIDFDs", "ah", 1, pidfd);
+        else if (k >= 0)
+                k = a->append(m, "(sv)", "PIDs", "au", 1, (uint32_t) pid);
+        /* The caller's --property= and --slice= after the defaults: theirs win. DeviceAllow= is in
+         * nspawn's own device policy. */
+        if (k >= 0)
+                k = unit_properties_append_bus_full(&(const UnitPropertyBusApi) {
+                                .append = a->append,
+                                .open_container = a->open_container,
+                                .close_container = a->close_container,
+                        }, m, s->properties, UNIT_APPLY_DEVICES_DONE);
+        if (k >= 0)
+                k = a->close_container(m);
+        if (k >= 0)
+                k = a->append(m, "a(sa(sv))", 0);
+        return k;
+}
+
+/* StartTransientUnit; systemd before 253 does not take PIDFDs ("Cannot set property PIDFDs, or
+ * unknown property"): then again with PIDs. Returns the job's path. */
+static int start_scope(BusApi *a, sd_bus *bus, const Settings *s, const char *unit, pid_t pid, int pidfd,
+                       char **ret_job) {
+        for (bool pidfds = pidfd >= 0;; pidfds = false) {
+                sd_bus_error error = SD_BUS_ERROR_NULL;
+                sd_bus_message *m = NULL, *reply = NULL;
+                const char *job = NULL;
+                int k;
+
+                k = a->new_method_call(bus, &m, SYSTEMD1_BUS_NAME, SYSTEMD1_PATH, SYSTEMD1_MANAGER_INTERFACE,
+                                       "StartTransientUnit");
+                if (k >= 0)
+                        k = append_scope_properties(a, m, s, unit, pid, pidfd, pidfds);
+                if (k >= 0)
+                        k = a->call(bus, m, 0, &error, &reply);
+                if (k >= 0)
+                        k = a->read(reply, "o", &job);
+                if (k >= 0) {
+                        *ret_job = strdup(job);
+                        if (!*ret_job)
+                                k = -ENOMEM;
+                }
+                bool retry = k < 0 && pidfds &&
+                        (a->error_has_name(&error, "org.freedesktop.DBus.Error.PropertyReadOnly") ||
+                         a->error_has_name(&error, "org.freedesktop.DBus.Error.UnknownProperty"));
+                if (k < 0 && !retry)
+                        log_error_errno(k, _("Failed to ask systemd for the scope %s of the container: %s"), unit,
+                                        error.message ?: strerror(-k));
+                a->message_unref(m);
+                a->message_unref(reply);
+                a->error_free(&error);
+                if (!retry)
+                        return k;
+        }
+}
+
+static int wait_for_job(BusApi *a, sd_bus *bus, ScopeJob *j) {
+        struct timespec ts;
+        uint64_t deadline;
+        int k;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        deadline = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000 + SCOPE_JOB_TIMEOUT_USEC;
+        while (!j->result[0]) {
+                k = a->process(bus, NULL);
+                if (k < 0)
+                        return k;
+                if (k > 0)
+                        continue;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                uint64_t now = (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                k = a->wait(bus, deadline - now);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+int scope_start_transient(const Settings *s, pid_t pid, int pidfd) {
+        _cleanup_free_ char *unit = machine_scope_unit_name(s->machine);
+        BusApi api = {};
+        ScopeJob j = { .api = &api };
+        sd_bus *bus = NULL;
+        sd_bus_slot *slot = NULL;
+        int k;
+
+        if (!unit)
+                return log_oom();
+        k = bus_api_load(&api);
+        if (k < 0) {
+                if (api.dl)
+                        dlclose(api.dl);
+                return log_error_errno(k, _("Cannot ask systemd for the container's scope: libsystemd.so.0 is not available."));
+        }
+        k = api.open_system(&bus);
+        if (k >= 0)
+                (void) api.set_timeout(bus, 5 * 1000 * 1000);
+        /* Watched before the call: the job may finish before we read the reply. */
+        if (k >= 0)
+                k = api.match_signal(bus, &slot, SYSTEMD1_BUS_NAME, SYSTEMD1_PATH, SYSTEMD1_MANAGER_INTERFACE,
+                                     "JobRemoved", on_job_removed, &j);
+        if (k < 0)
+                log_error_errno(k, _("Failed to reach systemd on the system bus: %m"));
+        if (k >= 0)
+                k = start_scope(&api, bus, s, unit, pid, pidfd, &j.path);
+        if (k >= 0) {
+                k = wait_for_job(&api, bus, &j);
+                if (k < 0)
+                        log_error_errno(k, _("Failed to wait for systemd to start the scope %s: %m"), unit);
+                else if (!streq(j.result, "done"))
+                        k = log_error_errno(job_result_to_errno(j.result),
+                                            _("systemd failed to start the scope %s of the container (job result: %s)."),
+                                            unit, j.result);
+        }
+        if (k >= 0)
+                log_debug("Container %s runs in systemd's transient scope %s.", s->machine, unit);
+        if (slot)
+                api.slot_unref(slot);
+        if (bus)
+                api.flush_close_unref(bus);
+        free(j.path);
+        dlclose(api.dl);
+        return k < 0 ? k : 0;
 }

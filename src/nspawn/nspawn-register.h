@@ -16,3 +16,8 @@ typedef struct Registration Registration;
 int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader, Registration **ret);
 /* Unregisters (ignoring a machine that is already gone) and frees. NULL is fine. */
 void registration_free(Registration *r);
+/* Where PID 1 is systemd and no registry places the container: asks systemd (through the dlopen()ed
+ * libsystemd) for the transient scope machine-NAME.scope in machine.slice (or --slice=), Delegate=yes,
+ * the default tasks limit and --property=, with pid in it (PIDFDs where systemd takes them, PIDs
+ * otherwise), and waits for its start job. Logs its failures. */
+int scope_start_transient(const Settings *s, pid_t pid, int pidfd);

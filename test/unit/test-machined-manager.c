@@ -30,7 +30,7 @@ static struct {
         MachineDone pending;
         void *pending_userdata;
         char pending_name[64];
-        unsigned n_cancel, n_terminate, n_kill;
+        unsigned n_cancel, n_terminate, n_kill, n_shutdown;
         int last_sig;
 } fake;
 
@@ -103,6 +103,10 @@ static void fake_cancel(Machine *m) {
         fake.pending = NULL;
 }
 
+static void fake_shutdown(Manager *m) {
+        fake.n_shutdown++;
+}
+
 static int fake_leader_in_unit(Machine *m) {
         return 1;
 }
@@ -135,6 +139,7 @@ static const CgroupBackend fake_backend = {
         .remove_scope = fake_remove_scope,
         .pid_get_cgroup = fake_pid_get_cgroup,
         .scope_is_ours = fake_scope_is_ours,
+        .shutdown = fake_shutdown,
 };
 
 /* What the observers and the completions saw. */
@@ -514,6 +519,30 @@ TEST(removed_while_opening) {
         ASSERT_EQ(fake.n_cancel, 2);
         ASSERT_EQ(seen.n_done, 2);
         ASSERT_EQ(seen.last_error, -ESRCH);
+}
+
+/* A back end can have calls in flight for a running machine too (systemd: a StopUnit or KillUnit
+ * waiting for its reply): whenever a machine goes, the back end hears so, and its own state goes
+ * with the manager. */
+TEST(backend_cancelled_for_every_machine_that_goes) {
+        Manager *m = setup();
+        pid_t l1 = spawn_leader(), l2 = spawn_leader();
+        MachineRequest req = request("run1", l1, true);
+
+        ASSERT_TRUE(m);
+        ASSERT_EQ(manager_register_machine(m, &req, on_done, NULL, NULL), 0);
+        ASSERT_EQ(manager_get_machine(m, "run1")->state, MACHINE_RUNNING);
+        manager_remove_machine(m, manager_get_machine(m, "run1"), false);
+        ASSERT_EQ(fake.n_cancel, 1);
+        req = request("run2", l2, true);
+        ASSERT_EQ(manager_register_machine(m, &req, on_done, NULL, NULL), 0);
+        ASSERT_EQ(manager_get_machine(m, "run2")->state, MACHINE_RUNNING);
+        ASSERT_EQ(fake.n_shutdown, 0);
+        manager_free(m);
+        ASSERT_EQ(fake.n_cancel, 2);
+        ASSERT_EQ(fake.n_shutdown, 1);
+        reap(l1);
+        reap(l2);
 }
 
 TEST(terminate_and_kill_without_cgroup) {
