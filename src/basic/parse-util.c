@@ -92,7 +92,7 @@ const char *signal_to_string(int sig, char buf[static 16]) {
         return buf;
 }
 
-static int unhex(char c) {
+int unhexchar(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
         if (c >= 'a' && c <= 'f')
@@ -115,7 +115,7 @@ int id128_from_string(const char *s, Id128 *ret) {
                                 return -EINVAL;
                         i++;
                 }
-                int a = unhex(s[i]), b = unhex(s[i + 1]);
+                int a = unhexchar(s[i]), b = unhexchar(s[i + 1]);
                 if (a < 0 || b < 0)
                         return -EINVAL;
                 id.bytes[n] = (uint8_t) (a << 4 | b);

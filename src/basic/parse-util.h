@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 int parse_boolean(const char *s);
+/* The value of one hex digit, -EINVAL when c is none. */
+int unhexchar(char c);
 int safe_atou32(const char *s, uint32_t *ret);
 int parse_uid(const char *s, uid_t *ret);
 /* "SIGTERM", "TERM", "15", "RTMIN+3", "SIGRTMIN+3". */

@@ -185,3 +185,17 @@ int bus_read_os_release(sd_bus_message *m, char ***ret) {
         *ret = TAKE_PTR(l);
         return 0;
 }
+
+int bus_process_or_wait(sd_bus *bus) {
+        int r;
+
+        r = sd_bus_process(bus, NULL);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to process the bus: %m"));
+        if (r > 0)
+                return 0;
+        r = sd_bus_wait(bus, UINT64_MAX);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to wait on the bus: %m"));
+        return 0;
+}

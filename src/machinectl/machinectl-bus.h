@@ -30,3 +30,7 @@ int machine1_get_machine_path(sd_bus *bus, const char *name, char **ret);
 int bus_read_addresses(sd_bus_message *m, char ***ret);
 /* Reads GetMachineOSRelease's a{ss} into "KEY=VALUE" strings (for strv_env_get()). */
 int bus_read_os_release(sd_bus_message *m, char ***ret);
+
+/* Dispatches one queued message, or waits until one comes (logged errors). The caller loops until
+ * what it waits for has been dispatched. */
+int bus_process_or_wait(sd_bus *bus);

@@ -157,14 +157,9 @@ static int read_details(sd_bus *bus, ListContext *c) {
                         c->in_flight++;
                         next++;
                 }
-                r = sd_bus_process(bus, NULL);
+                r = bus_process_or_wait(bus);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to process the bus: %m"));
-                if (r > 0)
-                        continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to wait on the bus: %m"));
+                        return r;
         }
         return 0;
 }

@@ -74,14 +74,9 @@ static int wait_for_job(sd_bus *bus, JobWait *w) {
         int r;
 
         while (!w->result) {
-                r = sd_bus_process(bus, NULL);
+                r = bus_process_or_wait(bus);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to process the bus: %m"));
-                if (r > 0)
-                        continue;
-                r = sd_bus_wait(bus, UINT64_MAX);
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to wait on the bus: %m"));
+                        return r;
         }
         return 0;
 }

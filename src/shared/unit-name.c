@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cgroup-util.h"
+#include "parse-util.h"
 #include "string-util.h"
 #include "unit-name.h"
 
@@ -38,16 +39,6 @@ char *unit_dbus_path_from_name(const char *unit) {
         return r;
 }
 
-static int unhex(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 int unit_name_from_dbus_path(const char *path, char **ret) {
         const char *e = startswith(path, SYSTEMD1_UNIT_PATH_PREFIX);
         char *r, *w;
@@ -62,8 +53,8 @@ int unit_name_from_dbus_path(const char *path, char **ret) {
                         *w++ = *p;
                         continue;
                 }
-                int a = *p == '_' ? unhex(p[1]) : -EINVAL;
-                int b = a >= 0 ? unhex(p[2]) : -EINVAL;
+                int a = *p == '_' ? unhexchar(p[1]) : -EINVAL;
+                int b = a >= 0 ? unhexchar(p[2]) : -EINVAL;
                 char c = (char) (a * 16 + b);
                 /* One spelling per name: what escaping would have left alone is not accepted escaped. */
                 if (b < 0 || c == 0 || label_plain(c)) {
