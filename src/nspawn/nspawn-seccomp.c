@@ -26,7 +26,6 @@ const SeccompTable *const seccomp_tables[] = {
 #endif
 };
 const size_t seccomp_n_tables = ELEMENTSOF(seccomp_tables);
-#define tables seccomp_tables
 
 int64_t seccomp_table_resolve(const SeccompTable *t, const char *name) {
         for (size_t i = 0; i < t->n_names; i++)
@@ -145,10 +144,10 @@ static int emit_arch_block(Program *p, uint32_t arch, const SyscallFilter *f, si
         int r;
 
         STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-        for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
-                if (tables[t]->arch != arch)
+        for (size_t t = 0; t < ELEMENTSOF(seccomp_tables); t++) {
+                if (seccomp_tables[t]->arch != arch)
                         continue;
-                r = denied_calls(tables[t], f, &denied);
+                r = denied_calls(seccomp_tables[t], f, &denied);
                 if (r < 0)
                         return r;
                 /* In runs that share one EPERM return, within reach of the 8-bit offsets: a short
@@ -161,7 +160,7 @@ static int emit_arch_block(Program *p, uint32_t arch, const SyscallFilter *f, si
                         STMT(BPF_JMP | BPF_JA, 1);
                         RET_EPERM();
                 }
-                JEQ_NEXT(tables[t]->ioctl);
+                JEQ_NEXT(seccomp_tables[t]->ioctl);
                 ret_ioctl[(*n_ioctl)++] = JA();
         }
         STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -170,22 +169,22 @@ static int emit_arch_block(Program *p, uint32_t arch, const SyscallFilter *f, si
 
 static bool arch_seen_before(size_t t) {
         for (size_t i = 0; i < t; i++)
-                if (tables[i]->arch == tables[t]->arch)
+                if (seccomp_tables[i]->arch == seccomp_tables[t]->arch)
                         return true;
         return false;
 }
 
 static int build_program(Program *p, bool host_terminal, const SyscallFilter *f) {
-        size_t arch_jump[ELEMENTSOF(tables)] = {}, to_ioctl[ELEMENTSOF(tables)];
+        size_t arch_jump[ELEMENTSOF(seccomp_tables)] = {}, to_ioctl[ELEMENTSOF(seccomp_tables)];
         size_t n_ioctl = 0;
         int r;
 
         STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-        for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
-                if (tables[t]->arch == 0)
+        for (size_t t = 0; t < ELEMENTSOF(seccomp_tables); t++) {
+                if (seccomp_tables[t]->arch == 0)
                         return -EOPNOTSUPP;
                 if (!arch_seen_before(t)) {
-                        JEQ_NEXT(tables[t]->arch);
+                        JEQ_NEXT(seccomp_tables[t]->arch);
                         arch_jump[t] = JA();
                 }
         }
@@ -193,11 +192,11 @@ static int build_program(Program *p, bool host_terminal, const SyscallFilter *f)
          * filter unchecked: kill the process instead. */
         STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 
-        for (size_t t = 0; t < ELEMENTSOF(tables); t++) {
+        for (size_t t = 0; t < ELEMENTSOF(seccomp_tables); t++) {
                 if (arch_seen_before(t))
                         continue;
                 set_ja(p, arch_jump[t], p->n);
-                r = emit_arch_block(p, tables[t]->arch, f, to_ioctl, &n_ioctl);
+                r = emit_arch_block(p, seccomp_tables[t]->arch, f, to_ioctl, &n_ioctl);
                 if (r < 0)
                         return r;
         }
