@@ -281,7 +281,7 @@ static int lock_down(const ChildContext *c, ChildError *err) {
                 return FAIL(err, STEP_CAPABILITIES, "", r);
         /* Without a pty the payload gets the host's standard input and output: maybe the operator's
          * terminal, which it must not take (TIOCSCTTY with force) nor hang up. */
-        r = seccomp_install_container_filter(!console_mode_has_pty(c->console_mode));
+        r = seccomp_install_container_filter(!console_mode_has_pty(c->console_mode), &c->settings->syscall_filter);
         if (r < 0)
                 return FAIL(err, STEP_SECCOMP, "", r);
         return 0;

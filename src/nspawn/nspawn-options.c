@@ -37,6 +37,7 @@ enum {
         ARG_KEEP_UNIT,
         ARG_PROPERTY,
         ARG_SLICE,
+        ARG_SYSTEM_CALL_FILTER,
 };
 
 static void help(void) {
@@ -71,6 +72,8 @@ static void help(void) {
                  "\nSecurity:\n"
                  "     --capability=CAP       Keep this capability in addition to the defaults\n"
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
+                 "     --system-call-filter=[~]LIST\n"
+                 "                            Allow (or with ~ deny) system calls and @groups\n"
                  "\nNetworking:\n"
                  "     --private-network      Disconnect from the host network (only lo)\n"
                  "\nFiles:\n"
@@ -120,6 +123,19 @@ static int parse_property(Settings *s, const char *option, const char *arg, cons
                 return log_error_errno(r, streq(option, "--slice") ? _("Invalid slice name in %s=%s: expected a unit name like foo.slice.")
                                                                   : _("Invalid value in %s=%s."),
                                        option, strna(escaped));
+        return 0;
+}
+
+static int parse_system_call_filter(Settings *s, const char *arg) {
+        _cleanup_free_ char *bad = NULL;
+        int r = syscall_filter_add(&s->syscall_filter, arg, &bad);
+
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                _cleanup_free_ char *b = escape_for_terminal(bad, ESCAPE_MESSAGE_MAX);
+                return log_error_errno(r, _("Unknown system call or group in %s=: %s"), "--system-call-filter", strna(b));
+        }
         return 0;
 }
 
@@ -276,6 +292,8 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_PROPERTY:
         case ARG_SLICE:
                 return parse_property(s, c == ARG_SLICE ? "--slice" : "--property", arg, a);
+        case ARG_SYSTEM_CALL_FILTER:
+                return parse_system_call_filter(s, arg);
         case ARG_NOTIFY_READY:
                 r = parse_boolean(arg);
                 if (r < 0)
@@ -346,6 +364,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "register", required_argument, NULL, ARG_REGISTER },
                 { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
                 { "property", required_argument, NULL, ARG_PROPERTY },
+                { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
                 { "slice", required_argument, NULL, ARG_SLICE },
                 { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
                 { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },

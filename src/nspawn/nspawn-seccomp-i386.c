@@ -9,4 +9,8 @@ static const uint32_t deny[] = {
 #include "nspawn-seccomp-deny.h"
 };
 
-SECCOMP_TABLE_DEFINE(seccomp_table_i386, AUDIT_ARCH_I386, __NR_ioctl, deny);
+static const SyscallName names[] = {
+#include "nspawn-syscall-names.h"
+};
+
+SECCOMP_TABLE_DEFINE(seccomp_table_i386, AUDIT_ARCH_I386, __NR_ioctl, deny, names);

@@ -64,4 +64,8 @@ static const uint32_t deny[] = {
 #include "nspawn-seccomp-deny.h"
 };
 
-SECCOMP_TABLE_DEFINE(seccomp_table_native, NATIVE_ARCH, __NR_ioctl, deny);
+static const SyscallName names[] = {
+#include "nspawn-syscall-names.h"
+};
+
+SECCOMP_TABLE_DEFINE(seccomp_table_native, NATIVE_ARCH, __NR_ioctl, deny, names);

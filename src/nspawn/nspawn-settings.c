@@ -48,6 +48,7 @@ void settings_done(Settings *s) {
         }
         free(s->tmpfs);
         unit_properties_free(s->properties);
+        syscall_filter_done(&s->syscall_filter);
         *s = (Settings) {};
 }
 
