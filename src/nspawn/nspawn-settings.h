@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "nspawn-timens.h"
 #include "parse-util.h"
 
 typedef enum ConsoleMode {
@@ -76,6 +77,7 @@ typedef struct Settings {
         RegisterMode register_mode;
         bool keep_unit;         /* register the caller's unit (RegisterMachine) instead of a new scope */
         struct UnitProperties *properties;  /* --property=, --slice=; NULL when none were given */
+        TimeNamespace time;     /* --private-time, --time-offset= */
 } Settings;
 
 void settings_done(Settings *s);
