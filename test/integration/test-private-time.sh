@@ -84,4 +84,16 @@ refused "seconds out of range" "out of range" -D "$B" --pipe --time-offset=boott
 refused "an offset the kernel refuses" "monotonic:-1000000000" -D "$B" --pipe --register=no \
         --time-offset=monotonic:-1000000000 true
 
+# A kernel without time namespaces has no /proc/self/ns/time: nspawn, exec'd from a shell whose
+# /proc/PID/ns is hidden under an empty tmpfs (its pid stays the same), sees one.
+e=$(mktemp)
+RC=0
+timeout 60 unshare -m --propagation private bash -c \
+        'mount -t tmpfs none "/proc/$$/ns" && exec "$0" --register=no -D "$1" --pipe --private-time true' \
+        "$NSPAWN" "$B" </dev/null >/dev/null 2>"$e" || RC=$?
+assert_true "no time namespaces: a non-zero exit" test "$RC" -ne 0
+assert_eq 1 "$(wc -l < "$e")" "no time namespaces: one line ($(cat -v "$e"))"
+assert_match 'needs time namespaces' "$(cat "$e")" "no time namespaces: the message says so"
+rm -f "$e"
+
 test_end
