@@ -25,6 +25,7 @@
 #include "nspawn-register.h"
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
+#include "nspawn-timens.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -121,6 +122,7 @@ typedef struct Launch {
         int signal_fd;
         int pidfd;
         int notify_fd;
+        int saved_time_ns;      /* nspawn's own time namespace, while the container's is prepared */
         Id128 uuid;
         Registration *registration;
         bool registration_tried;
@@ -135,6 +137,7 @@ static void launch_done(Launch *l) {
         safe_close(l->signal_fd);
         safe_close(l->pidfd);
         safe_close(l->notify_fd);
+        safe_close(l->saved_time_ns);
         (void) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
         mount_plan_done(&l->plan);
         strv_free(l->environment);
@@ -158,6 +161,12 @@ static pid_t clone_with_root(const Settings *s, Launch *l) {
         pid = clone_container(s, l->cgroup.fd, &l->pidfd);
         if (pid == 0)
                 return 0;
+        /* The child is in the time namespace now (the kernel froze its offsets): nspawn's later
+         * children are not. */
+        if (l->saved_time_ns >= 0) {
+                (void) time_namespace_restore(l->saved_time_ns);
+                l->saved_time_ns = safe_close(l->saved_time_ns);
+        }
         if (fchdir(cwd) < 0) {
                 int r = -errno;
                 if (pid > 0) {
@@ -339,7 +348,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
         Launch l = { .root = *root, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
-                     .notify_fd = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
+                     .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
 
@@ -368,6 +377,11 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
         };
+        /* Offsets are written before the clone: the child enters the namespace as it is created,
+         * and the kernel freezes a namespace's offsets when its first process enters. */
+        r = time_namespace_prepare(&s->time, &l.saved_time_ns);
+        if (r < 0)
+                goto finish;
         pid_t pid = clone_with_root(s, &l);
         if (pid < 0) {
                 r = log_error_errno(pid, _("Failed to start the container: %m"));

@@ -38,6 +38,8 @@ enum {
         ARG_PROPERTY,
         ARG_SLICE,
         ARG_SYSTEM_CALL_FILTER,
+        ARG_PRIVATE_TIME,
+        ARG_TIME_OFFSET,
 };
 
 static void help(void) {
@@ -74,6 +76,11 @@ static void help(void) {
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
                  "     --system-call-filter=[~]LIST\n"
                  "                            Allow (or with ~ deny) system calls and @groups\n"
+                 "\nTime:\n"
+                 "     --private-time         Own monotonic and boot clocks, starting near zero\n"
+                 "     --time-offset=CLOCK:SECONDS\n"
+                 "                            Run monotonic or boottime this far ahead of the\n"
+                 "                            host's clock (implies --private-time)\n"
                  "\nNetworking:\n"
                  "     --private-network      Disconnect from the host network (only lo)\n"
                  "\nFiles:\n"
@@ -270,6 +277,22 @@ static int parse_one(int c, const char *arg, Settings *s) {
                         return log_error_errno(r, _("Invalid boolean for %s: %s"), "--no-new-privileges", strna(a));
                 s->no_new_privileges = r;
                 return 0;
+        case ARG_PRIVATE_TIME:
+                s->time.enabled = true;
+                return 0;
+        case ARG_TIME_OFFSET: {
+                TimeClock clock;
+                int64_t seconds;
+                r = time_offset_parse(arg, &clock, &seconds);
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid time offset %s: %s"), strna(a),
+                                               r == -ERANGE ? _("the number of seconds is out of range")
+                                                            : _("expected monotonic:SECONDS or boottime:SECONDS"));
+                s->time.enabled = true;
+                s->time.offset_set[clock] = true;
+                s->time.offset[clock] = seconds;
+                return 0;
+        }
         case 'a':
                 s->as_pid2 = true;
                 return 0;
@@ -366,6 +389,8 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "property", required_argument, NULL, ARG_PROPERTY },
                 { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
                 { "slice", required_argument, NULL, ARG_SLICE },
+                { "private-time", no_argument, NULL, ARG_PRIVATE_TIME },
+                { "time-offset", required_argument, NULL, ARG_TIME_OFFSET },
                 { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
                 { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
                 { "console", required_argument, NULL, ARG_CONSOLE },

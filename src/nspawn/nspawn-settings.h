@@ -6,6 +6,7 @@
 
 #include "macro.h"
 #include "nspawn-syscall-filter.h"
+#include "nspawn-timens.h"
 #include "parse-util.h"
 
 typedef enum ConsoleMode {
@@ -78,6 +79,7 @@ typedef struct Settings {
         bool keep_unit;         /* register the caller's unit (RegisterMachine) instead of a new scope */
         struct UnitProperties *properties;  /* --property=, --slice=; NULL when none were given */
         SyscallFilter syscall_filter;       /* --system-call-filter= */
+        TimeNamespace time;     /* --private-time, --time-offset= */
 } Settings;
 
 void settings_done(Settings *s);
