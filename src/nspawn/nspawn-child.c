@@ -389,8 +389,20 @@ static int child_cgroup_placed(const ChildContext *c, ChildError *err) {
         return 0;
 }
 
+/* The maps exist: become the namespace's root (the host's root is not mapped in it), with no
+ * supplementary groups of the launcher. The credential change clears the parent-death signal. */
+static int child_id_maps_written(const ChildContext *c, ChildError *err) {
+        (void) c;
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return FAIL(err, STEP_USER, "root", -errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return FAIL(err, STEP_PARENT_DEATH_SIGNAL, "", -errno);
+        return 0;
+}
+
 static const ChildStepFunc child_steps[_SYNC_STEP_MAX] = {
         [SYNC_STEP_CGROUP_PLACED] = child_cgroup_placed,
+        [SYNC_STEP_ID_MAPS_WRITTEN] = child_id_maps_written,
 };
 
 static int child_handshake(const ChildContext *c, ChildError *err) {
