@@ -122,7 +122,12 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 if (r < 0)
                         return FAIL(err, STEP_NETWORK, "", r);
         }
-        r = etc_setup(root_fd, c->read_only, c->settings->private_network, &what);
+        /* In a user namespace a tree that is not its root's (--private-users-ownership=off on a tree
+         * of the host's) cannot take new files: /etc is treated as read-only then. */
+        struct stat root_st;
+        bool etc_read_only = c->read_only ||
+                (c->settings->private_users != PRIVATE_USERS_NO && fstat(root_fd, &root_st) >= 0 && root_st.st_uid != 0);
+        r = etc_setup(root_fd, etc_read_only, c->settings->private_network, &what);
         if (r < 0)
                 return FAIL(err, STEP_ETC, what, r);
         if (console_mode_has_pty(c->console_mode)) {
