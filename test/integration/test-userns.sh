@@ -87,6 +87,19 @@ refused "yes on a tree owned by host root" "owner of the tree" --register=no -D 
 run_nspawn -q --register=no -D "$A" --private-users=yes -P sh -c 'cat /proc/self/uid_map'
 assert_match "^ *0 +$SHIFT +65536$" "$OUT" "yes: the range of the tree's owner (stderr: $ERR)"
 
+# A SIGKILLed launcher leaves no held range: the same range can be taken again at once.
+FIX=$((0x7fe00000)); E=$(mk e)
+"$NSPAWN" -q --register=no -M "${MP}kill" -D "$E" --private-users=$FIX -P sh -c 'echo up; while :; do sleep 1; done' \
+        >"$WORK/e.out" 2>&1 </dev/null &
+EPID=$!
+on_exit "kill -9 $EPID 2>/dev/null"
+assert_true "the container to be killed runs" wait_until 20 grep -q up "$WORK/e.out"
+kill -9 "$EPID"; wait "$EPID" 2>/dev/null
+remove_machine_cgroup "$(unit_escape "${MP}kill")"
+run_nspawn -q --register=no -M "${MP}kill" -D "$E" --private-users=$FIX -P cat /proc/self/uid_map
+assert_match "^ *0 +$FIX +65536$" "$OUT" "after a SIGKILL the range is free again (stderr: $ERR)"
+assert_true "and its lock file is gone after that run" test ! -e "$LOCKS/$(printf %08x $FIX).lock"
+
 # 5. Bad input: one line, non-zero, nothing left.
 refused "a range over the host's users" "65536" --register=no -D "$D" --private-users=1000 -P true
 refused "COUNT other than 65536" "65536" --register=no -D "$D" --private-users=131072:1000 -P true
