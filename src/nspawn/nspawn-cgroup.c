@@ -515,3 +515,31 @@ int container_cgroup_apply_properties(ContainerCgroup *c, const UnitProperties *
                 return log_error_errno(r, _("Failed to apply the properties to cgroup %s: %m"), c->scope);
         return 0;
 }
+
+static int cgroup_chown_dir(const char *mount_point, const char *path, uint32_t shift) {
+        static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control", "/tasks" };
+        char p[PATH_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(p, sizeof(p), "%s/%s%s", mount_point, path, files[i]);
+                if (chown(p, shift, shift) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        return 0;
+}
+
+int container_cgroup_chown(const ContainerCgroup *c, uint32_t shift) {
+        int r;
+
+        if (!c->path)
+                return 0;
+        r = cgroup_chown_dir(c->unified_root, c->path, shift);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_v1; i++) {
+                r = cgroup_chown_dir(c->v1[i].mount_point, c->path, shift);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

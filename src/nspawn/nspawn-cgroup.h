@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -37,6 +39,10 @@ typedef struct ContainerCgroup {
 } ContainerCgroup;
 
 #define CONTAINER_CGROUP_NULL ((ContainerCgroup) { .fd = -EBADF, .lock_fd = -EBADF, .policy_fd = -EBADF, .prog_fd = -EBADF })
+
+/* Gives the payload cgroup (its directory and the files that manage it) in every hierarchy to uid
+ * (and gid) shift: the root of a user-namespaced container. Files that do not exist are skipped. */
+int container_cgroup_chown(const ContainerCgroup *c, uint32_t shift);
 
 /* True where PID 1 is systemd (/run/systemd/system exists): there the container's scope is systemd's. */
 bool cgroup_host_is_systemd(void);

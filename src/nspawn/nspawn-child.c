@@ -122,7 +122,12 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 if (r < 0)
                         return FAIL(err, STEP_NETWORK, "", r);
         }
-        r = etc_setup(root_fd, c->read_only, c->settings->private_network, &what);
+        /* In a user namespace a tree that is not its root's (--private-users-ownership=off on a tree
+         * of the host's) cannot take new files: /etc is treated as read-only then. */
+        struct stat root_st;
+        bool etc_read_only = c->read_only ||
+                (c->settings->private_users != PRIVATE_USERS_NO && fstat(root_fd, &root_st) >= 0 && root_st.st_uid != 0);
+        r = etc_setup(root_fd, etc_read_only, c->settings->private_network, &what);
         if (r < 0)
                 return FAIL(err, STEP_ETC, what, r);
         if (console_mode_has_pty(c->console_mode)) {
@@ -389,8 +394,20 @@ static int child_cgroup_placed(const ChildContext *c, ChildError *err) {
         return 0;
 }
 
+/* The maps exist: become the namespace's root (the host's root is not mapped in it), with no
+ * supplementary groups of the launcher. The credential change clears the parent-death signal. */
+static int child_id_maps_written(const ChildContext *c, ChildError *err) {
+        (void) c;
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                return FAIL(err, STEP_USER, "root", -errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return FAIL(err, STEP_PARENT_DEATH_SIGNAL, "", -errno);
+        return 0;
+}
+
 static const ChildStepFunc child_steps[_SYNC_STEP_MAX] = {
         [SYNC_STEP_CGROUP_PLACED] = child_cgroup_placed,
+        [SYNC_STEP_ID_MAPS_WRITTEN] = child_id_maps_written,
 };
 
 static int child_handshake(const ChildContext *c, ChildError *err) {

@@ -26,6 +26,7 @@
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "nspawn-timens.h"
+#include "nspawn-userns.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -99,7 +100,8 @@ static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
         struct clone_args args = {
                 /* No cgroup fd on systemd hosts: there systemd places the child (it waits for that). */
                 .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-                         (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0) | (s->private_network ? CLONE_NEWNET : 0),
+                         (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0) | (s->private_network ? CLONE_NEWNET : 0) |
+                         (s->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = SIGCHLD,
                 .cgroup = cgroup_fd >= 0 ? (uint64_t) cgroup_fd : 0,
@@ -111,6 +113,9 @@ static pid_t clone_container(const Settings *s, int cgroup_fd, int *ret_pidfd) {
                 *ret_pidfd = pidfd;
         return (pid_t) pid;
 }
+
+/* One lock file per range (named by its first id), flock()ed by the container that uses it. */
+#define USERNS_LOCK_DIR "/run/nspawn/userns"
 
 typedef struct Launch {
         RootStage root;
@@ -124,6 +129,8 @@ typedef struct Launch {
         int notify_fd;
         int saved_time_ns;      /* nspawn's own time namespace, while the container's is prepared */
         Id128 uuid;
+        uint32_t uid_shift;     /* user namespace: the first host id of the container's range */
+        int userns_lock_fd;     /* the range's lock, held while the container runs */
         Registration *registration;
         bool registration_tried;
         sigset_t old_mask;
@@ -140,6 +147,7 @@ static void launch_done(Launch *l) {
         safe_close(l->saved_time_ns);
         (void) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
         mount_plan_done(&l->plan);
+        userns_range_unlock(USERNS_LOCK_DIR, l->uid_shift, l->userns_lock_fd);
         strv_free(l->environment);
         free(l->os_release);
         /* Last: the mounts and devices of the root stage outlive everything that used them. */
@@ -178,6 +186,54 @@ static pid_t clone_with_root(const Settings *s, Launch *l) {
         return pid;
 }
 
+/* The container's id range, locked for its lifetime, and the tree's ownership shifted into it when
+ * asked. Everything that can be refused is refused before anything is changed. */
+static int launch_prepare_userns(const Settings *s, Launch *l) {
+        struct stat st;
+        int r;
+
+        switch (s->private_users) {
+        case PRIVATE_USERS_NO:
+                return 0;
+        case PRIVATE_USERS_IDENTITY:
+                l->uid_shift = 0;
+                return 0;       /* the host's own ids: nothing to lock, nothing to shift */
+        case PRIVATE_USERS_PICK:
+                (void) mkdir("/run/nspawn", 0755);
+                r = userns_range_pick(USERNS_LOCK_DIR, s->machine, &l->uid_shift, &l->userns_lock_fd);
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to pick a free user namespace range: %m"));
+                break;
+        case PRIVATE_USERS_YES:
+                if (fstat(l->root.fd, &st) < 0)
+                        return log_error_errno(-errno, _("Failed to read the owner of the tree: %m"));
+                if (st.st_uid < USERNS_RANGE || st.st_uid % USERNS_RANGE != 0 || st.st_gid != st.st_uid)
+                        return log_error_errno(-ERANGE, _("--private-users=yes takes the range from the owner of the tree's root directory, %u:%u, which is not the start of a container range (a multiple of 65536 above the host's users, uid equal to gid)."),
+                                               (unsigned) st.st_uid, (unsigned) st.st_gid);
+                __attribute__((fallthrough));
+        case PRIVATE_USERS_FIXED:
+                l->uid_shift = s->private_users == PRIVATE_USERS_YES ? st.st_uid : s->uid_shift;
+                (void) mkdir("/run/nspawn", 0755);
+                r = userns_range_lock(USERNS_LOCK_DIR, l->uid_shift, &l->userns_lock_fd);
+                if (r == -EBUSY)
+                        return log_error_errno(r, _("User namespace range %u:65536 is in use by another running container."),
+                                               (unsigned) l->uid_shift);
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to lock user namespace range %u:65536: %m"), (unsigned) l->uid_shift);
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (s->users_ownership == USERS_OWNERSHIP_CHOWN) {
+                if (l->root.read_only || s->read_only)
+                        return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
+                r = userns_chown_tree(l->root.fd, l->uid_shift);
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to shift the ownership of the tree to %u: %m"), (unsigned) l->uid_shift);
+        }
+        return 0;
+}
+
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         int r;
 
@@ -210,6 +266,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
+        r = launch_prepare_userns(s, l);
+        if (r < 0)
+                return r;
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
@@ -294,8 +353,22 @@ static int launch_register(const Settings *s, Launch *l, pid_t pid) {
         return 0;
 }
 
+/* The child's user namespace was made by clone(): its maps can be written at once. Its cgroup becomes
+ * its root's, so that the guest can manage its own subtree. */
+static int launch_write_id_maps(const Settings *s, Launch *l, pid_t pid) {
+        (void) s;
+        int r = userns_write_maps(pid, l->uid_shift, USERNS_RANGE);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to write the id maps of the container's user namespace: %m"));
+        r = container_cgroup_chown(&l->cgroup, l->uid_shift);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to give the container's cgroup to its root: %m"));
+        return 0;
+}
+
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {
         [SYNC_STEP_CGROUP_PLACED] = launch_place_cgroup,
+        [SYNC_STEP_ID_MAPS_WRITTEN] = launch_write_id_maps,
         [SYNC_STEP_GO] = launch_register,
 };
 
@@ -347,7 +420,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;

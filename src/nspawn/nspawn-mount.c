@@ -94,7 +94,17 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(base); i++) {
-                r = plan_add(&p, base[i]);
+                MountEntry e = base[i];
+                if (s->private_users != PRIVATE_USERS_NO && e.kind == MOUNT_POPULATE_DEV)
+                        e.bind_nodes = true;
+                /* A sysfs instance needs a network namespace of the container's user namespace:
+                 * without --private-network the host's /sys is bound instead, read-only (it shows
+                 * the same network devices as a new instance would). */
+                if (s->private_users != PRIVATE_USERS_NO && !s->private_network && e.kind == MOUNT_FS &&
+                    streq(e.where, "/sys"))
+                        e = (MountEntry) { .kind = MOUNT_BIND_HOST, .where = (char *) "/sys", .what = (char *) "/sys",
+                                           .read_only = true, .recursive = true };
+                r = plan_add(&p, e);
                 if (r < 0)
                         goto fail;
         }

@@ -27,6 +27,8 @@ enum {
         ARG_TMPFS,
         ARG_READ_ONLY,
         ARG_PRIVATE_NETWORK,
+        ARG_PRIVATE_USERS,
+        ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_CAPABILITY,
         ARG_DROP_CAPABILITY,
         ARG_NO_NEW_PRIVILEGES,
@@ -76,6 +78,12 @@ static void help(void) {
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
                  "     --system-call-filter=[~]LIST\n"
                  "                            Allow (or with ~ deny) system calls and @groups\n"
+                 "     --private-users=MODE   Run in a user namespace: no, yes, pick, identity\n"
+                 "                            or UID[:65536]\n"
+                 "  -U                        Same as --private-users=pick\n"
+                 "     --private-users-ownership=MODE\n"
+                 "                            Ownership of the tree in the user namespace: off\n"
+                 "                            or chown\n"
                  "\nTime:\n"
                  "     --private-time         Own monotonic and boot clocks, starting near zero\n"
                  "     --time-offset=CLOCK:SECONDS\n"
@@ -293,6 +301,29 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 s->time.offset[clock] = seconds;
                 return 0;
         }
+        case ARG_PRIVATE_USERS:
+                r = private_users_parse(arg, &s->private_users, &s->uid_shift);
+                if (r == -ERANGE)
+                        return log_error_errno(r, _("Invalid range in %s=%s: UID must be a multiple of 65536, at least 65536 (above the host's users), and COUNT 65536."),
+                                               "--private-users", strna(a));
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid value for %s: %s (expected no, yes, pick, identity or UID[:COUNT])."),
+                                               "--private-users", strna(a));
+                return 0;
+        case 'U':
+                s->private_users = PRIVATE_USERS_PICK;
+                if (s->users_ownership < 0)
+                        s->users_ownership = USERS_OWNERSHIP_AUTO;
+                return 0;
+        case ARG_PRIVATE_USERS_OWNERSHIP:
+                s->users_ownership = users_ownership_from_string(arg);
+                if (s->users_ownership == USERS_OWNERSHIP_MAP || s->users_ownership == USERS_OWNERSHIP_AUTO)
+                        return log_error_errno(-EOPNOTSUPP, _("%s=%s is not implemented yet (only off and chown)."),
+                                               "--private-users-ownership", strna(a));
+                if (s->users_ownership < 0)
+                        return log_error_errno(-EINVAL, _("Invalid value for %s: %s (expected off or chown)."),
+                                               "--private-users-ownership", strna(a));
+                return 0;
         case 'a':
                 s->as_pid2 = true;
                 return 0;
@@ -379,6 +410,8 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
                 { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+                { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
                 { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
                 { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
@@ -397,14 +430,14 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "pipe", no_argument, NULL, 'P' },
                 {}
         };
-        Settings s = { .console_mode = _CONSOLE_MODE_INVALID };
+        Settings s = { .console_mode = _CONSOLE_MODE_INVALID, .users_ownership = _USERS_OWNERSHIP_INVALID };
         int c, r;
 
         optind = 0;
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abP", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abPU", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
@@ -454,6 +487,17 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 settings_done(&s);
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
+
+        if (s.private_users != PRIVATE_USERS_NO && (s.boot || s.image)) {
+                settings_done(&s);
+                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --boot or --image."));
+        }
+        /* As in systemd-nspawn: -U shifts the tree (auto; chown until id-mapped mounts exist), an
+         * explicit --private-users= leaves it alone unless asked. */
+        if (s.users_ownership == USERS_OWNERSHIP_AUTO)
+                s.users_ownership = USERS_OWNERSHIP_CHOWN;
+        if (s.users_ownership < 0 || s.private_users == PRIVATE_USERS_NO)
+                s.users_ownership = USERS_OWNERSHIP_OFF;
 
         if (optind < argc) {
                 s.parameters = strv_copy(argv + optind);

@@ -8,6 +8,7 @@
 #include "nspawn-syscall-filter.h"
 #include "nspawn-timens.h"
 #include "parse-util.h"
+#include "nspawn-userns.h"
 
 typedef enum ConsoleMode {
         CONSOLE_INTERACTIVE,
@@ -66,6 +67,9 @@ typedef struct Settings {
 
         bool read_only;
         bool private_network;
+        PrivateUsersMode private_users;  /* --private-users=, -U */
+        uint32_t uid_shift;     /* PRIVATE_USERS_FIXED, IDENTITY: the range's first host id */
+        UsersOwnership users_ownership;  /* _USERS_OWNERSHIP_INVALID: not given */
         uint64_t capability_add;
         uint64_t capability_drop;
         bool no_new_privileges;

@@ -115,7 +115,8 @@ SyncPlan sync_plan_build(const Settings *s) {
         /* Placement and registration happen for every container. The id-map and network steps join
          * the plan with the options that need them. */
         (void) s;
-        return SYNC_PLAN_STEP(SYNC_STEP_CGROUP_PLACED) | SYNC_PLAN_STEP(SYNC_STEP_GO);
+        return SYNC_PLAN_STEP(SYNC_STEP_CGROUP_PLACED) | SYNC_PLAN_STEP(SYNC_STEP_GO) |
+                (s->private_users != PRIVATE_USERS_NO ? SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN) : 0);
 }
 
 SyncStep sync_plan_next(SyncPlan plan, int after) {

@@ -69,7 +69,7 @@ typedef enum SyncStep {
         SYNC_STEP_CGROUP_PLACED,        /* the parent put the child in its cgroup in every hierarchy: the
                                          * child may make its cgroup namespace */
         SYNC_STEP_ID_MAPS_WRITTEN,      /* the parent wrote uid_map/gid_map of the child's user
-                                         * namespace (not in any plan yet: user namespaces) */
+                                         * namespace (--private-users): the child becomes its root */
         SYNC_STEP_NETWORK_READY,        /* the parent moved the container's links into its network
                                          * namespace (not in any plan yet: the network issue) */
         SYNC_STEP_GO,                   /* registered: the child sets up the tree and runs the payload */

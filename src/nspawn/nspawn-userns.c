@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The user-namespace mode: the id range of a container, its lock, the shift of the tree's ownership
+ * and the maps the parent writes for the child (the ID_MAPS_WRITTEN step, nspawn-sync.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "nspawn-userns.h"
+#include "string-util.h"
+
+int private_users_parse(const char *s, PrivateUsersMode *ret_mode, uint32_t *ret_shift) {
+        static const struct { const char *word; PrivateUsersMode mode; } words[] = {
+                { "no", PRIVATE_USERS_NO }, { "false", PRIVATE_USERS_NO }, { "0", PRIVATE_USERS_NO },
+                { "yes", PRIVATE_USERS_YES }, { "true", PRIVATE_USERS_YES }, { "1", PRIVATE_USERS_YES },
+                { "pick", PRIVATE_USERS_PICK }, { "identity", PRIVATE_USERS_IDENTITY },
+        };
+        unsigned long long uid, count = USERNS_RANGE;
+        char *end;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (streq(s, words[i].word)) {
+                        *ret_mode = words[i].mode;
+                        *ret_shift = words[i].mode == PRIVATE_USERS_IDENTITY ? 0 : UINT32_MAX;
+                        return 0;
+                }
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        uid = strtoull(s, &end, 10);
+        if (errno != 0 || end == s)
+                return -EINVAL;
+        if (*end == ':') {
+                const char *c = end + 1;
+                if (*c < '0' || *c > '9')
+                        return -EINVAL;
+                errno = 0;
+                count = strtoull(c, &end, 10);
+                if (errno != 0 || end == c)
+                        return -EINVAL;
+        }
+        if (*end)
+                return -EINVAL;
+        /* One range of 65536 per container, aligned as pick's are, above the host's users and below
+         * the invalid ids at the top of the space. */
+        if (count != USERNS_RANGE || uid % USERNS_RANGE != 0 || uid < USERNS_RANGE ||
+            uid > (unsigned long long) UINT32_MAX - USERNS_RANGE)
+                return -ERANGE;
+        *ret_mode = PRIVATE_USERS_FIXED;
+        *ret_shift = (uint32_t) uid;
+        return 0;
+}
+
+static const char *const ownership_table[_USERS_OWNERSHIP_MAX] = {
+        [USERS_OWNERSHIP_OFF] = "off",
+        [USERS_OWNERSHIP_CHOWN] = "chown",
+        [USERS_OWNERSHIP_MAP] = "map",
+        [USERS_OWNERSHIP_AUTO] = "auto",
+};
+
+UsersOwnership users_ownership_from_string(const char *s) {
+        for (int i = 0; s && i < _USERS_OWNERSHIP_MAX; i++)
+                if (streq(s, ownership_table[i]))
+                        return i;
+        return _USERS_OWNERSHIP_INVALID;
+}
+
+const char *users_ownership_to_string(UsersOwnership o) {
+        return o >= 0 && o < _USERS_OWNERSHIP_MAX ? ownership_table[o] : NULL;
+}
+
+/* FNV-1a: stable across runs and builds, so a machine keeps its range (and a chowned tree is not
+ * shifted again) as long as the range is free. */
+static uint64_t name_hash(const char *s) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (; s && *s; s++) {
+                h ^= (unsigned char) *s;
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+uint32_t userns_pick_candidate(const char *machine, uint32_t i) {
+        uint32_t slot = (uint32_t) ((name_hash(machine) + i) % USERNS_PICK_SLOTS);
+        return USERNS_PICK_FIRST + slot * USERNS_RANGE;
+}
+
+static void lock_path(char *buf, size_t size, const char *dir, uint32_t shift) {
+        snprintf(buf, size, "%s/%08" PRIx32 ".lock", dir, shift);
+}
+
+int userns_range_lock(const char *dir, uint32_t shift, int *ret_fd) {
+        char path[PATH_MAX];
+
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        lock_path(path, sizeof(path), dir, shift);
+        for (;;) {
+                _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                struct stat a, b;
+
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+                /* The holder before us may have unlinked the file between our open() and flock():
+                 * a lock on a removed file protects nothing, try again with the current one. */
+                if (fstat(fd, &a) < 0)
+                        return -errno;
+                if (stat(path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+                        continue;
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
+}
+
+void userns_range_unlock(const char *dir, uint32_t shift, int fd) {
+        char path[PATH_MAX];
+
+        if (fd < 0)
+                return;
+        lock_path(path, sizeof(path), dir, shift);
+        (void) unlink(path);
+        safe_close(fd);
+}
+
+int userns_range_pick(const char *dir, const char *machine, uint32_t *ret_shift, int *ret_fd) {
+        /* A bounded search: in practice the first free slot is within a few of the hash's. */
+        for (uint32_t i = 0; i < 4096; i++) {
+                uint32_t shift = userns_pick_candidate(machine, i);
+                int r = userns_range_lock(dir, shift, ret_fd);
+                if (r == -EBUSY)
+                        continue;
+                if (r < 0)
+                        return r;
+                *ret_shift = shift;
+                return 0;
+        }
+        return -EBUSY;
+}
+
+static int shift_one(int dir_fd, const char *name, const struct stat *st, uint32_t from, uint32_t to) {
+        uid_t u = st->st_uid - from < USERNS_RANGE ? to + (st->st_uid - from) : st->st_uid;
+        gid_t g = st->st_gid - from < USERNS_RANGE ? to + (st->st_gid - from) : st->st_gid;
+
+        if (u == st->st_uid && g == st->st_gid)
+                return 0;
+        if (fchownat(dir_fd, name, u, g, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
+                return -errno;
+        /* chown() clears the set-id bits of executables: put them back. */
+        if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
+            fchmodat(dir_fd, *name ? name : ".", st->st_mode & 07777, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Depth first, by fd (never by path), not across mount points. */
+static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to) {
+        _cleanup_close_ int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (dfd < 0)
+                return -errno;
+        d = fdopendir(dfd);
+        if (!d)
+                return -errno;
+        TAKE_FD(dfd);
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (st.st_dev != dev)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0) {
+                                r = -errno;
+                                break;
+                        }
+                        r = shift_dir(sub, dev, from, to);
+                        if (r < 0)
+                                break;
+                }
+                r = shift_one(dirfd(d), de->d_name, &st, from, to);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+int userns_chown_tree(int root_fd, uint32_t shift) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_uid == shift && st.st_gid == shift)
+                return 0;
+        uint32_t from = st.st_uid - st.st_uid % USERNS_RANGE;
+        r = shift_dir(fd, st.st_dev, from, shift);
+        if (r < 0)
+                return r;
+        /* Last: the root directory's owner records a completed shift. */
+        r = shift_one(fd, "", &st, from, shift);
+        return r < 0 ? r : 1;
+}
+
+static int write_map(pid_t pid, const char *file, uint32_t shift, uint32_t range) {
+        char path[64], line[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+        int n = snprintf(line, sizeof(line), "0 %" PRIu32 " %" PRIu32 "\n", shift, range);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, line, (size_t) n) != n)
+                return errno > 0 ? -errno : -EIO;
+        return 0;
+}
+
+int userns_write_maps(pid_t pid, uint32_t shift, uint32_t range) {
+        int r = write_map(pid, "uid_map", shift, range);
+        if (r < 0)
+                return r;
+        return write_map(pid, "gid_map", shift, range);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The user-namespace mode's pure parts: --private-users= and --private-users-ownership= parsing, the
+ * pick candidates, the range lock, and the tree shift on a scratch directory. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "nspawn-options.h"
+#include "nspawn-settings.h"
+#include "nspawn-sync.h"
+#include "nspawn-userns.h"
+#include "string-util.h"
+#include "tests.h"
+
+#define ARGV(...) ((char *[]) { (char *) "nspawn", __VA_ARGS__, NULL })
+#define ARGC(...) ((int) ELEMENTSOF(((const char *[]) { "nspawn", __VA_ARGS__ })))
+#define PARSE(s, ...) settings_parse_argv(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (s))
+
+TEST(parse_words) {
+        PrivateUsersMode m;
+        uint32_t shift;
+
+        ASSERT_OK(private_users_parse("no", &m, &shift));
+        ASSERT_EQ(m, PRIVATE_USERS_NO);
+        ASSERT_OK(private_users_parse("yes", &m, &shift));
+        ASSERT_EQ(m, PRIVATE_USERS_YES);
+        ASSERT_OK(private_users_parse("pick", &m, &shift));
+        ASSERT_EQ(m, PRIVATE_USERS_PICK);
+        ASSERT_OK(private_users_parse("identity", &m, &shift));
+        ASSERT_EQ(m, PRIVATE_USERS_IDENTITY);
+        ASSERT_EQ(shift, 0u);
+}
+
+TEST(parse_ranges) {
+        PrivateUsersMode m = PRIVATE_USERS_NO;
+        uint32_t shift = 0;
+
+        ASSERT_OK(private_users_parse("1048576", &m, &shift));
+        ASSERT_EQ(m, PRIVATE_USERS_FIXED);
+        ASSERT_EQ(shift, 1048576u);
+        ASSERT_OK(private_users_parse("131072:65536", &m, &shift));
+        ASSERT_EQ(shift, 131072u);
+        /* The host's users, COUNT other than 65536, unaligned, the top of the id space. */
+        ASSERT_OK(private_users_parse("0", &m, &shift));     /* "0" is the boolean no */
+        ASSERT_EQ(m, PRIVATE_USERS_NO);
+        ASSERT_ERROR(private_users_parse("1000:65536", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("65535", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("131072:1000", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("131072:131072", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("131073", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("4294901760", &m, &shift), ERANGE);
+        ASSERT_ERROR(private_users_parse("99999999999999999999", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("maybe", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("131072:", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("131072:x", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("131072x", &m, &shift), EINVAL);
+        ASSERT_ERROR(private_users_parse("-65536", &m, &shift), EINVAL);
+}
+
+TEST(options) {
+        Settings s = {};
+
+        ASSERT_EQ(PARSE(&s, "-U"), 1);
+        ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_CHOWN);
+        ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--private-users=pick"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_OFF);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--private-users-ownership=off", "-U"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_OFF);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--private-users=196608", "--private-users-ownership=chown"), 1);
+        ASSERT_EQ(s.private_users, PRIVATE_USERS_FIXED);
+        ASSERT_EQ(s.uid_shift, 196608u);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_CHOWN);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--private-users-ownership=chown"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_OFF);     /* no user namespace: nothing to own */
+        ASSERT_FALSE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=map") < 0);
+        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=auto") < 0);
+        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=bogus") < 0);
+        ASSERT_TRUE(PARSE(&s, "--private-users=bogus") < 0);
+        ASSERT_TRUE(PARSE(&s, "--private-users=1000") < 0);
+        ASSERT_TRUE(PARSE(&s, "-U", "-b") < 0);
+}
+
+TEST(pick_candidates) {
+        /* Every candidate is an aligned range inside systemd's window; the first one is the hash's,
+         * stable for a name; the next ones walk on, wrapping around. */
+        const char *names[] = { "a", "userns-1", "userns-2", "bookworm", "" };
+        for (size_t n = 0; n < ELEMENTSOF(names); n++)
+                for (uint32_t i = 0; i < 3 * USERNS_PICK_SLOTS; i += 997) {
+                        uint32_t c = userns_pick_candidate(names[n], i);
+                        ASSERT_TRUE(c >= USERNS_PICK_FIRST);
+                        ASSERT_TRUE((uint64_t) c + USERNS_RANGE <= USERNS_PICK_END);
+                        ASSERT_EQ(c % USERNS_RANGE, 0u);
+                }
+        ASSERT_EQ(userns_pick_candidate("userns-1", 0), userns_pick_candidate("userns-1", 0));
+        ASSERT_TRUE(userns_pick_candidate("userns-1", 0) != userns_pick_candidate("userns-2", 0));
+        uint32_t a = userns_pick_candidate("x", 0), b = userns_pick_candidate("x", 1);
+        ASSERT_TRUE(b == a + USERNS_RANGE || (a + USERNS_RANGE == USERNS_PICK_END && b == USERNS_PICK_FIRST));
+        ASSERT_EQ(userns_pick_candidate("x", USERNS_PICK_SLOTS), a);
+        /* The last slot ends at the window's end exactly. */
+        ASSERT_EQ(USERNS_PICK_FIRST + USERNS_PICK_SLOTS * USERNS_RANGE, USERNS_PICK_END);
+}
+
+TEST(range_lock) {
+        char dir[] = "/tmp/test-userns-XXXXXX", path[PATH_MAX];
+        int fd1 = -EBADF, fd2 = -EBADF, fd3 = -EBADF;
+        uint32_t s1, s2;
+
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        ASSERT_OK(userns_range_pick(dir, "same", &s1, &fd1));
+        ASSERT_EQ(s1, userns_pick_candidate("same", 0));
+        /* A second container of the same name collides and gets the next range. */
+        ASSERT_OK(userns_range_pick(dir, "same", &s2, &fd2));
+        ASSERT_EQ(s2, userns_pick_candidate("same", 1));
+        ASSERT_ERROR(userns_range_lock(dir, s1, &fd3), EBUSY);
+        userns_range_unlock(dir, s1, fd1);
+        snprintf(path, sizeof(path), "%s/%08x.lock", dir, (unsigned) s1);
+        ASSERT_TRUE(access(path, F_OK) < 0);
+        ASSERT_OK(userns_range_lock(dir, s1, &fd3));
+        userns_range_unlock(dir, s1, fd3);
+        userns_range_unlock(dir, s2, fd2);
+        ASSERT_OK(rmdir(dir));
+}
+
+TEST(chown_tree) {
+        char dir[] = "/tmp/test-userns-tree-XXXXXX", p[PATH_MAX];
+        struct stat st;
+
+        if (geteuid() != 0)
+                return;         /* chown needs root; the integration test covers it there too */
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        snprintf(p, sizeof(p), "%s/sub", dir);
+        ASSERT_OK(mkdir(p, 0755));
+        snprintf(p, sizeof(p), "%s/sub/suid", dir);
+        int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0755);
+        ASSERT_TRUE(fd >= 0);
+        close(fd);
+        ASSERT_OK(chown(p, 5, 6));
+        ASSERT_OK(chmod(p, 04755));
+        snprintf(p, sizeof(p), "%s/link", dir);
+        ASSERT_OK(symlink("/etc/passwd", p));
+
+        _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_EQ(userns_chown_tree(root, 0x90000), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0x90000), 0);         /* recorded: not redone */
+        snprintf(p, sizeof(p), "%s/sub/suid", dir);
+        ASSERT_OK(lstat(p, &st));
+        ASSERT_EQ(st.st_uid, 0x90005u);
+        ASSERT_EQ(st.st_gid, 0x90006u);
+        ASSERT_EQ(st.st_mode & 07777, 04755u);
+        snprintf(p, sizeof(p), "%s/link", dir);
+        ASSERT_OK(lstat(p, &st));
+        ASSERT_EQ(st.st_uid, 0x90000u);
+        ASSERT_OK(stat("/etc/passwd", &st));
+        ASSERT_EQ(st.st_uid, 0u);                               /* never through a link */
+        /* Into another range: offsets carry over. */
+        ASSERT_EQ(userns_chown_tree(root, 0xa0000), 1);
+        snprintf(p, sizeof(p), "%s/sub/suid", dir);
+        ASSERT_OK(lstat(p, &st));
+        ASSERT_EQ(st.st_uid, 0xa0005u);
+        ASSERT_OK(unlink(p));
+        snprintf(p, sizeof(p), "%s/sub", dir);
+        ASSERT_OK(rmdir(p));
+        snprintf(p, sizeof(p), "%s/link", dir);
+        ASSERT_OK(unlink(p));
+        ASSERT_OK(rmdir(dir));
+}
+
+DEFINE_TEST_MAIN
