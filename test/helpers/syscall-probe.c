@@ -3,6 +3,7 @@
  * i386 ABI (int $0x80) and the x32 ABI, and prints "name abi errno-name" for each; then the terminal
  * ioctls that take a terminal (TIOCSCTTY with force) or hang it up (TIOCVHANGUP) on fd 0. Built
  * statically by the test and run inside a container. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long i386_call(long nr, long a, long b, long c) {
-        long ret;
-        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-        return ret;
-}
+#include "probe-abi.h"
 
-static void report(const char *name, const char *abi, long r, int err) {
-        printf("%s %s %s\n", name, abi, r >= 0 ? "OK" : strerrorname_np(err) ?: "?");
-}
 
 int main(void) {
         static const struct { const char *name; long x64, i386; } calls[] = {

@@ -12,15 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static long i386_call(long nr, long a, long b, long c) {
-        long ret;
-        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-        return ret;
-}
+#include "probe-abi.h"
 
-static void report(const char *name, const char *abi, long r, int err) {
-        printf("%s %s %s\n", name, abi, r >= 0 ? "OK" : strerrorname_np(err) ?: "?");
-}
 
 static char buf[4096];  /* zeroes: a struct timex with modes 0, a timespec */
 static char path[3][256];
