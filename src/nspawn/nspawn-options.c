@@ -147,6 +147,9 @@ static int parse_system_call_filter(Settings *s, const char *arg) {
 
         if (r == -ENOMEM)
                 return log_oom();
+        if (r == -ENODATA)
+                return log_error_errno(r, _("Empty list in %s=: name at least one system call or group."),
+                                       "--system-call-filter");
         if (r < 0) {
                 _cleanup_free_ char *b = escape_for_terminal(bad, ESCAPE_MESSAGE_MAX);
                 return log_error_errno(r, _("Unknown system call or group in %s=: %s"), "--system-call-filter", strna(b));

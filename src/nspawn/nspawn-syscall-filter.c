@@ -49,14 +49,8 @@ int syscall_filter_add(SyscallFilter *f, const char *value, char **ret_bad) {
                         return -ENOMEM;
                 p += len;
         }
-        if (!add) {
-                if (ret_bad) {
-                        *ret_bad = strdup(value);
-                        if (!*ret_bad)
-                                return -ENOMEM;
-                }
-                return -EINVAL;
-        }
+        if (!add)
+                return -ENODATA;        /* "" or a lone "~": no entry to name */
         char ***l = deny ? &f->deny : &f->allow;
         for (char **e = add; *e; e++)
                 if (strv_extend(l, *e) < 0)

@@ -23,8 +23,8 @@ const SyscallGroup *syscall_group_find(const char *name);
 int syscall_name_known(const char *name);
 
 /* Adds one --system-call-filter= value: entries separated by whitespace, all denied when the value
- * starts with '~'. -EINVAL for an unknown name or group, or an empty list: *ret_bad (if not NULL) is
- * then a copy of the first unknown entry (or of the value), for the caller to free. -ENOMEM. On
- * -EINVAL f is unchanged. */
+ * starts with '~'. -EINVAL for an unknown name or group: *ret_bad (if not NULL) is then a copy of the
+ * first unknown entry, for the caller to free. -ENODATA for a value without entries ("", "~").
+ * -ENOMEM. On any error f is unchanged. */
 int syscall_filter_add(SyscallFilter *f, const char *value, char **ret_bad);
 void syscall_filter_done(SyscallFilter *f);

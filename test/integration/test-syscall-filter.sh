@@ -53,6 +53,7 @@ assert_match 'Seccomp:[[:space:]]+2' "$OUT" "the filter is in place"
 # Bad input: one line naming the entry, non-zero exit, nothing left behind (test_end).
 refused "an unknown system call" "frobnicate" -D "$B" --system-call-filter='~mkdir frobnicate' /bin/true
 refused "an unknown group" "@frobnicate" -D "$B" --system-call-filter=@frobnicate /bin/true
-refused "an empty list" "system-call-filter" -D "$B" --system-call-filter='~' /bin/true
+refused "an empty list" "empty list in --system-call-filter" -D "$B" --system-call-filter='~' /bin/true
+refused "a list of blanks" "empty list in --system-call-filter" -D "$B" --system-call-filter=' ' /bin/true
 
 test_end
