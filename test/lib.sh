@@ -230,13 +230,41 @@ test_begin() {
         fi
         # One integration test at a time on this machine (several tests time things); the leak
         # check itself looks only at what is ours (snapshot_scope), so other containers may run.
-        exec 8>/tmp/nspawn-integration.lock
-        flock 8
+        # A test that runs a lib.sh script itself (test-lib-cleanup) holds the lock for it.
+        if [ "${NSPAWN_TEST_LOCK_HELD_BY:-}" != "$PPID" ]; then
+                exec 8>/tmp/nspawn-integration.lock
+                flock 8
+        fi
         TEST_SHELL_PID=$$
+        sweep_dead_tests
         SNAP=$(mktemp -d /tmp/nspawn-snap.XXXXXX)
         ( snapshot_raw "$SNAP/before" )
         WORK=$(mktemp -d /tmp/nspawn-test.XXXXXX)
+        echo $$ > "$WORK/.owner"
+        echo "$SNAP" > "$WORK/.snap"
         trap 'test_cleanup; rm -rf "$SNAP"' EXIT
+}
+
+# A test shell that was SIGKILLed (a timeout -s KILL, an OOM kill) ran no EXIT trap: its overlays stay
+# mounted, its work and snapshot directories stay. The next test unmounts and removes them (under the
+# lock; only directories whose owner is gone). Only the umount cleanups run: a stale "kill PID" could
+# hit a process that reused the pid.
+sweep_dead_tests() {
+        local d owner c
+        for d in /tmp/nspawn-test.*; do
+                [ -f "$d/.owner" ] || continue
+                owner=$(cat "$d/.owner")
+                [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null || continue
+                if [ -f "$d/.cleanups" ]; then
+                        while IFS= read -r c; do
+                                case "$c" in
+                                umount\ *) eval "$c" >/dev/null 2>&1 || true ;;
+                                esac
+                        done < <(tac "$d/.cleanups")
+                fi
+                [ -f "$d/.snap" ] && rm -rf "$(cat "$d/.snap")"
+                grep -q " $d" /proc/self/mountinfo || rm -rf "$d"
+        done
 }
 
 test_cleanup() {
