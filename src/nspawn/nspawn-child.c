@@ -101,14 +101,19 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 return FAIL(err, STEP_MOUNT, "/", -errno);
         /* The tree is our working directory (see clone_with_root()): a recursive clone of it, bound
          * onto itself, is the mount that becomes the container's root. The fd of the clone is that
-         * mount's root, once attached. */
-        root_fd = syscall(SYS_open_tree, AT_FDCWD, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+         * mount's root, once attached. In a user namespace the parent may have made that clone
+         * already, id-mapped (only the host's root can). */
+        if (c->n_mount_fds > SYNC_SLOT_ROOT && c->mount_fds[SYNC_SLOT_ROOT] >= 0)
+                root_fd = TAKE_FD(c->mount_fds[SYNC_SLOT_ROOT]);
+        else
+                root_fd = syscall(SYS_open_tree, AT_FDCWD, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
         if (root_fd < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
         if (syscall(SYS_move_mount, root_fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
 
-        MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd };
+        MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd,
+                              .trees = c->n_mount_fds > 0 ? c->mount_fds + SYNC_SLOT_ENTRY(0) : NULL };
         r = mount_plan_apply(c->mount_plan, root_fd, &mctx, &failed);
         if (r < 0) {
                 const MountEntry *e = &c->mount_plan->entries[failed];
@@ -414,7 +419,7 @@ static int child_handshake(const ChildContext *c, ChildError *err) {
         int r;
 
         SYNC_PLAN_FOREACH(step, c->sync_plan) {
-                r = sync_child_step(c->sync_fd, step, err->detail, sizeof(err->detail));
+                r = sync_child_step(c->sync_fd, step, c->mount_fds, c->n_mount_fds, err->detail, sizeof(err->detail));
                 if (r < 0) {
                         /* -EPIPE: the parent closed the channel, nobody is left to tell. */
                         err->step = STEP_HANDSHAKE;

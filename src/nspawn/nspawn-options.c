@@ -82,8 +82,8 @@ static void help(void) {
                  "                            or UID[:65536]\n"
                  "  -U                        Same as --private-users=pick\n"
                  "     --private-users-ownership=MODE\n"
-                 "                            Ownership of the tree in the user namespace: off\n"
-                 "                            or chown\n"
+                 "                            Ownership of the tree in the user namespace: off,\n"
+                 "                            chown, map (id-mapped mounts) or auto\n"
                  "\nTime:\n"
                  "     --private-time         Own monotonic and boot clocks, starting near zero\n"
                  "     --time-offset=CLOCK:SECONDS\n"
@@ -230,7 +230,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
                         return log_oom();
                 if (r < 0)
                         return log_error_errno(r, _("Invalid bind mount specification %s: %s"), strna(a),
-                                               _("expected absolute SRC[:DST[:rbind|norbind]]"));
+                                               _("expected absolute SRC[:DST[:OPTIONS]], options rbind, norbind, idmap, noidmap"));
                 if (streq(b.destination, "/")) {
                         /* "/", "//", "/./": a mount over the container's root itself does nothing. */
                         bind_mount_done(&b);
@@ -320,11 +320,8 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 return 0;
         case ARG_PRIVATE_USERS_OWNERSHIP:
                 s->users_ownership = users_ownership_from_string(arg);
-                if (s->users_ownership == USERS_OWNERSHIP_MAP || s->users_ownership == USERS_OWNERSHIP_AUTO)
-                        return log_error_errno(-EOPNOTSUPP, _("%s=%s is not implemented yet (only off and chown)."),
-                                               "--private-users-ownership", strna(a));
                 if (s->users_ownership < 0)
-                        return log_error_errno(-EINVAL, _("Invalid value for %s: %s (expected off or chown)."),
+                        return log_error_errno(-EINVAL, _("Invalid value for %s: %s (expected off, chown, map or auto)."),
                                                "--private-users-ownership", strna(a));
                 return 0;
         case 'a':
@@ -491,14 +488,19 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
-        if (s.private_users != PRIVATE_USERS_NO && (s.boot || s.image)) {
+        if (s.private_users != PRIVATE_USERS_NO && s.boot) {
                 settings_done(&s);
-                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --boot or --image."));
+                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --boot."));
         }
-        /* As in systemd-nspawn: -U shifts the tree (auto; chown until id-mapped mounts exist), an
-         * explicit --private-users= leaves it alone unless asked. */
-        if (s.users_ownership == USERS_OWNERSHIP_AUTO)
-                s.users_ownership = USERS_OWNERSHIP_CHOWN;
+        for (size_t i = 0; i < s.n_binds; i++)
+                if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {
+                        _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);
+                        settings_done(&s);
+                        return log_error_errno(-EINVAL, _("Bind mount option idmap of %s needs a user namespace (--private-users=)."), strna(e));
+                }
+        /* As in systemd-nspawn: -U gives the tree the container's ids (auto: id-mapped where the file
+         * system can, else shifted on disk), an explicit --private-users= leaves it alone unless
+         * asked. */
         if (s.users_ownership < 0 || s.private_users == PRIVATE_USERS_NO)
                 s.users_ownership = USERS_OWNERSHIP_OFF;
 

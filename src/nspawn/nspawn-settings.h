@@ -32,6 +32,7 @@ typedef struct BindMount {
         char *destination;
         bool read_only;
         bool recursive;
+        bool idmap;             /* id-mapped into the container's user namespace range */
 } BindMount;
 
 typedef struct TmpfsMount {

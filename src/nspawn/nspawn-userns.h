@@ -18,8 +18,8 @@ typedef enum PrivateUsersMode {
 typedef enum UsersOwnership {
         USERS_OWNERSHIP_OFF,
         USERS_OWNERSHIP_CHOWN,
-        USERS_OWNERSHIP_MAP,    /* not implemented yet: refused */
-        USERS_OWNERSHIP_AUTO,   /* chown, until map exists */
+        USERS_OWNERSHIP_MAP,    /* id-mapped mounts: the tree on disk keeps its ownership */
+        USERS_OWNERSHIP_AUTO,   /* map where the file system can, else chown */
         _USERS_OWNERSHIP_MAX,
         _USERS_OWNERSHIP_INVALID = -EINVAL,
 } UsersOwnership;

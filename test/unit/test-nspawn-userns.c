@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "nspawn-mount.h"
 #include "nspawn-options.h"
 #include "nspawn-settings.h"
 #include "nspawn-sync.h"
@@ -66,7 +67,7 @@ TEST(options) {
 
         ASSERT_EQ(PARSE(&s, "-U"), 1);
         ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
-        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_CHOWN);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
         ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
         settings_done(&s);
 
@@ -94,8 +95,47 @@ TEST(options) {
         settings_done(&s);
 
         s = (Settings) {};
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=map") < 0);
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=auto") < 0);
+        ASSERT_EQ(PARSE(&s, "--private-users-ownership=map", "--private-users=pick"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_MAP);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--private-users-ownership=auto"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
+        settings_done(&s);
+
+        /* Binds: idmap needs a user namespace; in one, every bind comes from the parent. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--bind=/srv/a:/a:idmap,norbind", "--bind-ro=/srv/b:/b:noidmap"), 1);
+        ASSERT_EQ(s.n_binds, 2u);
+        ASSERT_TRUE(s.binds[0].idmap && !s.binds[0].recursive && !s.binds[0].read_only);
+        ASSERT_TRUE(!s.binds[1].idmap && s.binds[1].recursive && s.binds[1].read_only);
+        MountPlan plan = {};
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        size_t found = 0;
+        for (size_t i = 0; i < plan.n_entries; i++) {
+                const MountEntry *e = &plan.entries[i];
+                if (e->kind != MOUNT_BIND_HOST || streq(e->where, "/sys"))
+                        continue;
+                ASSERT_TRUE(e->from_parent);
+                ASSERT_EQ(e->idmap, streq(e->where, "/a"));
+                found++;
+        }
+        ASSERT_EQ(found, 2u);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--bind=/srv/a:/a"), 1);
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        for (size_t i = 0; i < plan.n_entries; i++)
+                ASSERT_FALSE(plan.entries[i].from_parent);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "--bind=/srv/a:/a:idmap") < 0);
+        ASSERT_TRUE(PARSE(&s, "-U", "--bind=/srv/a:/a:idmapped") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users-ownership=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=1000") < 0);
