@@ -3,10 +3,10 @@
 # --private-users-ownership=map, and auto (the default of -U): the root and the binds are id-mapped
 # through the container's user namespace, so the files on disk keep their ids and what the container
 # creates is stored unshifted. On every file system this kernel id-maps (probed by
-# test/helpers/idmap-probe.c, independently of nspawn): directory trees on ext4, tmpfs and overlayfs,
-# images (-i -U) of ext4, xfs, btrfs, erofs and squashfs; a file system that cannot be id-mapped
-# (ramfs) falls back to chown with auto and is refused, named, with map; idmap/noidmap binds; bad
-# input refused with nothing left behind.
+# test/helpers/idmap-probe.c, independently of nspawn): directory trees on ext4 and tmpfs, images
+# (-i -U) of ext4, xfs, btrfs, erofs and squashfs; file systems that cannot be id-mapped (ramfs, and
+# overlayfs on this kernel) fall back to chown with auto and are refused, named, with map;
+# idmap/noidmap binds; bad input refused with nothing left behind.
 . "$(dirname "$0")/../lib.sh"
 test_begin
 . "$SRCDIR/test/lib-image.sh"
@@ -35,15 +35,13 @@ assert_mapped_run() { # what
 }
 
 # --- Directory trees ---------------------------------------------------------------------------------
-# ext4 (the test directory), tmpfs, overlayfs (over a debootstrapped tree: nothing is copied up).
+# ext4 (the test directory) and tmpfs.
 mkdir -p "$WORK/tmpfs"
 mount -t tmpfs -o mode=0755 tmpfs "$WORK/tmpfs"
 on_exit umount -l "$WORK/tmpfs"
-O=$(overlay_tree map-ovl bookworm)
-for t in "$WORK/${MP}ext4" "$WORK/tmpfs/${MP}tmpfs" "$O"; do
-        [ "$t" = "$O" ] || busybox_tree "$t" >/dev/null
+for t in "$WORK/${MP}ext4" "$WORK/tmpfs/${MP}tmpfs"; do
+        busybox_tree "$t" >/dev/null
         fs=$(stat -f -c %T "$t")
-        [ "$t" = "$O" ] && fs=overlayfs
         assert_eq yes "$(probe_fs "$t")" "$fs: the kernel id-maps it (probe)"
         for mode in "-U" "--private-users=pick --private-users-ownership=map"; do
                 rm -f "$t/root/made"
@@ -69,22 +67,31 @@ assert_eq 4242:4243 "$(owner "$T/root/made")" "an id set inside is stored as tha
 run_nspawn -q --register=no -D "$T" -U --read-only -P sh -c 'stat -c %u /etc/passwd; touch /etc/x 2>/dev/null || echo ro'
 assert_eq "0"$'\n'"ro" "$OUT" "--read-only -U: mapped and read-only (stderr: $ERR)"
 
-# --- A file system that cannot be id-mapped: ramfs -----------------------------------------------------
+# --- File systems that cannot be id-mapped: ramfs, and overlayfs (on this kernel an overlay takes
+# id-mapped layers but cannot itself be id-mapped). map is refused, naming the file system, with
+# nothing shifted; auto shifts the tree on disk instead.
 mkdir -p "$WORK/ramfs"
 mount -t ramfs -o mode=0755 ramfs "$WORK/ramfs"
 on_exit umount -l "$WORK/ramfs"
-R=$(busybox_tree "$WORK/ramfs/${MP}r")
-assert_match '^no ' "$(probe_fs "$R")" "ramfs: the kernel does not id-map it (probe)"
-refused "map on ramfs" "ramfs" -q --register=no -D "$R" --private-users=pick --private-users-ownership=map /bin/true
-assert_eq 0:0 "$(owner "$R/bin/busybox")" "map on ramfs: refused, nothing was shifted"
-assert_eq 0 "$(locks_left)" "map on ramfs: no range lock left"
-# auto shifts the tree instead.
-run_nspawn -q --register=no -D "$R" -U -P sh -c 'id -u; stat -c %u /etc/passwd; awk '\''$5 == "/" { print $6 }'\'' /proc/self/mountinfo'
-assert_eq 0 "$RC" "auto on ramfs: the container runs (stderr: $ERR)"
-assert_eq "0 0" "$(sed -n 1,2p <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')" "auto on ramfs: root inside, the tree root's"
-assert_no_match 'idmapped' "$(sed -n 3p <<<"$OUT")" "auto on ramfs: no id-mapped root"
-RSHIFT=$(stat -c %u "$R")
-assert_true "auto on ramfs: the tree was shifted on disk instead ($RSHIFT)" test "$RSHIFT" -ge 65536
+busybox_tree "$WORK/lower" >/dev/null
+mkdir -p "$WORK/upper" "$WORK/owork" "$WORK/${MP}ovl"
+mount -t overlay overlay -o "lowerdir=$WORK/lower,upperdir=$WORK/upper,workdir=$WORK/owork" "$WORK/${MP}ovl"
+on_exit umount -l "$WORK/${MP}ovl"
+for t in "$WORK/ramfs/${MP}r" "$WORK/${MP}ovl"; do
+        [ -e "$t/bin/busybox" ] || busybox_tree "$t" >/dev/null
+        fs=$(awk -v m="$t" '$5 == m { for (i = 7; i <= NF; i++) if ($i == "-") print $(i + 1) }' /proc/self/mountinfo)
+        [ -n "$fs" ] || fs=$(stat -f -c %T "$t")
+        assert_match '^no ' "$(probe_fs "$t")" "$fs: the kernel does not id-map it (probe)"
+        refused "map on $fs" "$fs" -q --register=no -D "$t" --private-users=pick --private-users-ownership=map /bin/true
+        assert_eq 0:0 "$(owner "$t/bin/busybox")" "map on $fs: refused, nothing was shifted"
+        assert_eq 0 "$(locks_left)" "map on $fs: no range lock left"
+        run_nspawn -q --register=no -D "$t" -U -P sh -c 'id -u; stat -c %u /etc/passwd; awk '\''$5 == "/" { print $6 }'\'' /proc/self/mountinfo'
+        assert_eq 0 "$RC" "auto on $fs: the container runs (stderr: $ERR)"
+        assert_eq "0 0" "$(sed -n 1,2p <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')" "auto on $fs: root inside, the tree root's"
+        assert_no_match 'idmapped' "$(sed -n 3p <<<"$OUT")" "auto on $fs: no id-mapped root"
+        RSHIFT=$(stat -c %u "$t")
+        assert_true "auto on $fs: the tree was shifted on disk instead ($RSHIFT)" test "$RSHIFT" -ge 65536
+done
 
 # --- Bad input --------------------------------------------------------------------------------------
 # A tree left in another range by an earlier chown: map cannot take it, and says so; chown can.
