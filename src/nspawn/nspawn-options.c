@@ -498,6 +498,16 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                         settings_done(&s);
                         return log_error_errno(-EINVAL, _("Bind mount option idmap of %s needs a user namespace (--private-users=)."), strna(e));
                 }
+        /* The container's root sets up its mounts in its own mount namespace, so it can clear their
+         * read-only flag (the kernel locks mount flags only on mounts copied in from a namespace of
+         * another user namespace). On an id-mapped bind that would let it write the host's files as
+         * their owners: refused until the binds are made where their flags get locked. */
+        for (size_t i = 0; i < s.n_binds; i++)
+                if (s.binds[i].idmap && s.binds[i].read_only) {
+                        _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);
+                        settings_done(&s);
+                        return log_error_errno(-EOPNOTSUPP, _("Read-only bind mount %s with option idmap is not supported: the container's root could make it writable."), strna(e));
+                }
         /* As in systemd-nspawn: -U gives the tree the container's ids (auto: id-mapped where the file
          * system can, else shifted on disk), an explicit --private-users= leaves it alone unless
          * asked. */

@@ -100,6 +100,9 @@ chown -R 589824:589824 "$S"
 refused "map on a tree of another range" "chown" -q --register=no -D "$S" --private-users=pick --private-users-ownership=map /bin/true
 assert_eq 589824:589824 "$(owner "$S/bin/busybox")" "map on a tree of another range: nothing changed"
 refused "idmap bind without a user namespace" "idmap" -q --register=no -D "$T" --bind="$WORK:/mnt:idmap" /bin/true
+# A read-only id-mapped bind would hold only until the container's root remounts it (the flags of
+# mounts it makes itself are not locked): refused.
+refused "read-only idmap bind" "read-only" -q --register=no -D "$T" -U --bind-ro="$WORK:/mnt:idmap" /bin/true
 refused "a bind option that does not exist" "idmapped" -q --register=no -D "$T" -U --bind="$WORK:/mnt:idmapped" /bin/true
 # sysfs cannot be id-mapped: the bind is refused, naming the source and its file system.
 refused "idmap bind of sysfs" "sysfs" -q --register=no -D "$T" -U --bind="/sys/kernel:/mnt/k:idmap" /bin/true
@@ -116,14 +119,14 @@ chmod 0700 "$WORK/src"
 mkdir -p "$WORK/tmpfs/src"
 echo t > "$WORK/tmpfs/src/f"
 run_nspawn -q --register=no -D "$T" -U -P \
-        --bind="$WORK/src/d:/mnt/a:idmap" --bind="$WORK/src/d:/mnt/b" --bind-ro="$WORK/src/d:/mnt/c:idmap" \
+        --bind="$WORK/src/d:/mnt/a:idmap" --bind="$WORK/src/d:/mnt/b" --bind-ro="$WORK/src/d:/mnt/c" \
         --bind="$WORK/tmpfs/src:/mnt/t:idmap,norbind" \
         sh -c 'stat -c %u:%g /mnt/a/f /mnt/b/f /mnt/c/f /mnt/t/f; echo in > /mnt/a/new && echo wrote-a; echo in > /mnt/b/new2 2>/dev/null || echo refused-b; echo in > /mnt/c/new3 2>/dev/null || echo refused-c; echo in > /mnt/t/new4 && echo wrote-t'
 assert_eq 0 "$RC" "binds: the container runs (stderr: $ERR)"
-assert_eq "1000:1000 65534:65534 1000:1000 0:0 wrote-a refused-b refused-c wrote-t" "$(echo $OUT)" "binds: idmap maps host ids, noidmap shows nobody, ro stays ro"
+assert_eq "1000:1000 65534:65534 65534:65534 0:0 wrote-a refused-b refused-c wrote-t" "$(echo $OUT)" "binds: idmap maps host ids, noidmap shows nobody, ro stays ro"
 assert_eq 0:0 "$(owner "$WORK/src/d/new")" "idmap bind: container root's file is the host root's"
 assert_true "noidmap bind: nothing written" test ! -e "$WORK/src/d/new2"
-assert_true "idmap --bind-ro: nothing written" test ! -e "$WORK/src/d/new3"
+assert_true "--bind-ro: nothing written" test ! -e "$WORK/src/d/new3"
 assert_eq 0:0 "$(owner "$WORK/tmpfs/src/new4")" "idmap bind of a tmpfs source"
 
 # --- Images (-i -U): every root file system the image tests build ------------------------------------
