@@ -18,7 +18,10 @@ PROBE='id -u; cat /proc/self/uid_map; stat -c %u:%g /etc/passwd; touch /root/mad
 
 owner() { stat -c %u:%g "$1"; }
 probe_fs() { "$IDMAP_PROBE" "$1"; }
-locks_left() { ls "$LOCKS" 2>/dev/null | grep -c . ; }
+# Lock files this test's containers left (others' containers, and files of SIGKILLed launchers that a
+# later pick reuses, may be there before).
+LOCKS_BEFORE=$(ls "$LOCKS" 2>/dev/null)
+locks_left() { comm -13 <(echo "$LOCKS_BEFORE" | sort) <(ls "$LOCKS" 2>/dev/null | sort) | grep -c . ; }
 
 # The checks of one run of $PROBE in a mapped container ($OUT, $RC, $ERR of run_nspawn).
 assert_mapped_run() { # what
