@@ -491,9 +491,9 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
-        if (s.private_users != PRIVATE_USERS_NO && (s.boot || s.image)) {
+        if (s.private_users != PRIVATE_USERS_NO && s.image) {
                 settings_done(&s);
-                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --boot or --image."));
+                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --image."));
         }
         /* As in systemd-nspawn: -U shifts the tree (auto; chown until id-mapped mounts exist), an
          * explicit --private-users= leaves it alone unless asked. */

@@ -101,7 +101,14 @@ TEST(options) {
         ASSERT_TRUE(PARSE(&s, "--private-users-ownership=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=1000") < 0);
-        ASSERT_TRUE(PARSE(&s, "-U", "-b") < 0);
+        ASSERT_TRUE(PARSE(&s, "-U", "-i", "/x.raw") < 0);      /* not with images yet */
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "-b"), 1);                    /* boots in a user namespace */
+        ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
+        ASSERT_TRUE(s.boot);
+        ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
+        settings_done(&s);
 }
 
 TEST(pick_candidates) {
