@@ -488,10 +488,6 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
-        if (s.private_users != PRIVATE_USERS_NO && s.boot) {
-                settings_done(&s);
-                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --boot."));
-        }
         for (size_t i = 0; i < s.n_binds; i++)
                 if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {
                         _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);

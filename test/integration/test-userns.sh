@@ -106,7 +106,7 @@ refused "COUNT other than 65536" "65536" --register=no -D "$D" --private-users=1
 refused "an unaligned UID" "65536" --register=no -D "$D" --private-users=131073 -P true
 refused "an unknown value" "--private-users" --register=no -D "$D" --private-users=maybe -P true
 refused "an unknown ownership" "--private-users-ownership" --register=no -D "$D" -U --private-users-ownership=bogus -P true
-refused "boot is not there yet" "not implemented" --register=no -D "$D" -U -b
+refused "-U -b on a tree that is no OS" "does not look like an OS tree" --register=no -D "$D" -U -b
 assert_eq "0:0" "$(owner "$D/bin/busybox")" "bad input: nothing shifted"
 assert_eq "" "$(ls "$LOCKS" 2>/dev/null | grep -E "^($(printf %08x "$SHIFT")|$(printf %08x "$SB")|$(printf %08x "$SC")|7ff00000)\.lock$")" "no lock of ours is left"
 
