@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -193,14 +195,53 @@ static pid_t clone_with_root(const Settings *s, Launch *l) {
         return pid;
 }
 
+#define USEC_PER_SEC 1000000ULL
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+typedef struct ChownReport {
+        uint64_t start, last;   /* CLOCK_MONOTONIC, in µs */
+        uint32_t shift;
+        bool tty, shown;
+} ChownReport;
+
+/* A progress line for a shift that takes long (a big tree, or an overlay that copies every file up):
+ * after a second, then every second on a terminal (one line, rewritten) or every five otherwise. */
+static void chown_progress(uint64_t n_files, void *userdata) {
+        ChownReport *c = userdata;
+        uint64_t now = monotonic_usec();
+
+        if (now - c->start < USEC_PER_SEC || now - c->last < (c->tty ? 1 : 5) * USEC_PER_SEC)
+                return;
+        c->last = now;
+        c->shown = true;
+        if (c->tty)
+                fputc('\r', stderr);
+        fprintf(stderr, _("Shifting the ownership of the tree to %u: %" PRIu64 " files so far..."), (unsigned) c->shift, n_files);
+        if (!c->tty)
+                fputc('\n', stderr);
+        fflush(stderr);
+}
+
 static int launch_chown_tree(const Settings *s, Launch *l) {
+        ChownReport c = { .start = monotonic_usec(), .shift = l->uid_shift, .tty = isatty(STDERR_FILENO) };
+        UsersChownProgress p = { .fn = s->quiet ? NULL : chown_progress, .userdata = &c };
         int r;
 
         if (l->root.read_only || s->read_only)
                 return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
-        r = userns_chown_tree(l->root.fd, l->uid_shift);
+        r = userns_chown_tree(l->root.fd, l->uid_shift, &p);
+        if (c.shown && c.tty)
+                fputc('\n', stderr);
         if (r < 0)
                 return log_error_errno(r, _("Failed to shift the ownership of the tree to %u: %m"), (unsigned) l->uid_shift);
+        if (c.shown)
+                log_info(_("Shifted the ownership of %" PRIu64 " files in %.1f s."), p.n_files,
+                         (double) (monotonic_usec() - c.start) / USEC_PER_SEC);
         return 0;
 }
 

@@ -254,8 +254,13 @@ static int shift_one(int dir_fd, const char *name, const struct stat *st, uint32
         return 0;
 }
 
+static void progress_step(UsersChownProgress *p) {
+        if (p && p->fn && ++p->n_files % 1024 == 0)
+                p->fn(p->n_files, p->userdata);
+}
+
 /* Depth first, by fd (never by path), not across mount points. */
-static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to) {
+static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownProgress *p) {
         _cleanup_close_ int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         DIR *d;
         struct dirent *de;
@@ -284,19 +289,20 @@ static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to) {
                                 r = -errno;
                                 break;
                         }
-                        r = shift_dir(sub, dev, from, to);
+                        r = shift_dir(sub, dev, from, to, p);
                         if (r < 0)
                                 break;
                 }
                 r = shift_one(dirfd(d), de->d_name, &st, from, to);
                 if (r < 0)
                         break;
+                progress_step(p);
         }
         closedir(d);
         return r;
 }
 
-int userns_chown_tree(int root_fd, uint32_t shift) {
+int userns_chown_tree(int root_fd, uint32_t shift, UsersChownProgress *progress) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         int r;
@@ -309,7 +315,7 @@ int userns_chown_tree(int root_fd, uint32_t shift) {
         if (st.st_uid == shift && st.st_gid == shift)
                 return 0;
         uint32_t from = st.st_uid - st.st_uid % USERNS_RANGE;
-        r = shift_dir(fd, st.st_dev, from, shift);
+        r = shift_dir(fd, st.st_dev, from, shift, progress);
         if (r < 0)
                 return r;
         /* Last: the root directory's owner records a completed shift. */

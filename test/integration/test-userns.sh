@@ -119,4 +119,19 @@ assert_eq 0 "$RC" "bookworm with -U runs (stderr: $ERR)"
 assert_eq $'0\n0:42\n0:0\n-rwsr-xr-x\nshadow-readable' "$OUT" "bookworm: root inside owns the shifted tree, set-uid kept"
 assert_eq "$S:$((S + 42))" "$(stat -c %u:%g "$T/etc/shadow")" "bookworm: /etc/shadow on the host is in the range"
 
+# The shift of a big tree says how far it got: a progress line once it has taken a second, and a
+# summary (not with -q, which the runs above use). Timed, not assumed: over 2.5 s the lines must be
+# there, under 1 s they must not.
+T2=$(overlay_tree userns2)
+start=$(date +%s%N)
+run_nspawn --register=no -D "$T2" -M "${MP}deb2" -U --private-users-ownership=chown -P true
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_eq 0 "$RC" "a chown without -q runs (stderr: $ERR)"
+if [ "$ms" -gt 2500 ]; then
+        assert_match 'Shifting the ownership of the tree to [0-9]+: [0-9]+ files so far' "$ERR" "a progress line ($ms ms)"
+        assert_match 'Shifted the ownership of [0-9]+ files in [0-9.]+ s' "$ERR" "a summary line ($ms ms)"
+elif [ "$ms" -lt 1000 ]; then
+        assert_no_match 'Shift' "$ERR" "no progress line for a shift under a second ($ms ms)"
+fi
+
 test_end

@@ -245,8 +245,8 @@ TEST(chown_tree) {
         ASSERT_OK(chmod(p, 04755));
 
         _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 1);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 0);         /* recorded: not redone */
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 0);         /* recorded: not redone */
         snprintf(p, sizeof(p), "%s/sub", dir);
         ASSERT_EQ(getxattr(p, "system.posix_acl_access", buf, sizeof(buf)), (ssize_t) sizeof(acl));
         ASSERT_EQ(acl_group_id(buf), 0x90004u);                 /* group adm moved with the tree */
@@ -266,7 +266,7 @@ TEST(chown_tree) {
         ASSERT_OK(stat("/etc/passwd", &st));
         ASSERT_EQ(st.st_uid, 0u);                               /* never through a link */
         /* Into another range: offsets carry over. */
-        ASSERT_EQ(userns_chown_tree(root, 0xa0000), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0xa0000, NULL), 1);
         snprintf(p, sizeof(p), "%s/sub/suid", dir);
         ASSERT_OK(lstat(p, &st));
         ASSERT_EQ(st.st_uid, 0xa0005u);
@@ -275,6 +275,38 @@ TEST(chown_tree) {
         ASSERT_OK(rmdir(p));
         snprintf(p, sizeof(p), "%s/link", dir);
         ASSERT_OK(unlink(p));
+        ASSERT_OK(rmdir(dir));
+}
+
+static void count_calls(uint64_t n_files, void *userdata) {
+        uint64_t *calls = userdata;
+        ASSERT_EQ(n_files % 1024, 0u);
+        (*calls)++;
+}
+
+/* The progress callback: every 1024 entries, and the count of all of them (the root directory, done
+ * last, is not counted). */
+TEST(chown_progress) {
+        char dir[] = "/tmp/test-userns-progress.XXXXXX", p[PATH_MAX];
+        uint64_t calls = 0;
+
+        if (geteuid() != 0)
+                return;         /* chown needs root; the integration tests run this as root too */
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                ASSERT_TRUE(fd >= 0);
+        }
+        _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        UsersChownProgress pr = { .fn = count_calls, .userdata = &calls };
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, &pr), 1);
+        ASSERT_EQ(pr.n_files, 2500u);
+        ASSERT_EQ(calls, 2u);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                ASSERT_OK(unlink(p));
+        }
         ASSERT_OK(rmdir(dir));
 }
 
