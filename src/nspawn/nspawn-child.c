@@ -191,6 +191,10 @@ static int enter_directory(const char *path, ChildError *err) {
 }
 
 static int switch_user(const ChildContext *c, UserRecord *u, ChildError *err) {
+        /* A user other than root keeps its permitted set only to pass --ambient-capability= on:
+         * capability_set_process() then narrows it to those. */
+        if (u->uid != 0 && c->settings->capability_ambient != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", -errno);
         /* Never keep the launcher's supplementary groups, also not for root. */
         if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
             setresuid(u->uid, u->uid, u->uid) < 0)
@@ -315,7 +319,9 @@ static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err
         r = switch_user(c, u, err);
         if (r < 0)
                 return r;
-        r = capability_set_process(c->capabilities);
+        /* Root keeps the container's set; another user only what it is given as ambient. */
+        uint64_t ambient = s->capability_ambient;
+        r = capability_set_process(u->uid == 0 ? c->capabilities : ambient, ambient);
         if (r < 0)
                 return FAIL(err, STEP_CAPABILITIES, "", r);
         return 0;
@@ -491,7 +497,7 @@ _Noreturn void child_run(const ChildContext *context) {
                                 (void) dup2(null, i);
                         safe_close(null);
                         (void) close_all_fds_from(3);
-                        (void) capability_set_process(c->capabilities);
+                        (void) capability_set_process(c->capabilities, 0);
                         stub_init_run(pid);
                 }
         }
