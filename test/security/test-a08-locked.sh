@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# A8, second half, and A9's "only its own subtree": the masks of /proc, the read-only /proc/sys and /sys
+# and the container's /sys/fs/cgroup cannot be unmounted from inside. With a user namespace the table
+# wants them locked: the kernel locks the mounts that a less privileged user namespace inherits, but
+# nspawn makes these mounts inside the container's own user namespace, so they are not. In the default
+# mode container root is host root, and unmounting them is the documented limitation (nspawn(1),
+# SECURITY; test-a07-a08-proc.sh shows what it reaches).
+. "$(dirname "$0")/lib-security.sh"
+sec_begin
+
+TRY='for m in /proc/keys /proc/kallsyms /proc/timer_list /proc/acpi /proc/sys /sys/fs/cgroup /sys; do
+        umount -l $m 2>/dev/null && echo "unmounted $m"; done
+        echo "foreign-cgroups:$(find /sys/fs/cgroup -type d \( -name "*.slice" -o -name "*.scope" \) 2>/dev/null | wc -l)"'
+ALL=$'unmounted /proc/keys\nunmounted /proc/kallsyms\nunmounted /proc/timer_list\nunmounted /proc/acpi\nunmounted /proc/sys\nunmounted /sys/fs/cgroup\nunmounted /sys'
+for mode in "${MODES[@]}"; do
+        T=$(sec_tree "lk$mode")
+        run_nspawn -q -D "$T" --pipe $(mode_args "$mode") sh -c "$TRY"
+        echo "$OUT" | sed "s/^/  [$mode] /"
+        if [ "$mode" = userns ]; then
+                assert_eq "" "$(grep '^unmounted' <<<"$OUT")" "[$mode] A8: the masks and read-only mounts are locked"
+                assert_eq "foreign-cgroups:0" "$(grep '^foreign' <<<"$OUT")" \
+                        "[$mode] A9: after umount -l of its /sys/fs/cgroup, the container sees no cgroup of the host"
+        else
+                limitation A8 "can unmount" "$ALL" "$(grep '^unmounted' <<<"$OUT")" \
+                        "container root can unmount the masks, /proc/sys, /sys/fs/cgroup and /sys"
+        fi
+done
+
+test_end
