@@ -203,7 +203,8 @@ snapshot_scope() { # dir
 # (false): readiness polls instead of fixed sleeps.
 wait_until() { # timeout command...
         local deadline
-        deadline=$(( $(date +%s%N) + $(awk -v t="$1" 'BEGIN { printf "%d", t * 1e9 }') ))
+        # %.0f, not %d: mawk (Debian's awk) clamps %d to 2^31-1, which cut every timeout to 2.1 s.
+        deadline=$(( $(date +%s%N) + $(awk -v t="$1" 'BEGIN { printf "%.0f", t * 1e9 }') ))
         shift
         until "$@"; do
                 [ "$(date +%s%N)" -lt "$deadline" ] || return 1

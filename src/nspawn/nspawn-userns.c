@@ -2,8 +2,10 @@
 /* The user-namespace mode: the id range of a container, its lock, the shift of the tree's ownership
  * and the maps the parent writes for the child (the ID_MAPS_WRITTEN step, nspawn-sync.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <endian.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -149,23 +152,115 @@ int userns_range_pick(const char *dir, const char *machine, uint32_t *ret_shift,
         return -EBUSY;
 }
 
+static uint32_t shift_id(uint32_t id, uint32_t from, uint32_t to) {
+        return id - from < USERNS_RANGE ? to + (id - from) : id;
+}
+
+static uint32_t get_le32(const uint8_t *p) {
+        uint32_t v;
+        memcpy(&v, p, sizeof(v));
+        return le32toh(v);
+}
+
+static void put_le32(uint8_t *p, uint32_t v) {
+        v = htole32(v);
+        memcpy(p, &v, sizeof(v));
+}
+
+/* The kernel's format of system.posix_acl_access/_default: a version word, then {tag, perm, id}
+ * entries (little endian); named users and groups carry ids of their own, which move with the tree
+ * (the journal directory of a Debian tree has one for group adm: left behind, the guest's
+ * systemd-tmpfiles could not set it again). */
+#define ACL_XATTR_VERSION 2
+#define ACL_XATTR_TAG_USER 0x02
+#define ACL_XATTR_TAG_GROUP 0x08
+
+static int shift_acl(const char *path, const char *xattr, uint32_t from, uint32_t to) {
+        uint8_t buf[4 + 8 * 256];
+        bool changed = false;
+        ssize_t n;
+
+        n = getxattr(path, xattr, buf, sizeof(buf));
+        if (n < 0)
+                return errno == ENODATA || errno == EOPNOTSUPP ? 0 : -errno;
+        if (n < 4 || (n - 4) % 8 != 0 || get_le32(buf) != ACL_XATTR_VERSION)
+                return -EBADMSG;
+        for (ssize_t i = 4; i < n; i += 8) {
+                uint16_t tag = (uint16_t) (buf[i] | buf[i + 1] << 8);
+                uint32_t id = get_le32(buf + i + 4), shifted = shift_id(id, from, to);
+                if ((tag != ACL_XATTR_TAG_USER && tag != ACL_XATTR_TAG_GROUP) || shifted == id)
+                        continue;
+                put_le32(buf + i + 4, shifted);
+                changed = true;
+        }
+        if (changed && setxattr(path, xattr, buf, (size_t) n, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/* chown() drops security.capability: an executable keeps its file capabilities (a v3 one names the
+ * root it belongs to: that moves too). Read before the chown, written after it. */
+#define VFS_CAP_REVISION_MASK 0xFF000000U
+#define VFS_CAP_REVISION_3 0x03000000U
+#define VFS_CAP_V3_SIZE 24
+
+static int fcaps_read(const char *path, uint8_t buf[static VFS_CAP_V3_SIZE], size_t *ret_size) {
+        ssize_t n = getxattr(path, "security.capability", buf, VFS_CAP_V3_SIZE);
+        if (n < 0)
+                return errno == ENODATA || errno == EOPNOTSUPP ? 0 : -errno;
+        *ret_size = (size_t) n;
+        return 1;
+}
+
+static int fcaps_write(const char *path, uint8_t buf[static VFS_CAP_V3_SIZE], size_t size, uint32_t from, uint32_t to) {
+        if (size == VFS_CAP_V3_SIZE && (get_le32(buf) & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_3)
+                put_le32(buf + 20, shift_id(get_le32(buf + 20), from, to));
+        return RET_NERRNO(setxattr(path, "security.capability", buf, size, 0));
+}
+
 static int shift_one(int dir_fd, const char *name, const struct stat *st, uint32_t from, uint32_t to) {
-        uid_t u = st->st_uid - from < USERNS_RANGE ? to + (st->st_uid - from) : st->st_uid;
-        gid_t g = st->st_gid - from < USERNS_RANGE ? to + (st->st_gid - from) : st->st_gid;
+        uid_t u = shift_id(st->st_uid, from, to);
+        gid_t g = shift_id(st->st_gid, from, to);
+        _cleanup_close_ int fd = -EBADF;
+        uint8_t caps[VFS_CAP_V3_SIZE];
+        size_t caps_size = 0;
+        char path[64];
+        int r, has_caps = 0;
 
         if (u == st->st_uid && g == st->st_gid)
                 return 0;
+        if (!S_ISLNK(st->st_mode)) {
+                /* Extended attributes by fd, through /proc: there are no *at() calls for them. */
+                fd = *name ? openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC) : fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        return -errno;
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                r = shift_acl(path, "system.posix_acl_access", from, to);
+                if (r >= 0 && S_ISDIR(st->st_mode))
+                        r = shift_acl(path, "system.posix_acl_default", from, to);
+                if (r >= 0 && S_ISREG(st->st_mode))
+                        r = has_caps = fcaps_read(path, caps, &caps_size);
+                if (r < 0)
+                        return r;
+        }
         if (fchownat(dir_fd, name, u, g, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) < 0)
                 return -errno;
         /* chown() clears the set-id bits of executables: put them back. */
         if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)) &&
             fchmodat(dir_fd, *name ? name : ".", st->st_mode & 07777, 0) < 0)
                 return -errno;
+        if (has_caps > 0)
+                return fcaps_write(path, caps, caps_size, from, to);
         return 0;
 }
 
+static void progress_step(UsersChownProgress *p) {
+        if (p && p->fn && ++p->n_files % 1024 == 0)
+                p->fn(p->n_files, p->userdata);
+}
+
 /* Depth first, by fd (never by path), not across mount points. */
-static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to) {
+static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownProgress *p) {
         _cleanup_close_ int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         DIR *d;
         struct dirent *de;
@@ -194,19 +289,20 @@ static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to) {
                                 r = -errno;
                                 break;
                         }
-                        r = shift_dir(sub, dev, from, to);
+                        r = shift_dir(sub, dev, from, to, p);
                         if (r < 0)
                                 break;
                 }
                 r = shift_one(dirfd(d), de->d_name, &st, from, to);
                 if (r < 0)
                         break;
+                progress_step(p);
         }
         closedir(d);
         return r;
 }
 
-int userns_chown_tree(int root_fd, uint32_t shift) {
+int userns_chown_tree(int root_fd, uint32_t shift, UsersChownProgress *progress) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         int r;
@@ -219,7 +315,7 @@ int userns_chown_tree(int root_fd, uint32_t shift) {
         if (st.st_uid == shift && st.st_gid == shift)
                 return 0;
         uint32_t from = st.st_uid - st.st_uid % USERNS_RANGE;
-        r = shift_dir(fd, st.st_dev, from, shift);
+        r = shift_dir(fd, st.st_dev, from, shift, progress);
         if (r < 0)
                 return r;
         /* Last: the root directory's owner records a completed shift. */

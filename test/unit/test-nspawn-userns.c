@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "nspawn-mount.h"
 #include "nspawn-options.h"
 #include "nspawn-settings.h"
 #include "nspawn-sync.h"
@@ -66,7 +69,7 @@ TEST(options) {
 
         ASSERT_EQ(PARSE(&s, "-U"), 1);
         ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
-        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_CHOWN);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
         ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
         settings_done(&s);
 
@@ -94,12 +97,62 @@ TEST(options) {
         settings_done(&s);
 
         s = (Settings) {};
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=map") < 0);
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=auto") < 0);
+        ASSERT_EQ(PARSE(&s, "--private-users-ownership=map", "--private-users=pick"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_MAP);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--private-users-ownership=auto"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
+        settings_done(&s);
+
+        /* Binds: idmap needs a user namespace; in one, every bind comes from the parent. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--bind=/srv/a:/a:idmap,norbind", "--bind-ro=/srv/b:/b:noidmap"), 1);
+        ASSERT_EQ(s.n_binds, 2u);
+        ASSERT_TRUE(s.binds[0].idmap && !s.binds[0].recursive && !s.binds[0].read_only);
+        ASSERT_TRUE(!s.binds[1].idmap && s.binds[1].recursive && s.binds[1].read_only);
+        MountPlan plan = {};
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        size_t found = 0;
+        for (size_t i = 0; i < plan.n_entries; i++) {
+                const MountEntry *e = &plan.entries[i];
+                if (e->kind != MOUNT_BIND_HOST || streq(e->where, "/sys"))
+                        continue;
+                ASSERT_TRUE(e->from_parent);
+                ASSERT_EQ(e->idmap, streq(e->where, "/a"));
+                found++;
+        }
+        ASSERT_EQ(found, 2u);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--bind=/srv/a:/a"), 1);
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        for (size_t i = 0; i < plan.n_entries; i++)
+                ASSERT_FALSE(plan.entries[i].from_parent);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "--bind=/srv/a:/a:idmap") < 0);
+        ASSERT_TRUE(PARSE(&s, "-U", "--bind=/srv/a:/a:idmapped") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users-ownership=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=1000") < 0);
-        ASSERT_TRUE(PARSE(&s, "-U", "-b") < 0);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "-i", "/x.raw"), 1);          /* images in a user namespace */
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "-b"), 1);                    /* boots in a user namespace */
+        ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
+        ASSERT_TRUE(s.boot);
+        ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
+        settings_done(&s);
 }
 
 TEST(pick_candidates) {
@@ -143,8 +196,30 @@ TEST(range_lock) {
         ASSERT_OK(rmdir(dir));
 }
 
+/* system.posix_acl_* in the kernel's format: version 2; user::rwx, group::r-x, group:4:r-x, mask::r-x,
+ * other::r-x (tags 1, 4, 8, 0x10, 0x20; the id of the named group at offset 24). */
+static const uint8_t acl[] = {
+        2, 0, 0, 0,
+        1, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
+        4, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+        8, 0, 5, 0, 4, 0, 0, 0,
+        0x10, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+        0x20, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+};
+/* security.capability, revision 2: effective, permitted CAP_NET_RAW (13). */
+static const uint8_t caps[] = {
+        1, 0, 0, 2,
+        0, 0x20, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static uint32_t acl_group_id(const uint8_t *b) {
+        return (uint32_t) b[24] | (uint32_t) b[25] << 8 | (uint32_t) b[26] << 16 | (uint32_t) b[27] << 24;
+}
+
 TEST(chown_tree) {
         char dir[] = "/tmp/test-userns-tree-XXXXXX", p[PATH_MAX];
+        uint8_t buf[256];
         struct stat st;
 
         if (geteuid() != 0)
@@ -160,10 +235,26 @@ TEST(chown_tree) {
         ASSERT_OK(chmod(p, 04755));
         snprintf(p, sizeof(p), "%s/link", dir);
         ASSERT_OK(symlink("/etc/passwd", p));
+        /* A named group in the access and default ACLs of sub (as on Debian's /var/log/journal), and
+         * file capabilities (v2: cap_net_raw=ep) on sub/suid. */
+        snprintf(p, sizeof(p), "%s/sub", dir);
+        ASSERT_OK(setxattr(p, "system.posix_acl_access", acl, sizeof(acl), 0));
+        ASSERT_OK(setxattr(p, "system.posix_acl_default", acl, sizeof(acl), 0));
+        snprintf(p, sizeof(p), "%s/sub/suid", dir);
+        ASSERT_OK(setxattr(p, "security.capability", caps, sizeof(caps), 0));
+        ASSERT_OK(chmod(p, 04755));
 
         _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 1);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 0);         /* recorded: not redone */
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 0);         /* recorded: not redone */
+        snprintf(p, sizeof(p), "%s/sub", dir);
+        ASSERT_EQ(getxattr(p, "system.posix_acl_access", buf, sizeof(buf)), (ssize_t) sizeof(acl));
+        ASSERT_EQ(acl_group_id(buf), 0x90004u);                 /* group adm moved with the tree */
+        ASSERT_EQ(getxattr(p, "system.posix_acl_default", buf, sizeof(buf)), (ssize_t) sizeof(acl));
+        ASSERT_EQ(acl_group_id(buf), 0x90004u);
+        snprintf(p, sizeof(p), "%s/sub/suid", dir);
+        ASSERT_EQ(getxattr(p, "security.capability", buf, sizeof(buf)), (ssize_t) sizeof(caps));
+        ASSERT_EQ(memcmp(buf, caps, sizeof(caps)), 0);          /* kept across the chown */
         snprintf(p, sizeof(p), "%s/sub/suid", dir);
         ASSERT_OK(lstat(p, &st));
         ASSERT_EQ(st.st_uid, 0x90005u);
@@ -175,7 +266,7 @@ TEST(chown_tree) {
         ASSERT_OK(stat("/etc/passwd", &st));
         ASSERT_EQ(st.st_uid, 0u);                               /* never through a link */
         /* Into another range: offsets carry over. */
-        ASSERT_EQ(userns_chown_tree(root, 0xa0000), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0xa0000, NULL), 1);
         snprintf(p, sizeof(p), "%s/sub/suid", dir);
         ASSERT_OK(lstat(p, &st));
         ASSERT_EQ(st.st_uid, 0xa0005u);
@@ -184,6 +275,38 @@ TEST(chown_tree) {
         ASSERT_OK(rmdir(p));
         snprintf(p, sizeof(p), "%s/link", dir);
         ASSERT_OK(unlink(p));
+        ASSERT_OK(rmdir(dir));
+}
+
+static void count_calls(uint64_t n_files, void *userdata) {
+        uint64_t *calls = userdata;
+        ASSERT_EQ(n_files % 1024, 0u);
+        (*calls)++;
+}
+
+/* The progress callback: every 1024 entries, and the count of all of them (the root directory, done
+ * last, is not counted). */
+TEST(chown_progress) {
+        char dir[] = "/tmp/test-userns-progress.XXXXXX", p[PATH_MAX];
+        uint64_t calls = 0;
+
+        if (geteuid() != 0)
+                return;         /* chown needs root; the integration tests run this as root too */
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                ASSERT_TRUE(fd >= 0);
+        }
+        _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        UsersChownProgress pr = { .fn = count_calls, .userdata = &calls };
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, &pr), 1);
+        ASSERT_EQ(pr.n_files, 2500u);
+        ASSERT_EQ(calls, 2u);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                ASSERT_OK(unlink(p));
+        }
         ASSERT_OK(rmdir(dir));
 }
 
