@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib-security.sh"
 sec_begin
 
-RUNS=${A3_RUNS:-100}
+RUNS=${A3_RUNS:-200}
 gcc -O1 -Wall -o "$WORK/flip" "$SRCDIR/test/helpers/rename-exchange.c" || fail "cannot build the flipper"
 mkdir -p "$WORK/src"
 echo a3 > "$WORK/src/a3-marker"
