@@ -3,9 +3,9 @@
 # A9 (CVE-2022-0492) on this hybrid host: the container cannot reach a writable cgroup v1
 # release_agent: a v1 hierarchy it mounts (directly, or from a user namespace of its own made with
 # unshare -UrmC) shows its own cgroup, which has none, and its /sys/fs/cgroup shows its own subtree
-# only (no process and no cgroup of the host). Both modes.
+# only (no process and no cgroup of the host), also once it has unmounted that. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 # The host's v1 hierarchies, as the mount options that name them, and rdma (not mounted on this host).
 mapfile -t V1 < <(awk '$0 ~ / - cgroup cgroup / { n = split($NF, o, ","); s = "";
@@ -17,8 +17,9 @@ before=$(agents)
 
 # The payload: report writable release_agent files, what each v1 mount attempt gives, and the pids it
 # can see in cgroup.procs files that are not its own (a process outside its pid namespace reads as 0)
-# and the host's slices and scopes it can see; then it unmounts its /sys/fs/cgroup and looks for a
-# writable release_agent again (what else it sees then is test-a08-locked.sh).
+# and the host's slices and scopes it can see; then it unmounts its /sys/fs/cgroup (with -U that mount
+# is not locked: test-a08-locked.sh) and looks again. With -U and no private network /sys is the host's,
+# bound without the host's mounts below it: with them, the roots of the host's v1 hierarchies showed.
 PROBE='
 found() { find /sys/fs/cgroup -name release_agent -writable 2>/dev/null | sed "s/^/writable:/"; }
 foreign() { n=$(find /sys/fs/cgroup -name cgroup.procs -exec cat {} + 2>/dev/null | grep -c "^0$"); echo "foreign-pids:$n"
@@ -34,7 +35,7 @@ for o in "$@" rdma; do
         unshare -UrmC sh -c "mount -t cgroup -o $o cgroup /mnt/cg && { echo /x > /mnt/cg/release_agent && echo unshare-release-agent-written:$o; [ -e /mnt/cg/release_agent ] && echo unshare-mounted-with-release-agent:$o; umount /mnt/cg; }" 2>/dev/null
 done
 umount -l /sys/fs/cgroup 2>/dev/null && echo unmounted-cgroup2
-found
+found; foreign
 echo done'
 
 for mode in "${MODES[@]}"; do
