@@ -8,7 +8,7 @@
 # container) yet, so the joining half of the row has nothing to test: when one is added, it must be
 # non-dumpable before setns() and this test must run the probe while it joins. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 P=$(build_helper exe-probe)
 hash=$(sha256sum < "$NSPAWN")

@@ -3,7 +3,7 @@
 # A2 (CVE-2024-21626): the payload, the stub init of --as-pid2 and a payload with a private network get
 # fds 0-2 and nothing else; --chdir=/proc/self/fd/N never leads to the host. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 mkdir "$WORK/hostdir"
 echo secret > "$WORK/hostdir/HOST-ONLY-MARKER"

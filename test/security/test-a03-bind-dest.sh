@@ -6,7 +6,7 @@
 # on the host: the tree is shared, as with a second container) while containers start: the mount
 # always lands inside the tree or the start fails; the host gets no mount and no file. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 RUNS=${A3_RUNS:-200}
 gcc -O1 -Wall -o "$WORK/flip" "$SRCDIR/test/helpers/rename-exchange.c" || fail "cannot build the flipper"

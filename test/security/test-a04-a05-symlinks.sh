@@ -5,7 +5,7 @@
 # (resolv.conf, localtime, machine-id) never follow a symlink out of it. Both modes; in the
 # user-namespace mode the shift of the tree's ownership (chown) must not follow the links either.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 host_owner() { stat -c %u:%g "$@" 2>/dev/null | tr '\n' ' '; }
 hash_host() { sha256sum /etc/shadow /etc/passwd /etc/hostname /etc/resolv.conf 2>/dev/null; }

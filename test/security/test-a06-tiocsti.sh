@@ -4,7 +4,7 @@
 # pipe mode its stdin is the caller's terminal: TIOCSTI must fail with EPERM (root and a user, both
 # modes). With a console the bytes land in the container's own pty, never in the caller's.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 P=$(build_helper tiocsti-probe)
 B=$(busybox_tree "$WORK/${MP}bb")

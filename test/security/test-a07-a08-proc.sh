@@ -7,7 +7,7 @@
 # the default mode they are, the documented limitation. Whether those mounts can be unmounted at all is
 # test-a08-locked.sh.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 core=$(cat /proc/sys/kernel/core_pattern)
 printk=$(cat /proc/sys/kernel/printk)

@@ -6,7 +6,7 @@
 # --as-pid2, and a binary with inheritable file capabilities gains nothing. Both modes: in the
 # user-namespace mode these are capabilities of the container's user namespace.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 # The documented default set, and what the default mode can give: no more than nspawn's caller has (a
 # session started without CAP_SYS_RESOURCE in its bounding set cannot pass it on; a new user namespace

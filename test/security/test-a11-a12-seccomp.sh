@@ -7,7 +7,7 @@
 # host bound in. Both modes; with the call taken off the filter (--system-call-filter=open_by_handle_at)
 # the user namespace still holds, and the default mode is the documented limitation.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 PROBE=$(build_helper syscall-probe)
 SHOCKER=$(build_helper shocker-probe)

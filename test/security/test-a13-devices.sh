@@ -4,7 +4,7 @@
 # the tree itself (/root) and on /dev, where only the device policy (and, with a user namespace, the
 # kernel's refusal of mknod) protects them. /dev holds only the API devices. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 disk=$(lsblk -dnro MAJ:MIN,TYPE 2>/dev/null | awk '$2 == "disk" { print $1; exit }' | tr : ' ')
 disk=${disk:-8 0}

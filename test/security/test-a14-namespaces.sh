@@ -3,7 +3,7 @@
 # A14: the PID, IPC, UTS, mount and (with --private-network) network namespaces are the container's
 # own; host processes cannot be signalled. Both modes.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 sleep 1000 & HOSTPID=$!
 on_exit "kill $HOSTPID 2>/dev/null"

@@ -6,7 +6,7 @@
 # disk keeps the container's own ids); two running containers get disjoint ranges. In the default mode
 # container root is host root (the documented limitation).
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 # What the payloads report goes to a directory the shifted root may write to.
 mkdir -m 1777 "$WORK/w"

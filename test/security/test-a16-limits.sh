@@ -6,7 +6,7 @@
 # report. Each with its control (the same payload without the limit). Both modes. The bomb is bounded
 # (100 sleepers): should the limit not hold, the host is not taken down with the test.
 . "$(dirname "$0")/lib-security.sh"
-sec_begin
+test_begin
 
 # perl, because a shell gives up at the first fork that fails; sh and perl are two of the 20 tasks.
 BOMB='perl -e '"'"'my ($f, @k) = (0); for (1 .. 100) { my $p = fork; if (!defined $p) { $f++; next } if (!$p) { sleep 1000; exit 0 } push @k, $p } print "forked ", scalar(@k), " failed $f\n"; kill 9, @k; waitpid($_, 0) for @k; '"'"
