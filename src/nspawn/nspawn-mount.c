@@ -99,11 +99,16 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         e.bind_nodes = true;
                 /* A sysfs instance needs a network namespace of the container's user namespace:
                  * without --private-network the host's /sys is bound instead, read-only (it shows
-                 * the same network devices as a new instance would). */
+                 * the same network devices as a new instance would). Without the host's mounts below
+                 * it, as a new instance would be: those come locked into the container's mount
+                 * namespace, and the cgroup2 mount made over them is not, so once container root
+                 * unmounted that it saw the roots of the host's cgroup v1 hierarchies (row A9). The
+                 * parent opens it: in the child's mount namespace the host's /sys has locked mounts
+                 * below it, and a bind without them is refused there (EINVAL). */
                 if (s->private_users != PRIVATE_USERS_NO && !s->private_network && e.kind == MOUNT_FS &&
                     streq(e.where, "/sys"))
                         e = (MountEntry) { .kind = MOUNT_BIND_HOST, .where = (char *) "/sys", .what = (char *) "/sys",
-                                           .read_only = true, .recursive = true };
+                                           .read_only = true, .recursive = false, .from_parent = true };
                 r = plan_add(&p, e);
                 if (r < 0)
                         goto fail;
