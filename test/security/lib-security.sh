@@ -48,14 +48,14 @@ man_security() {
 # A documented limitation of the default mode (no user namespace): not a passing check, but a check
 # that the behaviour is still the one nspawn(1) SECURITY describes (PHRASE must appear there), so that
 # a change (a fix, or a new hole) makes this test fail until the man page is updated.
-limitation() { # row phrase expected actual description
-        local row=$1 phrase=$2 expected=$3 actual=$4 what=$5
+limitation() { # row phrase expected actual description [mode]
+        local row=$1 phrase=$2 expected=$3 actual=$4 what=$5 mode=${6:-default}
         CHECKS=$((CHECKS + 1))
         if [[ "$(man_security)" != *"$phrase"* ]]; then
                 fail "$row: nspawn(1) SECURITY does not document '$phrase'"
         elif [ "$expected" != "$actual" ]; then
                 fail "$row: the documented limitation changed ($what): expected '$expected', got '$actual'; update nspawn(1) SECURITY"
         else
-                echo "LIMITATION ($row, default mode, documented in nspawn(1) SECURITY): $what"
+                echo "LIMITATION ($row, $mode mode, documented in nspawn(1) SECURITY): $what"
         fi
 }
