@@ -49,7 +49,7 @@ int path_check_container(char *p) {
 int bind_mount_parse(const char *spec, bool read_only, BindMount *ret) {
         char *f[3] = {};
         _cleanup_free_ char *storage = NULL;
-        bool recursive = true;
+        bool recursive = true, idmap = false;
         int n = split_colon(spec, f);
 
         if (n < 0)
@@ -70,6 +70,10 @@ int bind_mount_parse(const char *spec, bool read_only, BindMount *ret) {
                                 recursive = true;
                         else if (streq(o, "norbind"))
                                 recursive = false;
+                        else if (streq(o, "idmap"))
+                                idmap = true;
+                        else if (streq(o, "noidmap"))
+                                idmap = false;
                         else
                                 return -EOPNOTSUPP;
                 }
@@ -80,6 +84,7 @@ int bind_mount_parse(const char *spec, bool read_only, BindMount *ret) {
                 .destination = TAKE_PTR(dst),
                 .read_only = read_only,
                 .recursive = recursive,
+                .idmap = idmap,
         };
         return 0;
 }

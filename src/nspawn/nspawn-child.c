@@ -101,14 +101,19 @@ static int enter_root(const ChildContext *c, ChildError *err) {
                 return FAIL(err, STEP_MOUNT, "/", -errno);
         /* The tree is our working directory (see clone_with_root()): a recursive clone of it, bound
          * onto itself, is the mount that becomes the container's root. The fd of the clone is that
-         * mount's root, once attached. */
-        root_fd = syscall(SYS_open_tree, AT_FDCWD, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+         * mount's root, once attached. In a user namespace the parent may have made that clone
+         * already, id-mapped (only the host's root can). */
+        if (c->n_mount_fds > SYNC_SLOT_ROOT && c->mount_fds[SYNC_SLOT_ROOT] >= 0)
+                root_fd = TAKE_FD(c->mount_fds[SYNC_SLOT_ROOT]);
+        else
+                root_fd = syscall(SYS_open_tree, AT_FDCWD, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
         if (root_fd < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
         if (syscall(SYS_move_mount, root_fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 return FAIL(err, STEP_MOUNT, c->root, -errno);
 
-        MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd };
+        MountContext mctx = { .host_os_release = c->host_os_release, .notify_fd = c->notify_fd,
+                              .trees = c->n_mount_fds > 0 ? c->mount_fds + SYNC_SLOT_ENTRY(0) : NULL };
         r = mount_plan_apply(c->mount_plan, root_fd, &mctx, &failed);
         if (r < 0) {
                 const MountEntry *e = &c->mount_plan->entries[failed];
@@ -186,6 +191,10 @@ static int enter_directory(const char *path, ChildError *err) {
 }
 
 static int switch_user(const ChildContext *c, UserRecord *u, ChildError *err) {
+        /* A user other than root keeps its permitted set only to pass --ambient-capability= on:
+         * capability_set_process() then narrows it to those. */
+        if (u->uid != 0 && c->settings->capability_ambient != 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return FAIL(err, STEP_CAPABILITIES, "", -errno);
         /* Never keep the launcher's supplementary groups, also not for root. */
         if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
             setresuid(u->uid, u->uid, u->uid) < 0)
@@ -310,7 +319,9 @@ static int payload_prepare(const ChildContext *c, UserRecord *u, ChildError *err
         r = switch_user(c, u, err);
         if (r < 0)
                 return r;
-        r = capability_set_process(c->capabilities);
+        /* Root keeps the container's set; another user only what it is given as ambient. */
+        uint64_t ambient = s->capability_ambient;
+        r = capability_set_process(u->uid == 0 ? c->capabilities : ambient, ambient);
         if (r < 0)
                 return FAIL(err, STEP_CAPABILITIES, "", r);
         return 0;
@@ -414,7 +425,7 @@ static int child_handshake(const ChildContext *c, ChildError *err) {
         int r;
 
         SYNC_PLAN_FOREACH(step, c->sync_plan) {
-                r = sync_child_step(c->sync_fd, step, err->detail, sizeof(err->detail));
+                r = sync_child_step(c->sync_fd, step, c->mount_fds, c->n_mount_fds, err->detail, sizeof(err->detail));
                 if (r < 0) {
                         /* -EPIPE: the parent closed the channel, nobody is left to tell. */
                         err->step = STEP_HANDSHAKE;
@@ -486,7 +497,7 @@ _Noreturn void child_run(const ChildContext *context) {
                                 (void) dup2(null, i);
                         safe_close(null);
                         (void) close_all_fds_from(3);
-                        (void) capability_set_process(c->capabilities);
+                        (void) capability_set_process(c->capabilities, 0);
                         stub_init_run(pid);
                 }
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -23,6 +25,7 @@
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
 #include "nspawn-register.h"
+#include "nspawn-root.h"
 #include "nspawn-supervise.h"
 #include "nspawn-sync.h"
 #include "nspawn-timens.h"
@@ -131,6 +134,9 @@ typedef struct Launch {
         Id128 uuid;
         uint32_t uid_shift;     /* user namespace: the first host id of the container's range */
         int userns_lock_fd;     /* the range's lock, held while the container runs */
+        bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
+        int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
+        size_t n_mount_fds;
         Registration *registration;
         bool registration_tried;
         sigset_t old_mask;
@@ -148,6 +154,9 @@ static void launch_done(Launch *l) {
         (void) sigprocmask(SIG_SETMASK, &l->old_mask, NULL);
         mount_plan_done(&l->plan);
         userns_range_unlock(USERNS_LOCK_DIR, l->uid_shift, l->userns_lock_fd);
+        for (size_t i = 0; i < l->n_mount_fds; i++)
+                safe_close(l->mount_fds[i]);
+        free(l->mount_fds);
         strv_free(l->environment);
         free(l->os_release);
         /* Last: the mounts and devices of the root stage outlive everything that used them. */
@@ -184,6 +193,81 @@ static pid_t clone_with_root(const Settings *s, Launch *l) {
                 return r;
         }
         return pid;
+}
+
+#define USEC_PER_SEC 1000000ULL
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+typedef struct ChownReport {
+        uint64_t start, last;   /* CLOCK_MONOTONIC, in µs */
+        uint32_t shift;
+        bool tty, shown;
+} ChownReport;
+
+/* A progress line for a shift that takes long (a big tree, or an overlay that copies every file up):
+ * after a second, then every second on a terminal (one line, rewritten) or every five otherwise. */
+static void chown_progress(uint64_t n_files, void *userdata) {
+        ChownReport *c = userdata;
+        uint64_t now = monotonic_usec();
+
+        if (now - c->start < USEC_PER_SEC || now - c->last < (c->tty ? 1 : 5) * USEC_PER_SEC)
+                return;
+        c->last = now;
+        c->shown = true;
+        if (c->tty)
+                fputc('\r', stderr);
+        fprintf(stderr, _("Shifting the ownership of the tree to %u: %" PRIu64 " files so far..."), (unsigned) c->shift, n_files);
+        if (!c->tty)
+                fputc('\n', stderr);
+        fflush(stderr);
+}
+
+static int launch_chown_tree(const Settings *s, Launch *l) {
+        ChownReport c = { .start = monotonic_usec(), .shift = l->uid_shift, .tty = isatty(STDERR_FILENO) };
+        UsersChownProgress p = { .fn = s->quiet ? NULL : chown_progress, .userdata = &c };
+        int r;
+
+        if (l->root.read_only || s->read_only)
+                return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
+        r = userns_chown_tree(l->root.fd, l->uid_shift, &p);
+        if (c.shown && c.tty)
+                fputc('\n', stderr);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to shift the ownership of the tree to %u: %m"), (unsigned) l->uid_shift);
+        if (c.shown)
+                log_info(_("Shifted the ownership of %" PRIu64 " files in %.1f s."), p.n_files,
+                         (double) (monotonic_usec() - c.start) / USEC_PER_SEC);
+        return 0;
+}
+
+/* How the tree's files get the container's ids. A tree already owned by the range needs nothing; one
+ * of the host's (root 0) is id-mapped (map, auto) once the maps exist, or shifted on disk (chown); one
+ * left shifted into another range by an earlier chown can only be shifted again. */
+static int launch_prepare_ownership(const Settings *s, Launch *l) {
+        struct stat st;
+
+        if (s->users_ownership == USERS_OWNERSHIP_OFF || l->uid_shift == 0)
+                return 0;
+        if (fstat(l->root.fd, &st) < 0)
+                return log_error_errno(-errno, _("Failed to read the owner of the tree: %m"));
+        uint32_t base = st.st_uid - st.st_uid % USERNS_RANGE;
+        if (base == l->uid_shift)
+                return 0;
+        if (s->users_ownership == USERS_OWNERSHIP_CHOWN)
+                return launch_chown_tree(s, l);
+        if (base == 0) {
+                l->idmap_root = true;
+                return 0;
+        }
+        if (s->users_ownership == USERS_OWNERSHIP_AUTO)
+                return launch_chown_tree(s, l);
+        return log_error_errno(-EOWNERDEAD, _("--private-users-ownership=map needs a tree owned by the host's root or by the container's range %u:65536; its root directory is owned by %u (shifted by an earlier chown): use --private-users-ownership=chown."),
+                               (unsigned) l->uid_shift, (unsigned) st.st_uid);
 }
 
 /* The container's id range, locked for its lifetime, and the tree's ownership shifted into it when
@@ -224,14 +308,7 @@ static int launch_prepare_userns(const Settings *s, Launch *l) {
         default:
                 return -EINVAL;
         }
-        if (s->users_ownership == USERS_OWNERSHIP_CHOWN) {
-                if (l->root.read_only || s->read_only)
-                        return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
-                r = userns_chown_tree(l->root.fd, l->uid_shift);
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to shift the ownership of the tree to %u: %m"), (unsigned) l->uid_shift);
-        }
-        return 0;
+        return launch_prepare_ownership(s, l);
 }
 
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
@@ -255,6 +332,14 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
+        if (s->private_users != PRIVATE_USERS_NO) {
+                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
+                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
+                if (!l->mount_fds)
+                        return log_oom();
+                for (size_t i = 0; i < l->n_mount_fds; i++)
+                        l->mount_fds[i] = -EBADF;
+        }
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
                 return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
@@ -353,16 +438,78 @@ static int launch_register(const Settings *s, Launch *l, pid_t pid) {
         return 0;
 }
 
+/* The detached trees the child attaches in its user namespace: the root, id-mapped (map ownership),
+ * and the binds, opened here with the host's credentials, read-only and id-mapped as asked. Only the
+ * host's root can id-map a mount; the child's user namespace gives the mapping. */
+static int launch_make_trees(const Settings *s, Launch *l, pid_t pid) {
+        _cleanup_close_ int userns_fd = -EBADF;
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        userns_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns_fd < 0)
+                return log_error_errno(-errno, _("Failed to open the container's user namespace: %m"));
+        if (l->idmap_root) {
+                r = mount_tree_detached(l->root.fd, true, false, userns_fd, &l->mount_fds[SYNC_SLOT_ROOT]);
+                if (r < 0 && s->users_ownership == USERS_OWNERSHIP_AUTO && (r == -EINVAL || r == -EOPNOTSUPP || r == -EPERM)) {
+                        log_debug_errno(r, "The tree cannot be id-mapped, shifting it instead: %m");
+                        r = launch_chown_tree(s, l);
+                        if (r < 0)
+                                return r;
+                } else if (r < 0) {
+                        char fstype[64] = "?";
+                        (void) fd_mount_fstype(l->root.fd, fstype, sizeof(fstype));
+                        return log_error_errno(r, _("Failed to id-map the tree (file system %s) for --private-users-ownership=map: %m"), fstype);
+                }
+        }
+        for (size_t i = 0; i < l->plan.n_entries; i++) {
+                const MountEntry *e = &l->plan.entries[i];
+                _cleanup_close_ int src = -EBADF;
+
+                if (!e->from_parent)
+                        continue;
+                src = open(e->what, O_PATH | O_CLOEXEC);
+                if (src < 0) {
+                        _cleanup_free_ char *esc = escape_for_terminal(e->what, ESCAPE_MESSAGE_MAX);
+                        return log_error_errno(-errno, _("Bind mount source %s: %m"), strna(esc));
+                }
+                r = mount_tree_detached(src, e->recursive, e->read_only, e->idmap ? userns_fd : -EBADF,
+                                        &l->mount_fds[SYNC_SLOT_ENTRY(i)]);
+                if (r < 0) {
+                        _cleanup_free_ char *esc = escape_for_terminal(e->what, ESCAPE_MESSAGE_MAX);
+                        char fstype[64] = "?";
+                        if (!e->idmap)
+                                return log_error_errno(r, _("Failed to bind %s: %m"), strna(esc));
+                        (void) fd_mount_fstype(src, fstype, sizeof(fstype));
+                        return log_error_errno(r, _("Failed to id-map bind mount source %s (file system %s): %m"), strna(esc), fstype);
+                }
+        }
+        return 0;
+}
+
 /* The child's user namespace was made by clone(): its maps can be written at once. Its cgroup becomes
  * its root's, so that the guest can manage its own subtree. */
 static int launch_write_id_maps(const Settings *s, Launch *l, pid_t pid) {
-        (void) s;
         int r = userns_write_maps(pid, l->uid_shift, USERNS_RANGE);
         if (r < 0)
                 return log_error_errno(r, _("Failed to write the id maps of the container's user namespace: %m"));
         r = container_cgroup_chown(&l->cgroup, l->uid_shift);
         if (r < 0)
                 return log_error_errno(r, _("Failed to give the container's cgroup to its root: %m"));
+        return launch_make_trees(s, l, pid);
+}
+
+/* Hands the child the trees made for it, before the step's DONE; they are the child's then. */
+static int launch_send_trees(Launch *l) {
+        for (size_t i = 0; i < l->n_mount_fds; i++) {
+                if (l->mount_fds[i] < 0)
+                        continue;
+                int r = sync_send_mount_fd(l->pair[0], (int) i, l->mount_fds[i]);
+                if (r < 0)
+                        return r;
+                l->mount_fds[i] = safe_close(l->mount_fds[i]);
+        }
         return 0;
 }
 
@@ -402,7 +549,9 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
                         sync_describe_step_failure(what, sizeof(what), step, &m, r);
                         return log_error_errno(r, _("Failed at step %s of the start-up handshake with the container: %m"), what);
                 }
-                r = sync_send_step(l->pair[0], SYNC_STEP_DONE, step);
+                r = launch_send_trees(l);
+                if (r >= 0)
+                        r = sync_send_step(l->pair[0], SYNC_STEP_DONE, step);
                 if (r < 0) {
                         /* A child that failed after its ready message reported why, then exited; one
                          * that was killed said nothing. */
@@ -449,6 +598,8 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .sync_fd = l.pair[1],
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
+                .mount_fds = l.mount_fds,
+                .n_mount_fds = l.n_mount_fds,
         };
         /* Offsets are written before the clone: the child enters the namespace as it is created,
          * and the kernel freezes a namespace's offsets when its first process enters. */

@@ -122,6 +122,8 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         .what = s->binds[i].source,
                         .read_only = s->binds[i].read_only,
                         .recursive = s->binds[i].recursive,
+                        .from_parent = s->private_users != PRIVATE_USERS_NO,
+                        .idmap = s->binds[i].idmap,
                 });
                 if (r < 0)
                         goto fail;
@@ -173,6 +175,8 @@ void mount_plan_dump(const MountPlan *p, FILE *f) {
                         fputs(" ro", f);
                 if (e->kind == MOUNT_BIND_HOST && !e->recursive)
                         fputs(" norbind", f);
+                if (e->kind == MOUNT_BIND_HOST && e->from_parent)
+                        fputs(e->idmap ? " from-parent idmap" : " from-parent", f);
                 if (e->kind == MOUNT_POPULATE_DEV && e->bind_nodes)
                         fputs(" bind-nodes", f);
                 fputc('\n', f);
@@ -312,11 +316,22 @@ static int populate_dev(int root_fd, bool bind_nodes) {
         return 0;
 }
 
-static int apply_bind_host(const MountEntry *e, int root_fd) {
-        _cleanup_close_ int src = -EBADF, dst = -EBADF;
+static int apply_bind_host(const MountEntry *e, int root_fd, int *tree) {
+        _cleanup_close_ int src = -EBADF, dst = -EBADF, t = tree ? TAKE_FD(*tree) : -EBADF;
         struct stat st;
         int r;
 
+        if (e->from_parent) {
+                /* Made by the parent during the handshake, read-only and id-mapped as asked. */
+                if (t < 0)
+                        return -EBADF;
+                if (fstat(t, &st) < 0)
+                        return -errno;
+                r = open_in_root_mkdir(root_fd, e->where, !S_ISDIR(st.st_mode), &dst);
+                if (r < 0)
+                        return r;
+                return move_mount_onto(t, dst);
+        }
         src = open(e->what, O_PATH | O_CLOEXEC);
         if (src < 0)
                 return -errno;
@@ -328,7 +343,7 @@ static int apply_bind_host(const MountEntry *e, int root_fd) {
         return bind_mount_at(src, dst, e->recursive, e->read_only);
 }
 
-static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx) {
+static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx, int *tree) {
         _cleanup_close_ int fd = -EBADF, src = -EBADF;
         int r;
 
@@ -357,7 +372,7 @@ static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx) 
                 return bind_mount_at(src, fd, false, true);
         }
         case MOUNT_BIND_HOST:
-                return apply_bind_host(e, root_fd);
+                return apply_bind_host(e, root_fd, tree);
         case MOUNT_POPULATE_RUN:
                 return populate_run(root_fd, ctx);
         case MOUNT_POPULATE_DEV:
@@ -369,7 +384,7 @@ static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx) 
 
 int mount_plan_apply(const MountPlan *p, int root_fd, const MountContext *ctx, size_t *ret_failed) {
         for (size_t i = 0; i < p->n_entries; i++) {
-                int r = apply_one(&p->entries[i], root_fd, ctx);
+                int r = apply_one(&p->entries[i], root_fd, ctx, ctx->trees ? &ctx->trees[i] : NULL);
                 if (r == -ENOENT && p->entries[i].optional)
                         continue;
                 if (r < 0) {

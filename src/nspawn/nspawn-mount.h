@@ -28,6 +28,9 @@ typedef struct MountEntry {
         bool recursive;
         bool bind_nodes;        /* MOUNT_POPULATE_DEV: bind the host's device nodes instead of making
                                  * them (for a user namespace, where mknod is not allowed) */
+        bool from_parent;       /* MOUNT_BIND_HOST: the parent opens the source, with the host's
+                                 * credentials, and hands the child a detached tree (a user namespace) */
+        bool idmap;             /* from_parent: the tree is id-mapped into the container's range */
 } MountEntry;
 
 typedef struct MountPlan {
@@ -45,6 +48,8 @@ const char *mount_kind_to_string(MountKind k);
 typedef struct MountContext {
         const char *host_os_release;    /* contents for /run/host/os-release, or NULL */
         int notify_fd;                  /* an unbound datagram socket to bind at /run/host/notify, or -1 */
+        int *trees;                     /* one per plan entry: the detached trees of from_parent
+                                         * entries (taken and closed when attached), or NULL */
 } MountContext;
 
 /* Carries out the plan below root_fd (the container's root, already a mount point). On failure returns

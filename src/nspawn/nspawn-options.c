@@ -31,6 +31,7 @@ enum {
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_CAPABILITY,
         ARG_DROP_CAPABILITY,
+        ARG_AMBIENT_CAPABILITY,
         ARG_NO_NEW_PRIVILEGES,
         ARG_KILL_SIGNAL,
         ARG_CONSOLE,
@@ -76,14 +77,17 @@ static void help(void) {
                  "\nSecurity:\n"
                  "     --capability=CAP       Keep this capability in addition to the defaults\n"
                  "     --drop-capability=CAP  Drop this capability from the defaults\n"
+                 "     --ambient-capability=CAP\n"
+                 "                            Pass this capability to the command in its\n"
+                 "                            inheritable and ambient sets (also as non-root)\n"
                  "     --system-call-filter=[~]LIST\n"
                  "                            Allow (or with ~ deny) system calls and @groups\n"
                  "     --private-users=MODE   Run in a user namespace: no, yes, pick, identity\n"
                  "                            or UID[:65536]\n"
                  "  -U                        Same as --private-users=pick\n"
                  "     --private-users-ownership=MODE\n"
-                 "                            Ownership of the tree in the user namespace: off\n"
-                 "                            or chown\n"
+                 "                            Ownership of the tree in the user namespace: off,\n"
+                 "                            chown, map (id-mapped mounts) or auto\n"
                  "\nTime:\n"
                  "     --private-time         Own monotonic and boot clocks, starting near zero\n"
                  "     --time-offset=CLOCK:SECONDS\n"
@@ -104,13 +108,31 @@ static void help(void) {
                program_invocation_short_name);
 }
 
-static int parse_cap_option(const char *arg, const char *option, uint64_t *mask) {
-        uint64_t m;
-        int r = capability_mask_from_string(arg, &m);
+static void capability_list_print(void) {
+        for (int c = 0; c <= capability_last(); c++) {
+                const char *n = capability_to_name(c);
+                if (n)
+                        printf("cap_%s\n", n);
+                else
+                        printf("%i\n", c);
+        }
+}
 
+/* Returns 1 when the list asked for help (the names are printed: nspawn exits with success). */
+static int parse_cap_option(const char *arg, const char *option, uint64_t *mask) {
+        _cleanup_free_ char *bad = NULL;
+        uint64_t m;
+        int r = capability_mask_from_string(arg, &m, &bad);
+
+        if (r == -ENOMEM)
+                return log_oom();
         if (r < 0) {
-                _cleanup_free_ char *a = escape_for_terminal(arg, ESCAPE_MESSAGE_MAX);
-                return log_error_errno(r, _("Invalid capability list for %s: %s"), option, strna(a));
+                _cleanup_free_ char *b = escape_for_terminal(bad, ESCAPE_MESSAGE_MAX);
+                return log_error_errno(r, _("Unknown capability in %s=: %s (see %s=help)"), option, strna(b), option);
+        }
+        if (r == CAPABILITY_LIST_HELP) {
+                capability_list_print();
+                return 1;
         }
         *mask |= m;
         return 0;
@@ -230,7 +252,7 @@ static int parse_one(int c, const char *arg, Settings *s) {
                         return log_oom();
                 if (r < 0)
                         return log_error_errno(r, _("Invalid bind mount specification %s: %s"), strna(a),
-                                               _("expected absolute SRC[:DST[:rbind|norbind]]"));
+                                               _("expected absolute SRC[:DST[:OPTIONS]], options rbind, norbind, idmap, noidmap"));
                 if (streq(b.destination, "/")) {
                         /* "/", "//", "/./": a mount over the container's root itself does nothing. */
                         bind_mount_done(&b);
@@ -278,6 +300,12 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 return parse_cap_option(arg, "--capability", &s->capability_add);
         case ARG_DROP_CAPABILITY:
                 return parse_cap_option(arg, "--drop-capability", &s->capability_drop);
+        case ARG_AMBIENT_CAPABILITY:
+                r = parse_cap_option(arg, "--ambient-capability", &s->capability_ambient);
+                if (r == 0 && s->capability_ambient == UINT64_MAX)
+                        return log_error_errno(-EINVAL, _("%s= does not take \"all\": name the capabilities."),
+                                               "--ambient-capability");
+                return r;
         case ARG_NO_NEW_PRIVILEGES:
                 if (!arg) {
                         s->no_new_privileges = true;
@@ -320,11 +348,8 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 return 0;
         case ARG_PRIVATE_USERS_OWNERSHIP:
                 s->users_ownership = users_ownership_from_string(arg);
-                if (s->users_ownership == USERS_OWNERSHIP_MAP || s->users_ownership == USERS_OWNERSHIP_AUTO)
-                        return log_error_errno(-EOPNOTSUPP, _("%s=%s is not implemented yet (only off and chown)."),
-                                               "--private-users-ownership", strna(a));
                 if (s->users_ownership < 0)
-                        return log_error_errno(-EINVAL, _("Invalid value for %s: %s (expected off or chown)."),
+                        return log_error_errno(-EINVAL, _("Invalid value for %s: %s (expected off, chown, map or auto)."),
                                                "--private-users-ownership", strna(a));
                 return 0;
         case 'a':
@@ -387,6 +412,42 @@ static int parse_one(int c, const char *arg, Settings *s) {
         }
 }
 
+/* A capability by name, or by number where this build knows no name for it. */
+static const char *capability_label(int cap, char buf[static 16]) {
+        const char *n = capability_to_name(cap);
+
+        if (n)
+                return n;
+        snprintf(buf, 16, "%i", cap);
+        return buf;
+}
+
+/* The capability options against each other and the mode, as systemd-nspawn checks them; the
+ * capabilities are named as the user wrote them, without the prefix. */
+static int settings_verify_capabilities(const Settings *s) {
+        uint64_t both = s->capability_add & s->capability_drop;
+        char buf[16];
+
+        if (both && s->capability_add != UINT64_MAX)
+                return log_error_errno(-EINVAL, _("Capability %s is both kept and dropped."),
+                                       capability_label(__builtin_ctzll(both), buf));
+        if (s->capability_ambient == 0)
+                return 0;
+        if (s->boot)
+                return log_error_errno(-EINVAL, _("%s= cannot be combined with --boot."),
+                                       "--ambient-capability");
+        uint64_t outside = s->capability_ambient & ~settings_capability_mask(s);
+        if (outside)
+                return log_error_errno(-EINVAL, _("Ambient capability %s is not kept for the container: add it with --capability=."),
+                                       capability_label(__builtin_ctzll(outside), buf));
+        /* A number this kernel does not know cannot be raised (systemd-nspawn drops it silently). */
+        int last = capability_last();
+        if (last < 63 && (s->capability_ambient >> (last + 1)))
+                return log_error_errno(-EINVAL, _("Ambient capability %s is unknown to this kernel."),
+                                       capability_label(__builtin_ctzll(s->capability_ambient >> (last + 1)) + last + 1, buf));
+        return 0;
+}
+
 /* How an error names the option: a long option as written ("--quiet=1", not "-q"), a short one by
  * its letter (not its cluster); escaped, as it may hold anything. */
 static char *option_name_for_error(const char *current, int opt) {
@@ -417,6 +478,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
                 { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+                { "ambient-capability", required_argument, NULL, ARG_AMBIENT_CAPABILITY },
                 { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
                 { "as-pid2", no_argument, NULL, 'a' },
                 { "boot", no_argument, NULL, 'b' },
@@ -463,19 +525,18 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 }
                 default:
                         r = parse_one(c, optarg, &s);
-                        if (r < 0) {
+                        if (r != 0) {
+                                /* > 0: done, as after --help (a capability list of "help"). */
                                 settings_done(&s);
-                                return r;
+                                return r < 0 ? r : 0;
                         }
                 }
         }
 
-        uint64_t both = s.capability_add & s.capability_drop;
-        if (both && s.capability_add != UINT64_MAX) {
-                int cap = __builtin_ctzll(both);
+        r = settings_verify_capabilities(&s);
+        if (r < 0) {
                 settings_done(&s);
-                return log_error_errno(-EINVAL, _("Capability %s is both kept and dropped."),
-                                       capability_to_name(cap) ?: "?");
+                return r;
         }
 
         if (s.directory && s.image) {
@@ -491,14 +552,25 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
-        if (s.private_users != PRIVATE_USERS_NO && s.image) {
-                settings_done(&s);
-                return log_error_errno(-EOPNOTSUPP, _("--private-users is not implemented yet with --image."));
-        }
-        /* As in systemd-nspawn: -U shifts the tree (auto; chown until id-mapped mounts exist), an
-         * explicit --private-users= leaves it alone unless asked. */
-        if (s.users_ownership == USERS_OWNERSHIP_AUTO)
-                s.users_ownership = USERS_OWNERSHIP_CHOWN;
+        for (size_t i = 0; i < s.n_binds; i++)
+                if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {
+                        _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);
+                        settings_done(&s);
+                        return log_error_errno(-EINVAL, _("Bind mount option idmap of %s needs a user namespace (--private-users=)."), strna(e));
+                }
+        /* The container's root sets up its mounts in its own mount namespace, so it can clear their
+         * read-only flag (the kernel locks mount flags only on mounts copied in from a namespace of
+         * another user namespace). On an id-mapped bind that would let it write the host's files as
+         * their owners: refused until the binds are made where their flags get locked. */
+        for (size_t i = 0; i < s.n_binds; i++)
+                if (s.binds[i].idmap && s.binds[i].read_only) {
+                        _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);
+                        settings_done(&s);
+                        return log_error_errno(-EOPNOTSUPP, _("Read-only bind mount %s with option idmap is not supported: the container's root could make it writable."), strna(e));
+                }
+        /* As in systemd-nspawn: -U gives the tree the container's ids (auto: id-mapped where the file
+         * system can, else shifted on disk), an explicit --private-users= leaves it alone unless
+         * asked. */
         if (s.users_ownership < 0 || s.private_users == PRIVATE_USERS_NO)
                 s.users_ownership = USERS_OWNERSHIP_OFF;
 

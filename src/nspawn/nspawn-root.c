@@ -96,8 +96,7 @@ int mountinfo_fstype(const char *mountinfo, uint64_t mnt_id, char *buf, size_t s
         return -ENOENT;
 }
 
-/* The type of the file system fd is on, as the mount table names it. */
-static int fd_mount_fstype(int fd, char *buf, size_t size) {
+int fd_mount_fstype(int fd, char *buf, size_t size) {
         _cleanup_free_ char *mountinfo = NULL;
         struct statx stx;
         int r;

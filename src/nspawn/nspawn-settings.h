@@ -32,6 +32,7 @@ typedef struct BindMount {
         char *destination;
         bool read_only;
         bool recursive;
+        bool idmap;             /* id-mapped into the container's user namespace range */
 } BindMount;
 
 typedef struct TmpfsMount {
@@ -72,6 +73,7 @@ typedef struct Settings {
         UsersOwnership users_ownership;  /* _USERS_OWNERSHIP_INVALID: not given */
         uint64_t capability_add;
         uint64_t capability_drop;
+        uint64_t capability_ambient;    /* --ambient-capability=: also in the inheritable set */
         bool no_new_privileges;
         bool as_pid2;
         bool boot;              /* run the tree's init as PID 1; parameters go to it */

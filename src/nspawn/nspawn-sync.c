@@ -18,8 +18,8 @@ int sync_send_error(int fd, ChildStep step, int error, const char *detail) {
         return RET_NERRNO(send(fd, &m, sizeof(m), MSG_NOSIGNAL));
 }
 
-int sync_send_fd(int fd, int payload_fd) {
-        SyncMessage m = { .type = SYNC_CONSOLE_FD };
+static int send_with_fd(int fd, const SyncMessage *msg, int payload_fd) {
+        SyncMessage m = *msg;
         struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
         union {
                 struct cmsghdr h;
@@ -38,6 +38,14 @@ int sync_send_fd(int fd, int payload_fd) {
         c->cmsg_len = CMSG_LEN(sizeof(int));
         memcpy(CMSG_DATA(c), &payload_fd, sizeof(int));
         return RET_NERRNO(sendmsg(fd, &mh, MSG_NOSIGNAL));
+}
+
+int sync_send_fd(int fd, int payload_fd) {
+        return send_with_fd(fd, &(SyncMessage) { .type = SYNC_CONSOLE_FD }, payload_fd);
+}
+
+int sync_send_mount_fd(int fd, int slot, int mount_fd) {
+        return send_with_fd(fd, &(SyncMessage) { .type = SYNC_MOUNT_FD, .step = slot }, mount_fd);
 }
 
 /* One packet: 0 at EOF, else 1 with its length in *ret_n (more than sizeof(SyncMessage) for a
@@ -137,6 +145,9 @@ int sync_check_step(const SyncMessage *m, size_t n, SyncMessageType type, SyncSt
         if (m->type == SYNC_STEP_READY || m->type == SYNC_STEP_DONE) {
                 if (!sync_step_to_string(m->step))
                         return -EBADMSG;
+        } else if (m->type == SYNC_MOUNT_FD) {
+                if (m->step < 0)
+                        return -EBADMSG;
         } else if (m->step < 0 || m->step >= _STEP_MAX)
                 return -EBADMSG;
         return m->type == (int32_t) type && m->step == (int32_t) step ? 0 : -EPROTO;
@@ -158,17 +169,57 @@ void sync_describe_step_failure(char *buf, size_t size, SyncStep step, const Syn
                 snprintf(buf, size, "'%s'", name);
 }
 
-int sync_child_step(int fd, SyncStep step, char *detail, size_t detail_size) {
-        SyncMessage m = {};
+/* One packet of the parent's, in the child: recvmsg() into stack buffers. A passed fd goes to
+ * *ret_fd (-EBADF when none came). */
+static ssize_t child_receive(int fd, SyncMessage *m, int *ret_fd) {
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
         ssize_t n;
+
+        *ret_fd = -EBADF;
+        do
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        return n;
+}
+
+int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *detail, size_t detail_size) {
+        SyncMessage m = {};
         int r;
 
         r = sync_send_step(fd, SYNC_STEP_READY, step);
-        if (r >= 0) {
-                do
-                        n = recv(fd, &m, sizeof(m), MSG_TRUNC);
-                while (n < 0 && errno == EINTR);
-                r = n < 0 ? -errno : n == 0 ? -EPIPE : sync_check_step(&m, (size_t) n, SYNC_STEP_DONE, step);
+        while (r >= 0) {
+                int passed;
+                ssize_t n = child_receive(fd, &m, &passed);
+
+                r = n < 0 ? (int) n : n == 0 ? -EPIPE : 0;
+                if (r >= 0 && (size_t) n == sizeof(m) && m.type == SYNC_MOUNT_FD) {
+                        if (passed < 0 || m.step < 0 || (size_t) m.step >= n_slots || slots[m.step] >= 0) {
+                                safe_close(passed);
+                                r = -EBADMSG;
+                                break;
+                        }
+                        slots[m.step] = passed;
+                        continue;
+                }
+                safe_close(passed);
+                if (r >= 0)
+                        r = sync_check_step(&m, (size_t) n, SYNC_STEP_DONE, step);
+                break;
         }
         if (r < 0)
                 sync_describe_step_failure(detail, detail_size, step, &m, r);

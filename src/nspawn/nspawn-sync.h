@@ -85,6 +85,8 @@ typedef enum SyncMessageType {
         SYNC_CONSOLE_FD,        /* child -> parent: carries the pty master as SCM_RIGHTS */
         SYNC_STEP_READY,        /* child -> parent: {SyncStep}: the child reached the step */
         SYNC_STEP_DONE,         /* parent -> child: {SyncStep}: the parent did its part of the step */
+        SYNC_MOUNT_FD,          /* parent -> child, before a SYNC_STEP_DONE: a detached mount tree as
+                                 * SCM_RIGHTS, for slot `step` (SYNC_SLOT_ROOT, or a mount plan entry) */
         _SYNC_MESSAGE_TYPE_MAX,
 } SyncMessageType;
 
@@ -111,10 +113,17 @@ int sync_check_step(const SyncMessage *m, size_t n, SyncMessageType type, SyncSt
 /* Writes what was expected and what arrived instead into buf (no colons: it goes inside a message
  * whose reason follows a colon). r is what receiving or checking returned. */
 void sync_describe_step_failure(char *buf, size_t size, SyncStep step, const SyncMessage *m, int r);
-/* The child's side of one step: SYNC_STEP_READY {step}, then wait for SYNC_STEP_DONE {step}. A
- * failure leaves a description in detail (what arrived instead). Plain send() and recv(), no
- * allocation: it runs in the child after clone(). */
-int sync_child_step(int fd, SyncStep step, char *detail, size_t detail_size);
+/* The child's side of one step: SYNC_STEP_READY {step}, then wait for SYNC_STEP_DONE {step}. The
+ * parent may send SYNC_MOUNT_FD messages before the DONE: each fd goes into slots[its slot] (a slot
+ * out of range, filled twice, or a message without an fd is a protocol error; slots may be NULL when
+ * none are expected). A failure leaves a description in detail (what arrived instead). Plain
+ * sendmsg() and recvmsg(), no allocation: it runs in the child after clone(). */
+int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *detail, size_t detail_size);
+/* Slots of the detached mount trees the parent hands over: the root, then one per mount plan entry. */
+#define SYNC_SLOT_ROOT 0
+#define SYNC_SLOT_ENTRY(i) ((i) + 1)
+/* Sends mount_fd for slot. */
+int sync_send_mount_fd(int fd, int slot, int mount_fd);
 /* The parent's wait for the child's SYNC_STEP_READY {step}: 0 when it came; -EPIPE at EOF (the child
  * exited); -EPROTO with the message in *ret when another one came (a SYNC_ERROR, usually); -EBADMSG for
  * a garbled packet. */

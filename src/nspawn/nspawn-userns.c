@@ -270,8 +270,13 @@ static int stat_entry(int dir_fd, const char *name, struct stat *ret_st, uint64_
         return 0;
 }
 
+static void progress_step(UsersChownProgress *p) {
+        if (p && p->fn && ++p->n_files % 1024 == 0)
+                p->fn(p->n_files, p->userdata);
+}
+
 /* Depth first, by fd (never by path), not across mount points. */
-static int shift_dir(int fd, uint64_t mnt_id, uint32_t from, uint32_t to) {
+static int shift_dir(int fd, uint64_t mnt_id, uint32_t from, uint32_t to, UsersChownProgress *p) {
         _cleanup_close_ int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         DIR *d;
         struct dirent *de;
@@ -300,19 +305,20 @@ static int shift_dir(int fd, uint64_t mnt_id, uint32_t from, uint32_t to) {
                                 r = -errno;
                                 break;
                         }
-                        r = shift_dir(sub, mnt_id, from, to);
+                        r = shift_dir(sub, mnt_id, from, to, p);
                         if (r < 0)
                                 break;
                 }
                 r = shift_one(dirfd(d), de->d_name, &st, from, to);
                 if (r < 0)
                         break;
+                progress_step(p);
         }
         closedir(d);
         return r;
 }
 
-int userns_chown_tree(int root_fd, uint32_t shift) {
+int userns_chown_tree(int root_fd, uint32_t shift, UsersChownProgress *progress) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         uint64_t mnt_id;
@@ -327,7 +333,7 @@ int userns_chown_tree(int root_fd, uint32_t shift) {
         if (st.st_uid == shift && st.st_gid == shift)
                 return 0;
         uint32_t from = st.st_uid - st.st_uid % USERNS_RANGE;
-        r = shift_dir(fd, mnt_id, from, shift);
+        r = shift_dir(fd, mnt_id, from, shift, progress);
         if (r < 0)
                 return r;
         /* Last: the root directory's owner records a completed shift. */

@@ -18,8 +18,8 @@ typedef enum PrivateUsersMode {
 typedef enum UsersOwnership {
         USERS_OWNERSHIP_OFF,
         USERS_OWNERSHIP_CHOWN,
-        USERS_OWNERSHIP_MAP,    /* not implemented yet: refused */
-        USERS_OWNERSHIP_AUTO,   /* chown, until map exists */
+        USERS_OWNERSHIP_MAP,    /* id-mapped mounts: the tree on disk keeps its ownership */
+        USERS_OWNERSHIP_AUTO,   /* map where the file system can, else chown */
         _USERS_OWNERSHIP_MAX,
         _USERS_OWNERSHIP_INVALID = -EINVAL,
 } UsersOwnership;
@@ -49,11 +49,18 @@ void userns_range_unlock(const char *dir, uint32_t shift, int fd);
 /* pick: the first candidate whose lock is free. */
 int userns_range_pick(const char *dir, const char *machine, uint32_t *ret_shift, int *ret_fd);
 
+typedef struct UsersChownProgress {
+        void (*fn)(uint64_t n_files, void *userdata);
+        void *userdata;
+        uint64_t n_files;
+} UsersChownProgress;
+
 /* Shifts the ownership of the tree at root_fd to start at shift, once: ids of the range the root
  * directory's owner is in (its 65536-aligned base) move to the same offset in the new range; the
  * root directory is done last, so its owner records a completed shift. Returns 0 when nothing was to
- * be done, 1 when it shifted. */
-int userns_chown_tree(int root_fd, uint32_t shift);
+ * be done, 1 when it shifted. progress, if not NULL, counts the entries
+ * shifted and calls its fn every 1024 of them. */
+int userns_chown_tree(int root_fd, uint32_t shift, UsersChownProgress *progress);
 
 /* Writes "0 shift range" into /proc/pid/uid_map and gid_map. */
 int userns_write_maps(pid_t pid, uint32_t shift, uint32_t range);

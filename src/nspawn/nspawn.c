@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "cap-list.h"
 #include "log.h"
+#include "nspawn-caps.h"
 #include "nspawn-image.h"
 #include "nspawn-launch.h"
 #include "nspawn-options.h"
@@ -30,6 +32,19 @@ static int ensure_stdio(void) {
         return 0;
 }
 
+/* Without a user namespace the container's capabilities are a part of the launcher's own: an ambient
+ * capability the launcher cannot pass on is refused before anything is set up, not at the child's
+ * last step. (A new user namespace starts with a full bounding set.) */
+static int check_ambient_capabilities(const Settings *s) {
+        int missing;
+
+        if (s->private_users != PRIVATE_USERS_NO ||
+            capability_bounding_set_has(s->capability_ambient, &missing))
+                return 0;
+        return log_error_errno(-EPERM, _("Ambient capability %s is not in nspawn's own bounding set: it cannot be passed on without a user namespace."),
+                               capability_to_name(missing) ?: "?");
+}
+
 int main(int argc, char *argv[]) {
         Settings s = {};
         RootStage root = ROOT_STAGE_NULL;
@@ -51,6 +66,8 @@ int main(int argc, char *argv[]) {
         if (geteuid() != 0)
                 r = log_error_errno(-EPERM, _("Need to be root."));
         else
+                r = check_ambient_capabilities(&s);
+        if (r >= 0)
                 r = settings_resolve_directory(&s);
         /* The root is checked before a name is derived from it. */
         if (r >= 0)

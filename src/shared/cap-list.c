@@ -52,21 +52,31 @@ const char *capability_to_name(int cap) {
         return cap >= 0 && (size_t) cap < ELEMENTSOF(cap_names) ? cap_names[cap] : NULL;
 }
 
-int capability_mask_from_string(const char *s, uint64_t *ret) {
+int capability_mask_from_string(const char *s, uint64_t *ret, char **ret_bad) {
         _cleanup_free_ char *copy = strdup(s);
         uint64_t mask = 0;
         char *state = NULL;
 
         if (!copy)
                 return -ENOMEM;
+        for (char *w = strtok_r(copy, ", ", &state); w; w = strtok_r(NULL, ", ", &state))
+                /* As in systemd-nspawn: "help" anywhere in the list asks for the list of names. */
+                if (streq(w, "help"))
+                        return CAPABILITY_LIST_HELP;
+
+        strcpy(copy, s);
+        state = NULL;
         for (char *w = strtok_r(copy, ", ", &state); w; w = strtok_r(NULL, ", ", &state)) {
                 if (strcasecmp(w, "all") == 0) {
                         mask = UINT64_MAX;
                         continue;
                 }
                 int c = capability_from_name(w);
-                if (c < 0)
+                if (c < 0) {
+                        if (ret_bad)
+                                *ret_bad = strdup(w);
                         return c;
+                }
                 mask |= UINT64_C(1) << c;
         }
         *ret = mask;

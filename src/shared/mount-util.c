@@ -87,20 +87,31 @@ int mount_fs_at(int target_fd, const char *fstype, unsigned long flags, const ch
         return RET_NERRNO(mount(fstype, p, fstype, flags, options));
 }
 
-int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only) {
+int mount_tree_detached(int source_fd, bool recursive, bool read_only, int userns_fd, int *ret_tree_fd) {
         _cleanup_close_ int tree = RET_NERRNO(syscall(SYS_open_tree, source_fd, "",
                                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
                                                       (recursive ? AT_RECURSIVE : 0)));
         if (tree < 0)
                 return tree;
-        if (read_only) {
-                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        if (read_only || userns_fd >= 0) {
+                struct mount_attr attr = {
+                        .attr_set = (read_only ? MOUNT_ATTR_RDONLY : 0) | (userns_fd >= 0 ? MOUNT_ATTR_IDMAP : 0),
+                        .userns_fd = userns_fd >= 0 ? (uint64_t) userns_fd : 0,
+                };
                 if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
                             &attr, sizeof(attr)) < 0)
                         return -errno;
         }
-        return RET_NERRNO(syscall(SYS_move_mount, tree, "", target_fd, "",
-                                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+        *ret_tree_fd = TAKE_FD(tree);
+        return 0;
+}
+
+int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only) {
+        _cleanup_close_ int tree = -EBADF;
+        int r = mount_tree_detached(source_fd, recursive, read_only, -EBADF, &tree);
+        if (r < 0)
+                return r;
+        return move_mount_onto(tree, target_fd);
 }
 
 int remount_read_only_at(int fd) {

@@ -15,6 +15,10 @@ int open_in_root_mkdir(int root_fd, const char *path, bool is_file, int *ret_fd)
 
 /* Mounts a new file system of fstype on target_fd (an O_PATH fd). */
 int mount_fs_at(int target_fd, const char *fstype, unsigned long flags, const char *options);
+/* A detached clone (open_tree) of the mount tree at source_fd, read-only if asked, and id-mapped
+ * through the user namespace userns_fd unless that is negative. Id-mapping needs the host's root and
+ * a file system that supports it (-EINVAL from the kernel otherwise). */
+int mount_tree_detached(int source_fd, bool recursive, bool read_only, int userns_fd, int *ret_tree_fd);
 /* Bind-mounts source_fd onto target_fd through a detached clone of the source (open_tree), made
  * read-only before it is attached when asked to. */
 int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only);

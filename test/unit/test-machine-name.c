@@ -131,22 +131,40 @@ TEST(capability_from_name) {
 TEST(capability_mask_from_string) {
         uint64_t m = 0;
 
-        ASSERT_OK(capability_mask_from_string("chown,kill", &m));
+        ASSERT_OK(capability_mask_from_string("chown,kill", &m, NULL));
         ASSERT_EQ(m, (UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_KILL));
-        ASSERT_OK(capability_mask_from_string("CAP_NET_ADMIN, cap_sys_module", &m));
+        ASSERT_OK(capability_mask_from_string("CAP_NET_ADMIN, cap_sys_module", &m, NULL));
         ASSERT_EQ(m, (UINT64_C(1) << CAP_NET_ADMIN) | (UINT64_C(1) << CAP_SYS_MODULE));
-        ASSERT_OK(capability_mask_from_string("sys_admin", &m));
+        ASSERT_OK(capability_mask_from_string("sys_admin", &m, NULL));
         ASSERT_EQ(m, UINT64_C(1) << CAP_SYS_ADMIN);
-        ASSERT_OK(capability_mask_from_string("all", &m));
+        ASSERT_OK(capability_mask_from_string("all", &m, NULL));
         for (int c = 0; c <= capability_last(); c++)
                 ASSERT_TRUE(m & (UINT64_C(1) << c));
+        /* Empty lists and empty words are nothing, as in systemd-nspawn. */
+        ASSERT_OK(capability_mask_from_string("", &m, NULL));
+        ASSERT_EQ(m, 0);
+        ASSERT_OK(capability_mask_from_string("kill,,chown,", &m, NULL));
+        ASSERT_EQ(m, (UINT64_C(1) << CAP_CHOWN) | (UINT64_C(1) << CAP_KILL));
 
-        /* On failure the output is left alone. */
+        /* On failure the output is left alone, and the first unknown word is named. */
         m = 42;
-        ASSERT_ERROR(capability_mask_from_string("chown,bogus", &m), EINVAL);
+        char *bad = NULL;
+        ASSERT_ERROR(capability_mask_from_string("chown,bogus,worse", &m, &bad), EINVAL);
         ASSERT_EQ(m, 42);
-        ASSERT_ERROR(capability_mask_from_string("bogus", &m), EINVAL);
+        ASSERT_STREQ(bad, "bogus");
+        free(bad);
+        bad = NULL;
+        ASSERT_ERROR(capability_mask_from_string("bogus", &m, NULL), EINVAL);
         ASSERT_EQ(m, 42);
+        ASSERT_ERROR(capability_mask_from_string("64", &m, &bad), EINVAL);
+        ASSERT_STREQ(bad, "64");
+        free(bad);
+
+        /* "help" anywhere asks for the names, even after an unknown one; nothing is parsed. */
+        ASSERT_EQ(capability_mask_from_string("help", &m, NULL), CAPABILITY_LIST_HELP);
+        ASSERT_EQ(capability_mask_from_string("bogus,help", &m, NULL), CAPABILITY_LIST_HELP);
+        ASSERT_EQ(m, 42);
+        ASSERT_ERROR(capability_mask_from_string("HELP", &m, NULL), EINVAL);
 }
 
 TEST(capability_default_mask) {

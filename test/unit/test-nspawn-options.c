@@ -43,6 +43,7 @@ static bool settings_is_empty(const Settings *s) {
         return !s->directory && !s->image && !s->machine && !s->hostname && !s->uuid_set && !s->user && !s->chdir &&
                !s->environment && !s->parameters && s->n_binds == 0 && s->n_tmpfs == 0 && !s->read_only &&
                !s->private_network && s->capability_add == 0 && s->capability_drop == 0 &&
+               s->capability_ambient == 0 &&
                !s->no_new_privileges && !s->as_pid2 && s->kill_signal == 0 &&
                s->console_mode == _CONSOLE_MODE_INVALID && !s->quiet;
 }
@@ -270,6 +271,42 @@ TEST(capability_conflicts) {
         ASSERT_FALSE(m & CAP(CAP_SYS_ADMIN));
         ASSERT_TRUE(m & CAP(CAP_SYS_MODULE));
         ASSERT_TRUE(m & CAP(CAP_NET_ADMIN));
+}
+
+TEST(ambient_capabilities) {
+        _cleanup_settings_ Settings s = {};
+        ASSERT_EQ(PARSE(&s, "--ambient-capability=net_raw", "--ambient-capability=CAP_KILL,chown",
+                        "--capability=sys_time", "--ambient-capability=sys_time", "-u", "nobody"), 1);
+        ASSERT_EQ(s.capability_ambient, CAP(CAP_NET_RAW) | CAP(CAP_KILL) | CAP(CAP_CHOWN) | CAP(CAP_SYS_TIME));
+
+        /* CAP_NET_ADMIN is kept with a private network, and so may be ambient. */
+        _cleanup_settings_ Settings n = {};
+        ASSERT_EQ(PARSE(&n, "--private-network", "--ambient-capability=net_admin"), 1);
+        ASSERT_EQ(n.capability_ambient, CAP(CAP_NET_ADMIN));
+        _cleanup_settings_ Settings e = {};
+        ASSERT_EQ(PARSE(&e, "--ambient-capability="), 1);
+        ASSERT_EQ(e.capability_ambient, 0);
+
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=bogus"));
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability"));
+        /* As in systemd-nspawn: not "all", only what the container keeps, not with --boot. */
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=all"));
+        ASSERT_TRUE(PARSE_FAILS("--capability=all", "--ambient-capability=all"));
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=sys_time"));
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=net_admin"));
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=net_raw", "--drop-capability=net_raw"));
+        ASSERT_TRUE(PARSE_FAILS("--drop-capability=all", "--ambient-capability=kill"));
+        ASSERT_TRUE(PARSE_FAILS("--ambient-capability=net_raw", "-b"));
+        /* A number the kernel does not know cannot be raised. */
+        ASSERT_TRUE(PARSE_FAILS("--capability=63", "--ambient-capability=63"));
+}
+
+TEST(capability_help) {
+        /* "help" in any of the lists prints the names and ends the parse with success. */
+        Settings s = {};
+        ASSERT_EQ(PARSE(&s, "--capability=help"), 0);
+        ASSERT_EQ(PARSE(&s, "--drop-capability=kill,help"), 0);
+        ASSERT_EQ(PARSE(&s, "-M", "foo", "--ambient-capability=help"), 0);
 }
 
 TEST(console_modes) {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The start-up handshake between nspawn and its child (nspawn-sync.h): the plan, a whole exchange
  * across a fork, and every kind of wrong message on either side. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,7 +73,7 @@ TEST(whole_exchange) {
                 int steps = 0;
                 safe_close(sv[0]);
                 SYNC_PLAN_FOREACH(step, plan) {
-                        if (sync_child_step(sv[1], step, detail, sizeof(detail)) < 0)
+                        if (sync_child_step(sv[1], step, NULL, 0, detail, sizeof(detail)) < 0)
                                 _exit(10 + step);
                         steps++;
                 }
@@ -124,7 +126,7 @@ TEST(child_refuses_wrong_messages) {
 
                 ASSERT_OK(seqpacket_pair(sv));
                 ASSERT_OK(send_raw(sv[0], cases[i].type, cases[i].step, cases[i].size));
-                ASSERT_ERROR(sync_child_step(sv[1], SYNC_STEP_CGROUP_PLACED, detail, sizeof(detail)), cases[i].error);
+                ASSERT_ERROR(sync_child_step(sv[1], SYNC_STEP_CGROUP_PLACED, NULL, 0, detail, sizeof(detail)), cases[i].error);
                 ASSERT_STREQ(detail, cases[i].detail);
                 /* Its ready message went out before it read the wrong one. */
                 ASSERT_OK(sync_wait_ready(sv[0], SYNC_STEP_CGROUP_PLACED, &ready));
@@ -138,8 +140,69 @@ TEST(child_sees_parent_gone) {
         ASSERT_OK(seqpacket_pair(sv));
         sv[0] = safe_close(sv[0]);
         /* The ready message cannot go out: nobody is left to tell. */
-        ASSERT_ERROR(sync_child_step(sv[1], SYNC_STEP_GO, detail, sizeof(detail)), EPIPE);
+        ASSERT_ERROR(sync_child_step(sv[1], SYNC_STEP_GO, NULL, 0, detail, sizeof(detail)), EPIPE);
         ASSERT_STREQ(detail, "'go' (the other side closed the channel)");
+}
+
+/* Detached trees travel before the step's done, each into its slot. */
+TEST(child_receives_mount_fds) {
+        _cleanup_close_pair_ int sv[2] = { -EBADF, -EBADF };
+        char detail[256] = {};
+        int slots[3] = { -EBADF, -EBADF, -EBADF };
+        SyncMessage ready = {};
+        struct stat a, b;
+
+        ASSERT_OK(seqpacket_pair(sv));
+        _cleanup_close_ int f0 = open("/", O_PATH | O_CLOEXEC), f2 = open("/proc", O_PATH | O_CLOEXEC);
+        ASSERT_TRUE(f0 >= 0 && f2 >= 0);
+        ASSERT_OK(sync_send_mount_fd(sv[0], SYNC_SLOT_ROOT, f0));
+        ASSERT_OK(sync_send_mount_fd(sv[0], SYNC_SLOT_ENTRY(1), f2));
+        ASSERT_OK(sync_send_step(sv[0], SYNC_STEP_DONE, SYNC_STEP_ID_MAPS_WRITTEN));
+        ASSERT_OK(sync_child_step(sv[1], SYNC_STEP_ID_MAPS_WRITTEN, slots, 3, detail, sizeof(detail)));
+        ASSERT_OK(sync_wait_ready(sv[0], SYNC_STEP_ID_MAPS_WRITTEN, &ready));
+        ASSERT_TRUE(slots[0] >= 0 && slots[1] < 0 && slots[2] >= 0);
+        ASSERT_EQ(fstat(slots[0], &a), 0);
+        ASSERT_EQ(stat("/", &b), 0);
+        ASSERT_TRUE(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+        ASSERT_EQ(fstat(slots[2], &a), 0);
+        ASSERT_EQ(stat("/proc", &b), 0);
+        ASSERT_TRUE(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+        ASSERT_TRUE(fcntl(slots[0], F_GETFD) & FD_CLOEXEC);
+        safe_close(slots[0]);
+        safe_close(slots[2]);
+}
+
+/* A tree for a slot that does not exist, a slot filled twice, a tree message without the fd, or trees
+ * where the child expects none: all refused. */
+TEST(child_refuses_bad_mount_fds) {
+        static const struct { int slot, times; bool with_fd; size_t n_slots; } cases[] = {
+                { 3, 1, true, 3 },
+                { -1, 1, true, 3 },
+                { 1, 2, true, 3 },
+                { 0, 1, false, 3 },
+                { 0, 1, true, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_close_pair_ int sv[2] = { -EBADF, -EBADF };
+                _cleanup_close_ int f = open("/", O_PATH | O_CLOEXEC);
+                char detail[256] = {};
+                int slots[3] = { -EBADF, -EBADF, -EBADF };
+
+                ASSERT_OK(seqpacket_pair(sv));
+                for (int t = 0; t < cases[i].times; t++) {
+                        if (cases[i].with_fd)
+                                ASSERT_OK(sync_send_mount_fd(sv[0], cases[i].slot, f));
+                        else
+                                ASSERT_OK(send_raw(sv[0], SYNC_MOUNT_FD, cases[i].slot, sizeof(SyncMessage)));
+                }
+                ASSERT_OK(sync_send_step(sv[0], SYNC_STEP_DONE, SYNC_STEP_ID_MAPS_WRITTEN));
+                ASSERT_ERROR(sync_child_step(sv[1], SYNC_STEP_ID_MAPS_WRITTEN, cases[i].n_slots ? slots : NULL,
+                                             cases[i].n_slots, detail, sizeof(detail)), EBADMSG);
+                ASSERT_STREQ(detail, "'id-maps-written' (received a garbled message)");
+                for (size_t k = 0; k < 3; k++)
+                        safe_close(slots[k]);
+        }
 }
 
 /* The parent's side: the child's error report may come in place of any ready message. */

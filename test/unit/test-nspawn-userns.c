@@ -69,7 +69,7 @@ TEST(options) {
 
         ASSERT_EQ(PARSE(&s, "-U"), 1);
         ASSERT_EQ(s.private_users, PRIVATE_USERS_PICK);
-        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_CHOWN);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
         ASSERT_TRUE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN));
         settings_done(&s);
 
@@ -97,12 +97,55 @@ TEST(options) {
         settings_done(&s);
 
         s = (Settings) {};
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=map") < 0);
-        ASSERT_TRUE(PARSE(&s, "--private-users-ownership=auto") < 0);
+        ASSERT_EQ(PARSE(&s, "--private-users-ownership=map", "--private-users=pick"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_MAP);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--private-users-ownership=auto"), 1);
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
+        settings_done(&s);
+
+        /* Binds: idmap needs a user namespace; in one, every bind comes from the parent. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--bind=/srv/a:/a:idmap,norbind", "--bind-ro=/srv/b:/b:noidmap"), 1);
+        ASSERT_EQ(s.n_binds, 2u);
+        ASSERT_TRUE(s.binds[0].idmap && !s.binds[0].recursive && !s.binds[0].read_only);
+        ASSERT_TRUE(!s.binds[1].idmap && s.binds[1].recursive && s.binds[1].read_only);
+        MountPlan plan = {};
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        size_t found = 0;
+        for (size_t i = 0; i < plan.n_entries; i++) {
+                const MountEntry *e = &plan.entries[i];
+                if (e->kind != MOUNT_BIND_HOST || streq(e->where, "/sys"))
+                        continue;
+                ASSERT_TRUE(e->from_parent);
+                ASSERT_EQ(e->idmap, streq(e->where, "/a"));
+                found++;
+        }
+        ASSERT_EQ(found, 2u);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--bind=/srv/a:/a"), 1);
+        ASSERT_OK(mount_plan_build(&s, &plan));
+        for (size_t i = 0; i < plan.n_entries; i++)
+                ASSERT_FALSE(plan.entries[i].from_parent);
+        mount_plan_done(&plan);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "--bind=/srv/a:/a:idmap") < 0);
+        ASSERT_TRUE(PARSE(&s, "-U", "--bind=/srv/a:/a:idmapped") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users-ownership=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=bogus") < 0);
         ASSERT_TRUE(PARSE(&s, "--private-users=1000") < 0);
-        ASSERT_TRUE(PARSE(&s, "-U", "-i", "/x.raw") < 0);      /* not with images yet */
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "-i", "/x.raw"), 1);          /* images in a user namespace */
+        ASSERT_EQ(s.users_ownership, USERS_OWNERSHIP_AUTO);
+        settings_done(&s);
 
         s = (Settings) {};
         ASSERT_EQ(PARSE(&s, "-U", "-b"), 1);                    /* boots in a user namespace */
@@ -202,8 +245,8 @@ TEST(chown_tree) {
         ASSERT_OK(chmod(p, 04755));
 
         _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 1);
-        ASSERT_EQ(userns_chown_tree(root, 0x90000), 0);         /* recorded: not redone */
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, NULL), 0);         /* recorded: not redone */
         snprintf(p, sizeof(p), "%s/sub", dir);
         ASSERT_EQ(getxattr(p, "system.posix_acl_access", buf, sizeof(buf)), (ssize_t) sizeof(acl));
         ASSERT_EQ(acl_group_id(buf), 0x90004u);                 /* group adm moved with the tree */
@@ -223,7 +266,7 @@ TEST(chown_tree) {
         ASSERT_OK(stat("/etc/passwd", &st));
         ASSERT_EQ(st.st_uid, 0u);                               /* never through a link */
         /* Into another range: offsets carry over. */
-        ASSERT_EQ(userns_chown_tree(root, 0xa0000), 1);
+        ASSERT_EQ(userns_chown_tree(root, 0xa0000, NULL), 1);
         snprintf(p, sizeof(p), "%s/sub/suid", dir);
         ASSERT_OK(lstat(p, &st));
         ASSERT_EQ(st.st_uid, 0xa0005u);
@@ -273,6 +316,38 @@ TEST(sys_plan) {
         ASSERT_EQ(plan_find(&p, "/sys/fs/cgroup", "tmpfs"), SIZE_MAX);
         mount_plan_done(&p);
         settings_done(&s);
+}
+
+static void count_calls(uint64_t n_files, void *userdata) {
+        uint64_t *calls = userdata;
+        ASSERT_EQ(n_files % 1024, 0u);
+        (*calls)++;
+}
+
+/* The progress callback: every 1024 entries, and the count of all of them (the root directory, done
+ * last, is not counted). */
+TEST(chown_progress) {
+        char dir[] = "/tmp/test-userns-progress.XXXXXX", p[PATH_MAX];
+        uint64_t calls = 0;
+
+        if (geteuid() != 0)
+                return;         /* chown needs root; the integration tests run this as root too */
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                ASSERT_TRUE(fd >= 0);
+        }
+        _cleanup_close_ int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        UsersChownProgress pr = { .fn = count_calls, .userdata = &calls };
+        ASSERT_EQ(userns_chown_tree(root, 0x90000, &pr), 1);
+        ASSERT_EQ(pr.n_files, 2500u);
+        ASSERT_EQ(calls, 2u);
+        for (int i = 0; i < 2500; i++) {
+                snprintf(p, sizeof(p), "%s/f%d", dir, i);
+                ASSERT_OK(unlink(p));
+        }
+        ASSERT_OK(rmdir(dir));
 }
 
 DEFINE_TEST_MAIN
