@@ -516,8 +516,14 @@ int container_cgroup_apply_properties(ContainerCgroup *c, const UnitProperties *
         return 0;
 }
 
+/* What systemd hands over with Delegate=yes on cgroup2: the directory, cgroup.procs, cgroup.threads,
+ * cgroup.subtree_control, and where the memory controller is enabled memory.oom.group and
+ * memory.reclaim (the limits stay root's); on v1 hierarchies the directory and tasks. */
 static int cgroup_chown_dir(const char *mount_point, const char *path, uint32_t shift) {
-        static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control", "/tasks" };
+        static const char *const files[] = {
+                "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control", "/memory.oom.group",
+                "/memory.reclaim", "/tasks",
+        };
         char p[PATH_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {

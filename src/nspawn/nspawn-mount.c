@@ -105,14 +105,21 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                  * unmounted that it saw the roots of the host's cgroup v1 hierarchies (row A9). The
                  * parent opens it: in the child's mount namespace the host's /sys has locked mounts
                  * below it, and a bind without them is refused there (EINVAL). */
-                if (s->private_users != PRIVATE_USERS_NO && !s->private_network && e.kind == MOUNT_FS &&
-                    streq(e.where, "/sys"))
+                bool bind_sys = s->private_users != PRIVATE_USERS_NO && !s->private_network && e.kind == MOUNT_FS &&
+                                streq(e.where, "/sys");
+                if (bind_sys)
                         e = (MountEntry) { .kind = MOUNT_BIND_HOST, .where = (char *) "/sys", .what = (char *) "/sys",
                                            .read_only = true, .recursive = false, .from_parent = true };
                 r = plan_add(&p, e);
+                if (r >= 0 && bind_sys)
+                        /* An empty read-only tmpfs between the bound /sys and the container's cgroup2: the
+                         * cgroup2 mount never lands on the root of a mount of its own superblock (EBUSY
+                         * on a pure cgroup2 host, when the host's /sys/fs/cgroup came along with /sys). */
+                        r = plan_add(&p, FS("/sys/fs/cgroup", "tmpfs", MS_API | MS_RDONLY, "mode=0755,size=4k,nr_inodes=16"));
                 if (r < 0)
                         goto fail;
         }
+        size_t n_base = p.n_entries;
         for (size_t i = 0; i < s->n_binds; i++) {
                 r = plan_add(&p, (MountEntry) {
                         .kind = MOUNT_BIND_HOST,
@@ -138,8 +145,8 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
         }
         /* A parent path is mounted before anything below it, so that --tmpfs=/mnt does not hide
          * --bind=...:/mnt/data; the sort is stable, so equal destinations keep their order. */
-        for (size_t i = ELEMENTSOF(base) + 1; i < p.n_entries; i++)
-                for (size_t j = i; j > ELEMENTSOF(base) && path_compare(p.entries[j - 1].where, p.entries[j].where) > 0; j--) {
+        for (size_t i = n_base + 1; i < p.n_entries; i++)
+                for (size_t j = i; j > n_base && path_compare(p.entries[j - 1].where, p.entries[j].where) > 0; j--) {
                         MountEntry t = p.entries[j];
                         p.entries[j] = p.entries[j - 1];
                         p.entries[j - 1] = t;

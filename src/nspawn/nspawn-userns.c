@@ -254,13 +254,29 @@ static int shift_one(int dir_fd, const char *name, const struct stat *st, uint32
         return 0;
 }
 
+/* What the shift needs of an entry: its owner, its mode and the mount it is on. The mount, not st_dev:
+ * an overlay whose layers are on different file systems (a tmpfs upper layer over a disk) reports the
+ * st_dev of the layer for files, which is not the overlay's. */
+static int stat_entry(int dir_fd, const char *name, struct stat *ret_st, uint64_t *ret_mnt_id) {
+        struct statx sx;
+
+        if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (*name ? 0 : AT_EMPTY_PATH),
+                  STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_MNT_ID, &sx) < 0)
+                return -errno;
+        if (!(sx.stx_mask & STATX_MNT_ID))
+                return -EOPNOTSUPP;
+        *ret_st = (struct stat) { .st_mode = sx.stx_mode, .st_uid = sx.stx_uid, .st_gid = sx.stx_gid };
+        *ret_mnt_id = sx.stx_mnt_id;
+        return 0;
+}
+
 static void progress_step(UsersChownProgress *p) {
         if (p && p->fn && ++p->n_files % 1024 == 0)
                 p->fn(p->n_files, p->userdata);
 }
 
 /* Depth first, by fd (never by path), not across mount points. */
-static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownProgress *p) {
+static int shift_dir(int fd, uint64_t mnt_id, uint32_t from, uint32_t to, UsersChownProgress *p) {
         _cleanup_close_ int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         DIR *d;
         struct dirent *de;
@@ -274,14 +290,14 @@ static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownPr
         TAKE_FD(dfd);
         while ((de = readdir(d))) {
                 struct stat st;
+                uint64_t id;
 
                 if (streq(de->d_name, ".") || streq(de->d_name, ".."))
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        r = -errno;
+                r = stat_entry(dirfd(d), de->d_name, &st, &id);
+                if (r < 0)
                         break;
-                }
-                if (st.st_dev != dev)
+                if (id != mnt_id)
                         continue;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -289,7 +305,7 @@ static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownPr
                                 r = -errno;
                                 break;
                         }
-                        r = shift_dir(sub, dev, from, to, p);
+                        r = shift_dir(sub, mnt_id, from, to, p);
                         if (r < 0)
                                 break;
                 }
@@ -305,17 +321,19 @@ static int shift_dir(int fd, dev_t dev, uint32_t from, uint32_t to, UsersChownPr
 int userns_chown_tree(int root_fd, uint32_t shift, UsersChownProgress *progress) {
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
+        uint64_t mnt_id;
         int r;
 
         fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
+        r = stat_entry(fd, "", &st, &mnt_id);
+        if (r < 0)
+                return r;
         if (st.st_uid == shift && st.st_gid == shift)
                 return 0;
         uint32_t from = st.st_uid - st.st_uid % USERNS_RANGE;
-        r = shift_dir(fd, st.st_dev, from, shift, progress);
+        r = shift_dir(fd, mnt_id, from, shift, progress);
         if (r < 0)
                 return r;
         /* Last: the root directory's owner records a completed shift. */

@@ -152,4 +152,11 @@ run_nspawn -U -b -i "$WORK/none.raw"
 assert_true "-U -b with a missing image is refused" test "$RC" -ne 0
 assert_match 'none\.raw' "$ERR" "with a line naming the image"
 
+# The console: the guest's getty prompts on /dev/console (a pty of the container's devpts, in the
+# user namespace), and ^]^]p powers the guest off.
+OUT=$(python3 "$SRCDIR/test/pty-run.py" 60 100 'wait:login: ' 'send:\x1d\x1d' 'send:p' -- \
+        "$NSPAWN" -b -U -D "$T" -M ${MP}a --register=no)
+assert_match 'login: ' "$OUT" "the -U guest's getty prompts on the console"
+assert_match '@@EXIT=0' "$OUT" "^]^]p powers the -U guest off (exit 0)"
+
 test_end

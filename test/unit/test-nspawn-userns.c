@@ -278,6 +278,46 @@ TEST(chown_tree) {
         ASSERT_OK(rmdir(dir));
 }
 
+/* In a user namespace without a network namespace of its own the host's /sys is bound; on a pure
+ * cgroup2 host that brings a cgroup2 mount at /sys/fs/cgroup, onto whose root the container's own
+ * cgroup2 cannot be mounted (EBUSY): a tmpfs comes between them. */
+static size_t plan_find(const MountPlan *p, const char *where, const char *what) {
+        for (size_t i = 0; i < p->n_entries; i++)
+                if (streq(p->entries[i].where, where) && streq_ptr(p->entries[i].what, what))
+                        return i;
+        return SIZE_MAX;
+}
+
+TEST(sys_plan) {
+        Settings s = {};
+        MountPlan p = {};
+
+        ASSERT_EQ(PARSE(&s, "-U"), 1);
+        ASSERT_OK(mount_plan_build(&s, &p));
+        size_t sys = plan_find(&p, "/sys", "/sys"), cover = plan_find(&p, "/sys/fs/cgroup", "tmpfs"),
+               cg = plan_find(&p, "/sys/fs/cgroup", "cgroup2");
+        ASSERT_TRUE(sys != SIZE_MAX && cover != SIZE_MAX && cg != SIZE_MAX);
+        ASSERT_EQ(p.entries[sys].kind, MOUNT_BIND_HOST);
+        ASSERT_TRUE(sys < cover && cover < cg);
+        mount_plan_done(&p);
+        settings_done(&s);
+
+        /* A sysfs of its own (--private-network), or no user namespace: no tmpfs there. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-U", "--private-network"), 1);
+        ASSERT_OK(mount_plan_build(&s, &p));
+        ASSERT_EQ(plan_find(&p, "/sys/fs/cgroup", "tmpfs"), SIZE_MAX);
+        ASSERT_TRUE(plan_find(&p, "/sys", "sysfs") != SIZE_MAX);
+        mount_plan_done(&p);
+        settings_done(&s);
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-b"), 1);
+        ASSERT_OK(mount_plan_build(&s, &p));
+        ASSERT_EQ(plan_find(&p, "/sys/fs/cgroup", "tmpfs"), SIZE_MAX);
+        mount_plan_done(&p);
+        settings_done(&s);
+}
+
 static void count_calls(uint64_t n_files, void *userdata) {
         uint64_t *calls = userdata;
         ASSERT_EQ(n_files % 1024, 0u);
