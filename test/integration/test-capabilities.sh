@@ -120,6 +120,16 @@ for MODE in plain userns; do
         setcap -r "$B/caps/box-ei"; setcap -r "$B/caps/box-ep"
 done
 
+# The same sets with the tree id-mapped instead of shifted (ownership map; /tmp is ext4 here).
+M=$(busybox_tree "$WORK/${MP}map")
+run_nspawn -q --register=no -D "$M" -P -U --private-users-ownership=map sh -c "$SETS"
+assert_eq "$(hex 0) $(hex "$DEFAULT") $(hex "$DEFAULT") $(hex "$DEFAULT") $(hex 0) 0" "${OUT% }" \
+        "map: root keeps the default set; inheritable and ambient are empty (stderr: $ERR)"
+run_nspawn -q --register=no -D "$M" -P -U --private-users-ownership=map -u nobody --ambient-capability=net_raw sh -c "$SETS"
+assert_eq "$(hex "$NET_RAW") $(hex "$NET_RAW") $(hex "$NET_RAW") $(hex "$DEFAULT") $(hex "$NET_RAW") 0" "${OUT% }" \
+        "map: ambient as nobody (stderr: $ERR)"
+assert_eq "0:0" "$(stat -c %u:%g "$M/bin/busybox")" "map: the tree is not shifted"
+
 # Without a user namespace an ambient capability must be in nspawn's own bounding set.
 if [ $((HOST_BND & SYS_RESOURCE)) = 0 ]; then
         refused "ambient capability missing from nspawn's bounding set" "sys_resource" \

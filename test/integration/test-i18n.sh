@@ -25,9 +25,14 @@ assert_match $'\nFührt einen Befehl in einem leichtgewichtigen Container aus\\.
 assert_match '  -h --help +Diese Hilfe anzeigen' "$OUT" "German help keeps the option names"
 assert_match '     --bind-ro=SRC\[:DST\[:OPTS\]\]' "$OUT" "German help keeps the option arguments"
 assert_no_match 'Run a command in a light-weight container' "$OUT" "no English left in the German help"
+# The options each help line starts with, in order: a translation has the same ones, each once (a
+# merged catalogue had one twice).
+help_options() { grep -oE '^ +(-[a-zA-Z] )?--[a-z-]+|^  -[a-zA-Z]' <<<"$1" | tr -d ' '; }
+HELP_DE=$(help_options "$OUT")
 
 nspawn_in C --help
 assert_eq 0 "$RC" "--help exits 0 under LANG=C"
+assert_eq "$(help_options "$OUT")" "$HELP_DE" "the German help lists the same options as the English one"
 assert_match $'\nRun a command in a light-weight container\\.\n' "$OUT" "--help is English under LANG=C"
 assert_no_match 'Führt' "$OUT" "no German under LANG=C"
 
