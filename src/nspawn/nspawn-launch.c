@@ -24,6 +24,7 @@
 #include "nspawn-child.h"
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
+#include "nspawn-network.h"
 #include "nspawn-register.h"
 #include "nspawn-root.h"
 #include "nspawn-supervise.h"
@@ -137,12 +138,16 @@ typedef struct Launch {
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
+        NetworkPlan network;    /* --network-veth: the links, and whether they were made */
         Registration *registration;
         bool registration_tried;
         sigset_t old_mask;
 } Launch;
 
 static void launch_done(Launch *l) {
+        /* The container's namespace usually took the pair along already; a stuck one does not keep
+         * the host's end. */
+        network_veth_remove(&l->network);
         registration_free(l->registration);
         container_cgroup_destroy(&l->cgroup);
         safe_close(l->pair[0]);
@@ -351,6 +356,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
+        r = network_plan_build(s->machine, s->network_veth, &l->network);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to plan the container's network: %m"));
         r = launch_prepare_userns(s, l);
         if (r < 0)
                 return r;
@@ -513,9 +521,22 @@ static int launch_send_trees(Launch *l) {
         return 0;
 }
 
+/* The child's network namespace exists (clone() made it): its links are made in it from here. */
+static int launch_network(const Settings *s, Launch *l, pid_t pid) {
+        (void) s;
+        int r = network_veth_create(&l->network, pid);
+        if (r == -EEXIST)
+                return log_error_errno(r, _("Network interface %s exists already (a running container of this name, or a link of the host's)."),
+                                       l->network.host_ifname);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create the virtual Ethernet link %s: %m"), l->network.host_ifname);
+        return 0;
+}
+
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {
         [SYNC_STEP_CGROUP_PLACED] = launch_place_cgroup,
         [SYNC_STEP_ID_MAPS_WRITTEN] = launch_write_id_maps,
+        [SYNC_STEP_NETWORK_READY] = launch_network,
         [SYNC_STEP_GO] = launch_register,
 };
 

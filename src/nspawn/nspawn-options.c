@@ -27,6 +27,7 @@ enum {
         ARG_TMPFS,
         ARG_READ_ONLY,
         ARG_PRIVATE_NETWORK,
+        ARG_NETWORK_VETH,
         ARG_PRIVATE_USERS,
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_CAPABILITY,
@@ -95,6 +96,8 @@ static void help(void) {
                  "                            host's clock (implies --private-time)\n"
                  "\nNetworking:\n"
                  "     --private-network      Disconnect from the host network (only lo)\n"
+                 "  -n --network-veth         Add a virtual Ethernet link between host and\n"
+                 "                            container (host side ve-NAME, container side host0)\n"
                  "\nFiles:\n"
                  "     --read-only            Mount the root directory (or image) read-only\n"
                  "     --bind=SRC[:DST[:OPTS]]\n"
@@ -296,6 +299,11 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_PRIVATE_NETWORK:
                 s->private_network = true;
                 return 0;
+        case 'n':
+        case ARG_NETWORK_VETH:
+                s->network_veth = true;
+                s->private_network = true;
+                return 0;
         case ARG_CAPABILITY:
                 return parse_cap_option(arg, "--capability", &s->capability_add);
         case ARG_DROP_CAPABILITY:
@@ -474,6 +482,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
                 { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                { "network-veth", no_argument, NULL, ARG_NETWORK_VETH },
                 { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
                 { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
@@ -502,7 +511,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abPU", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abnPU", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':

@@ -68,6 +68,7 @@ typedef struct Settings {
 
         bool read_only;
         bool private_network;
+        bool network_veth;      /* -n: a veth pair ve-NAME/host0 (implies private_network) */
         PrivateUsersMode private_users;  /* --private-users=, -U */
         uint32_t uid_shift;     /* PRIVATE_USERS_FIXED, IDENTITY: the range's first host id */
         UsersOwnership users_ownership;  /* _USERS_OWNERSHIP_INVALID: not given */
