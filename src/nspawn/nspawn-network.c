@@ -4,14 +4,21 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fd-util.h"
 #include "netlink-link.h"
 #include "netlink-util.h"
 #include "nspawn-network.h"
 #include "siphash24.h"
+#include "i18n.h"
+#include "log.h"
 #include "string-util.h"
+#include "strv.h"
 
 /* systemd's keys (nspawn-network.c, netif-util.c): the same inputs give the same names and
  * addresses, so a DHCP server on the host sees the same container as under systemd-nspawn. */
@@ -21,6 +28,8 @@ static const uint8_t host_mac_key[16] = {
         0x1a, 0x37, 0x6f, 0xc7, 0x46, 0xec, 0x45, 0x0b, 0xad, 0xa3, 0xd5, 0x31, 0x06, 0x60, 0x5d, 0xb1 };
 static const uint8_t container_mac_key[16] = {
         0xc3, 0xc4, 0xf9, 0x19, 0xb5, 0x57, 0xb2, 0x1c, 0xe6, 0xcf, 0x14, 0x27, 0x03, 0x9c, 0xee, 0xa2 };
+static const uint8_t macvlan_mac_key[16] = {
+        0x00, 0x13, 0x6d, 0xbc, 0x66, 0x83, 0x44, 0x81, 0xbb, 0x0c, 0xf9, 0x51, 0x1f, 0x24, 0xa6, 0x6f };
 
 static char urlsafe_base64_char(uint64_t v) {
         static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -38,21 +47,31 @@ void network_shorten_ifname(char *name) {
         name[IFNAMSIZ - 1] = 0;
 }
 
-void network_veth_mac(const Id128 *host_machine_id, const char *machine, bool container_side,
-                      struct ether_addr *ret) {
+/* The hash of the host's machine id, the machine name and (idx > 0) idx as 8 little-endian bytes,
+ * as a locally administered unicast address. */
+static void generate_mac(const Id128 *host_machine_id, const char *machine, const uint8_t key[static 16], uint64_t idx,
+                         struct ether_addr *ret) {
         size_t l = strlen(machine);
-        uint8_t v[16 + 256];
+        uint8_t v[16 + 256 + 8];
 
-        if (l > sizeof(v) - 16)
-                l = sizeof(v) - 16;     /* machine names are at most 64 bytes */
+        if (l > 256)
+                l = 256;        /* machine names are at most 64 bytes */
         memcpy(v, host_machine_id->bytes, 16);
         memcpy(v + 16, machine, l);
-        uint64_t h = siphash24(v, 16 + l, container_side ? container_mac_key : host_mac_key);
+        size_t n = 16 + l;
+        for (int i = 0; idx > 0 && i < 8; i++)
+                v[n++] = (uint8_t) (idx >> (8 * i));
+        uint64_t h = siphash24(v, n, key);
         /* The hash's bytes in little-endian order, as systemd takes them. */
         for (int i = 0; i < ETH_ALEN; i++)
                 ret->ether_addr_octet[i] = (uint8_t) (h >> (8 * i));
         ret->ether_addr_octet[0] &= 0xfe;       /* unicast */
         ret->ether_addr_octet[0] |= 0x02;       /* locally administered */
+}
+
+void network_veth_mac(const Id128 *host_machine_id, const char *machine, bool container_side,
+                      struct ether_addr *ret) {
+        generate_mac(host_machine_id, machine, container_side ? container_mac_key : host_mac_key, 0, ret);
 }
 
 static void host_machine_id(Id128 *ret) {
@@ -65,54 +84,272 @@ static void host_machine_id(Id128 *ret) {
         (void) id128_from_string(s, ret);
 }
 
-int network_plan_build(const char *machine, bool veth, NetworkPlan *ret) {
-        NetworkPlan p = { .veth = veth };
+static int pairs_from(char **names, const char *prefix, NetworkLinkPair **ret, size_t *ret_n) {
+        size_t n = strv_length(names);
+        NetworkLinkPair *p = n > 0 ? calloc(n, sizeof(*p)) : NULL;
+        char buf[64];
+
+        if (n > 0 && !p)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *colon = prefix ? NULL : strchr(names[i], ':');
+                if (colon) {
+                        /* HOST:CONTAINER, both checked by the option parser */
+                        snprintf(p[i].host, sizeof(p[i].host), "%.*s", (int) (colon - names[i]), names[i]);
+                        snprintf(p[i].container, sizeof(p[i].container), "%s", colon + 1);
+                        continue;
+                }
+                snprintf(p[i].host, sizeof(p[i].host), "%s", names[i]);
+                snprintf(buf, sizeof(buf), "%s%s", prefix ?: "", names[i]);
+                network_shorten_ifname(buf);
+                memcpy(p[i].container, buf, IFNAMSIZ - 1);     /* shortened: it fits */
+        }
+        *ret = p;
+        *ret_n = n;
+        return 0;
+}
+
+int network_plan_build(const Settings *s, NetworkPlan *ret) {
+        NetworkPlan p = NETWORK_PLAN_NULL;
         char name[64];
         Id128 id;
+        int r;
 
-        if (veth) {
-                snprintf(name, sizeof(name), "ve-%s", machine);
+        host_machine_id(&id);
+        p.veth = s->network_veth;
+        if (p.veth) {
+                snprintf(name, sizeof(name), "%s-%s", s->network_bridge || s->network_zone ? "vb" : "ve", s->machine);
                 network_shorten_ifname(name);
                 memcpy(p.host_ifname, name, IFNAMSIZ);
-                host_machine_id(&id);
-                network_veth_mac(&id, machine, false, &p.host_mac);
-                network_veth_mac(&id, machine, true, &p.container_mac);
+                network_veth_mac(&id, s->machine, false, &p.host_mac);
+                network_veth_mac(&id, s->machine, true, &p.container_mac);
         }
+        if (s->network_bridge)
+                snprintf(p.bridge, sizeof(p.bridge), "%s", s->network_bridge);
+        if (s->network_zone) {
+                snprintf(p.bridge, sizeof(p.bridge), "vz-%s", s->network_zone);
+                snprintf(p.zone_lock, sizeof(p.zone_lock), "/run/nspawn/zone-%s.lock", s->network_zone);
+        }
+        r = pairs_from(s->network_veth_extra, NULL, &p.extra, &p.n_extra);
+        if (r >= 0)
+                r = pairs_from(s->network_macvlan, "mv-", &p.macvlan, &p.n_macvlan);
+        if (r >= 0)
+                r = pairs_from(s->network_ipvlan, "iv-", &p.ipvlan, &p.n_ipvlan);
+        if (r >= 0 && s->network_interfaces && !(p.interfaces = strv_copy(s->network_interfaces)))
+                r = -ENOMEM;
+        if (r < 0) {
+                network_plan_done(&p);
+                return r;
+        }
+        /* systemd-nspawn's addresses: the macvlans count from 0, in the order given. */
+        for (size_t i = 0; i < p.n_macvlan; i++)
+                generate_mac(&id, s->machine, macvlan_mac_key, i, &p.macvlan[i].mac);
         *ret = p;
         return 0;
 }
 
-int network_veth_create(NetworkPlan *p, pid_t pid) {
-        struct mnl_socket *nl = NULL;
+void network_plan_done(NetworkPlan *p) {
+        free(p->extra);
+        free(p->macvlan);
+        free(p->ipvlan);
+        strv_free(p->interfaces);
+        p->netns_fd = safe_close(p->netns_fd);
+        p->extra = p->macvlan = p->ipvlan = NULL;
+        p->interfaces = NULL;
+}
+
+int network_plan_check(const NetworkPlan *p, const char **ret_what) {
+        /* The zone's bridge is made when missing; a bridge of --network-bridge= must exist. */
+        if (p->bridge[0] && !p->zone_lock[0] && if_nametoindex(p->bridge) == 0) {
+                *ret_what = p->bridge;
+                return -ENODEV;
+        }
+        STRV_FOREACH(i, p->interfaces)
+                if (if_nametoindex(*i) == 0) {
+                        *ret_what = *i;
+                        return -ENODEV;
+                }
+        for (size_t i = 0; i < p->n_macvlan; i++)
+                if (if_nametoindex(p->macvlan[i].host) == 0) {
+                        *ret_what = p->macvlan[i].host;
+                        return -ENODEV;
+                }
+        for (size_t i = 0; i < p->n_ipvlan; i++)
+                if (if_nametoindex(p->ipvlan[i].host) == 0) {
+                        *ret_what = p->ipvlan[i].host;
+                        return -ENODEV;
+                }
+        if (p->n_extra + 1 > ELEMENTSOF(p->ifindices)) {
+                *ret_what = "--network-veth-extra";
+                return -E2BIG;
+        }
+        return 0;
+}
+
+static int zone_lock(const NetworkPlan *p) {
+        (void) mkdir("/run/nspawn", 0755);
+        int fd = open(p->zone_lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* One veth pair, the host's end up (and in the bridge), retried for a moment while a pair of that
+ * name is still going with the namespace of a container that just ended. */
+static int make_veth(struct mnl_socket *nl, const char *host, const struct ether_addr *host_mac,
+                     const char *container, const struct ether_addr *container_mac, pid_t pid, int bridge_ifindex) {
         int r;
 
-        r = rtnl_open(&nl);
-        if (r < 0)
-                return r;
         for (int i = 0;; i++) {
-                r = link_create_veth(nl, p->host_ifname, &p->host_mac, NETWORK_CONTAINER_IFNAME,
-                                     &p->container_mac, pid);
+                r = link_create_veth(nl, host, host_mac, container, container_mac, pid);
                 if (r != -EEXIST || i >= 20)
                         break;
-                /* A container of this name that just ended: its namespace takes its pair along
-                 * a moment later. */
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
         }
-        if (r >= 0) {
-                p->veth_created = true;
-                r = link_set_up(nl, p->host_ifname);
+        if (r >= 0 && bridge_ifindex > 0)
+                r = link_set_master(nl, host, bridge_ifindex);
+        if (r >= 0)
+                r = link_set_up(nl, host);
+        return r;
+}
+
+static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const char **ret_what) {
+        _cleanup_close_ int lock = -EBADF;
+        int bridge = 0, r;
+
+        if (p->veth) {
+                *ret_what = p->host_ifname;
+                if (p->zone_lock[0]) {
+                        lock = zone_lock(p);
+                        if (lock < 0)
+                                return lock;
+                        r = link_create_bridge(nl, p->bridge);
+                        if (r < 0 && r != -EEXIST) {
+                                *ret_what = p->bridge;
+                                return r;
+                        }
+                }
+                if (p->bridge[0]) {
+                        bridge = (int) if_nametoindex(p->bridge);
+                        if (bridge == 0) {
+                                *ret_what = p->bridge;
+                                return -ENODEV;
+                        }
+                }
+                r = make_veth(nl, p->host_ifname, &p->host_mac, NETWORK_CONTAINER_IFNAME, &p->container_mac, pid, bridge);
+                if (r < 0)
+                        return r;
+                p->zone_joined = p->zone_lock[0];
+                p->ifindices[p->n_ifindices++] = (int) if_nametoindex(p->host_ifname);
+                lock = safe_close(lock);
         }
+        for (size_t i = 0; i < p->n_extra; i++) {
+                *ret_what = p->extra[i].host;
+                r = make_veth(nl, p->extra[i].host, NULL, p->extra[i].container, NULL, pid, 0);
+                if (r < 0)
+                        return r;
+                p->ifindices[p->n_ifindices++] = (int) if_nametoindex(p->extra[i].host);
+        }
+        if (p->interfaces) {
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+                p->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (p->netns_fd < 0)
+                        return -errno;
+        }
+        STRV_FOREACH(i, p->interfaces) {
+                *ret_what = *i;
+                r = link_move_to_netns(nl, *i, p->netns_fd, NULL);
+                if (r < 0)
+                        return r;
+                p->n_moved++;
+        }
+        for (size_t i = 0; i < p->n_macvlan; i++) {
+                *ret_what = p->macvlan[i].container;
+                r = link_create_macvlan(nl, p->macvlan[i].container, (int) if_nametoindex(p->macvlan[i].host),
+                                        &p->macvlan[i].mac, pid);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < p->n_ipvlan; i++) {
+                *ret_what = p->ipvlan[i].container;
+                r = link_create_ipvlan(nl, p->ipvlan[i].container, (int) if_nametoindex(p->ipvlan[i].host), pid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int network_setup(NetworkPlan *p, pid_t pid, const char **ret_what) {
+        struct mnl_socket *nl = NULL;
+        int r;
+
+        *ret_what = "rtnetlink";
+        r = rtnl_open(&nl);
+        if (r < 0)
+                return r;
+        r = setup_links(p, nl, pid, ret_what);
         rtnl_close(nl);
         return r;
 }
 
-void network_veth_remove(NetworkPlan *p) {
+/* The host's interfaces go back where they came from: to nspawn's own network namespace (a netlink
+ * socket opened inside the container's namespace sends them). */
+static void move_interfaces_back(NetworkPlan *p) {
+        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         struct mnl_socket *nl = NULL;
+        int r;
 
-        if (!p->veth_created || rtnl_open(&nl) < 0)
+        /* Inside the container's namespace for the whole move: the names are looked up there. */
+        if (own < 0 || setns(p->netns_fd, CLONE_NEWNET) < 0) {
+                log_error_errno(-errno, _("Failed to enter the container's network namespace to move its interfaces back: %m"));
+                return;
+        }
+        r = rtnl_open(&nl);
+        if (r < 0)
+                log_error_errno(r, _("Failed to open an rtnetlink socket in the container's network namespace: %m"));
+        for (size_t i = 0; r >= 0 && i < p->n_moved; i++) {
+                int k = link_move_to_netns(nl, p->interfaces[i], own, NULL);
+                if (k < 0)
+                        log_error_errno(k, _("Failed to move network interface %s back to the host: %m"), p->interfaces[i]);
+        }
+        rtnl_close(nl);
+        if (setns(own, CLONE_NEWNET) < 0)
+                log_error_errno(-errno, _("Failed to return to nspawn's network namespace: %m"));
+        p->n_moved = 0;
+}
+
+/* The zone's bridge goes with its last port. Under the zone's lock, so that a container joining the
+ * zone meanwhile never finds its bridge gone. The host's end is deleted first (its namespace would
+ * take it along, but only a moment later). */
+static void leave_zone(NetworkPlan *p) {
+        struct mnl_socket *nl = NULL;
+        _cleanup_close_ int lock = zone_lock(p);
+        int r;
+
+        if (lock < 0 || rtnl_open(&nl) < 0)
                 return;
         (void) link_delete(nl, p->host_ifname);
+        int idx = (int) if_nametoindex(p->bridge);
+        if (idx > 0) {
+                r = link_count_ports(nl, idx);
+                if (r == 0)
+                        (void) link_delete(nl, p->bridge);
+        }
         rtnl_close(nl);
-        p->veth_created = false;
+        p->zone_joined = false;
+}
+
+void network_teardown(NetworkPlan *p) {
+        if (p->n_moved > 0 && p->netns_fd >= 0)
+                move_interfaces_back(p);
+        p->netns_fd = safe_close(p->netns_fd);
+        if (p->zone_joined)
+                leave_zone(p);
 }

@@ -6,18 +6,44 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "nspawn-settings.h"
 #include "parse-util.h"
 
-/* --network-veth: the links of the container's network, planned before clone() (names and addresses,
- * pure data) and made by the parent at the handshake's NETWORK_READY step. */
+/* The container's links (-n, --network-bridge=, --network-zone=, --network-veth-extra=,
+ * --network-interface=, --network-macvlan=, --network-ipvlan=): planned before clone() (names and
+ * addresses, pure data, checked against the host's links), made by the parent at the handshake's
+ * NETWORK_READY step in the container's network namespace, taken apart when the container ends. */
+typedef struct NetworkLinkPair {
+        char host[IFNAMSIZ];            /* the host's end (veth), or the parent link (macvlan, ipvlan) */
+        char container[IFNAMSIZ];       /* its name in the container */
+        struct ether_addr mac;          /* macvlan: its address */
+} NetworkLinkPair;
+
 typedef struct NetworkPlan {
         bool veth;
-        char host_ifname[IFNAMSIZ];     /* ve-NAME, shortened as systemd-nspawn does */
+        char host_ifname[IFNAMSIZ];     /* ve-NAME, or vb-NAME with a bridge or zone; shortened as
+                                         * systemd-nspawn does */
         struct ether_addr host_mac, container_mac;
-        bool veth_created;
+        char bridge[IFNAMSIZ];          /* the bridge the host's end joins, "" for none */
+        char zone_lock[64];             /* a zone: its lock file; the bridge is made on first use
+                                         * and removed with its last port */
+        NetworkLinkPair *extra;
+        size_t n_extra;
+        char **interfaces;              /* moved in, and back out at the end */
+        NetworkLinkPair *macvlan, *ipvlan;
+        size_t n_macvlan, n_ipvlan;
+
+        /* What was done, for the registration and the teardown. */
+        int ifindices[1 + 16];          /* the host's ends of the veths (NetworkInterfaces) */
+        size_t n_ifindices;
+        int netns_fd;                   /* the container's network namespace, kept while interfaces
+                                         * of the host are in it */
+        size_t n_moved;                 /* interfaces moved in so far */
+        bool zone_joined;
 } NetworkPlan;
 
 #define NETWORK_CONTAINER_IFNAME "host0"
+#define NETWORK_PLAN_NULL ((NetworkPlan) { .netns_fd = -EBADF })
 
 /* Shortens an interface name of IFNAMSIZ or more bytes as systemd does: its first 11 bytes and four
  * URL-safe base64 characters of a hash of the whole name. Names that fit are left alone. */
@@ -26,13 +52,16 @@ void network_shorten_ifname(char *name);
  * name under the key of that end (host or container side), locally administered, unicast. */
 void network_veth_mac(const Id128 *host_machine_id, const char *machine, bool container_side,
                       struct ether_addr *ret);
-/* The plan for the settings: ve-NAME and both addresses. Reads /etc/machine-id. */
-int network_plan_build(const char *machine, bool veth, NetworkPlan *ret);
-
-/* Makes the veth pair, the container's end (host0) in the network namespace of pid, the host's end
- * up. An interface of the host's name that exists already is given a moment to go (the one of a
- * container that just died goes with its namespace), then refused with -EEXIST. */
-int network_veth_create(NetworkPlan *p, pid_t pid);
-/* Removes the host's end if it is still there (the container's namespace takes the pair along when
- * it goes). */
-void network_veth_remove(NetworkPlan *p);
+/* The plan for the settings. Reads /etc/machine-id. */
+int network_plan_build(const Settings *s, NetworkPlan *ret);
+/* Before clone(): the links the plan names on the host exist (the bridge, the interfaces to move,
+ * the parents of macvlans and ipvlans), and at most 16 veths. -ENODEV (or -E2BIG) with the name in
+ * *ret_what. */
+int network_plan_check(const NetworkPlan *p, const char **ret_what);
+/* Makes the links, the container's ends in the network namespace of pid. On failure *ret_what names
+ * the link; whatever was made goes with the container's namespace, or back in network_teardown(). */
+int network_setup(NetworkPlan *p, pid_t pid, const char **ret_what);
+/* Moves the host's interfaces back out of the container's namespace and removes a zone's bridge
+ * that has no port left. Logs what fails (nothing to report to the caller). */
+void network_teardown(NetworkPlan *p);
+void network_plan_done(NetworkPlan *p);

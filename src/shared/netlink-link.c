@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <net/if.h>
 #include <libmnl/libmnl.h>
-#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -64,6 +64,117 @@ int link_set_up(struct mnl_socket *nl, const char *name) {
         ifi->ifi_change = IFF_UP;
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
         return rtnl_call(nl, nlh);
+}
+
+int link_create_bridge(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi);
+
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(nl, nlh);
+}
+
+int link_set_master(struct mnl_socket *nl, const char *name, int master_ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master_ifindex);
+        return rtnl_call(nl, nlh);
+}
+
+int link_move_to_netns(struct mnl_socket *nl, const char *name, int netns_fd, const char *new_name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, &ifi);
+        unsigned idx = if_nametoindex(name);
+
+        if (idx == 0)
+                return -errno;
+        /* By index: IFLA_IFNAME is the name it gets there. */
+        ifi->ifi_index = (int) idx;
+        mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
+        if (new_name)
+                mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
+        return rtnl_call(nl, nlh);
+}
+
+/* mode goes into IFLA_INFO_DATA as attribute 1 (IFLA_MACVLAN_MODE, a u32; IFLA_IPVLAN_MODE, a u16:
+ * the same number, another size). */
+static int create_on_parent(struct mnl_socket *nl, const char *kind, const char *name, int parent_ifindex,
+                            const struct ether_addr *mac, pid_t netns_pid, bool mode_u16, uint32_t mode) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t) parent_ifindex);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+        if (netns_pid > 0)
+                mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t) netns_pid);
+        struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+        struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        if (mode_u16)
+                mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, (uint16_t) mode);
+        else
+                mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(nl, nlh);
+}
+
+int link_create_macvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, const struct ether_addr *mac,
+                        pid_t netns_pid) {
+        return create_on_parent(nl, "macvlan", name, parent_ifindex, mac, netns_pid, false, MACVLAN_MODE_BRIDGE);
+}
+
+int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, pid_t netns_pid) {
+        return create_on_parent(nl, "ipvlan", name, parent_ifindex, NULL, netns_pid, true, IPVLAN_MODE_L2);
+}
+
+typedef struct PortCount {
+        int master, n;
+} PortCount;
+
+static int count_attr(const struct nlattr *a, void *data) {
+        PortCount *c = data;
+        if (mnl_attr_get_type(a) == IFLA_MASTER && mnl_attr_validate(a, MNL_TYPE_U32) >= 0 &&
+            (int) mnl_attr_get_u32(a) == c->master)
+                c->n++;
+        return MNL_CB_OK;
+}
+
+static int count_link(const struct nlmsghdr *nlh, void *data) {
+        mnl_attr_parse(nlh, sizeof(struct ifinfomsg), count_attr, data);
+        return MNL_CB_OK;
+}
+
+int link_count_ports(struct mnl_socket *nl, int ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, NULL);
+        PortCount c = { .master = ifindex };
+        uint32_t seq = nlh->nlmsg_seq = (uint32_t) ifindex ^ 0x5a5a;
+        uint32_t portid = mnl_socket_get_portid(nl);
+        int r;
+
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return -errno;
+        do {
+                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+                if (n < 0)
+                        return -errno;
+                r = mnl_cb_run(buf, (size_t) n, seq, portid, count_link, &c);
+        } while (r == MNL_CB_OK);
+        if (r < 0)
+                return -errno;
+        return c.n;
 }
 
 bool ifname_valid(const char *name) {

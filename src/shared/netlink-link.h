@@ -19,5 +19,20 @@ int link_delete(struct mnl_socket *nl, const char *name);
 /* Sets the link up (IFF_UP). */
 int link_set_up(struct mnl_socket *nl, const char *name);
 
+/* A bridge (up). -EEXIST when a link of that name exists. */
+int link_create_bridge(struct mnl_socket *nl, const char *name);
+/* Makes the link a port of the link master_ifindex (a bridge); 0 takes it out of its bridge. */
+int link_set_master(struct mnl_socket *nl, const char *name, int master_ifindex);
+/* Moves the link into the network namespace netns_fd (an fd of /proc/PID/ns/net), named new_name
+ * there (NULL: keeps its name). */
+int link_move_to_netns(struct mnl_socket *nl, const char *name, int netns_fd, const char *new_name);
+/* A macvlan (bridge mode) or an ipvlan (L2 mode) on the link parent_ifindex, made in the network
+ * namespace of process netns_pid, named name there. */
+int link_create_macvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, const struct ether_addr *mac,
+                        pid_t netns_pid);
+int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, pid_t netns_pid);
+/* The number of links whose master is the link ifindex (the ports of a bridge). */
+int link_count_ports(struct mnl_socket *nl, int ifindex);
+
 /* True for a name the kernel takes for a link: 1-15 bytes, no '/', ':' or white space, not "." or "..". */
 bool ifname_valid(const char *name);

@@ -101,12 +101,55 @@ TEST(options) {
         ASSERT_FALSE(sync_plan_build(&s) & SYNC_PLAN_STEP(SYNC_STEP_NETWORK_READY));
         settings_done(&s);
 
+        /* Bridge and zone imply a veth whose host end is vb-NAME; extras, interfaces, macvlans. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-M", "averyveryverylongmachinename", "--network-zone=lab", "--network-veth-extra=ex1",
+                        "--network-veth-extra=ex2:inner", "--network-interface=eth7", "--network-macvlan=eth8",
+                        "--network-ipvlan=eth9"), 1);
+        ASSERT_TRUE(s.network_veth && s.private_network);
         NetworkPlan p;
-        ASSERT_OK(network_plan_build("averyveryverylongmachinename", true, &p));
-        ASSERT_TRUE(p.veth && !p.veth_created);
-        ASSERT_STREQ(p.host_ifname, "ve-averyvermBQ8");
-        ASSERT_OK(network_plan_build("x", false, &p));
-        ASSERT_FALSE(p.veth);
+        ASSERT_OK(network_plan_build(&s, &p));
+        ASSERT_STREQ(p.host_ifname, "vb-averyverZZ6y");
+        ASSERT_STREQ(p.bridge, "vz-lab");
+        ASSERT_STREQ(p.zone_lock, "/run/nspawn/zone-lab.lock");
+        ASSERT_EQ(p.n_extra, 2u);
+        ASSERT_STREQ(p.extra[0].host, "ex1");
+        ASSERT_STREQ(p.extra[0].container, "ex1");
+        ASSERT_STREQ(p.extra[1].host, "ex2");
+        ASSERT_STREQ(p.extra[1].container, "inner");
+        ASSERT_STREQ(p.interfaces[0], "eth7");
+        ASSERT_EQ(p.n_macvlan, 1u);
+        ASSERT_STREQ(p.macvlan[0].host, "eth8");
+        ASSERT_STREQ(p.macvlan[0].container, "mv-eth8");
+        ASSERT_STREQ(p.ipvlan[0].container, "iv-eth9");
+        const char *what = NULL;
+        ASSERT_ERROR(network_plan_check(&p, &what), ENODEV);    /* no eth7 here */
+        ASSERT_STREQ(what, "eth7");
+        network_plan_done(&p);
+        settings_done(&s);
+
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-M", "x", "--network-bridge=br0"), 1);
+        ASSERT_OK(network_plan_build(&s, &p));
+        ASSERT_STREQ(p.host_ifname, "vb-x");
+        ASSERT_STREQ(p.bridge, "br0");
+        ASSERT_STREQ(p.zone_lock, "");
+        network_plan_done(&p);
+        settings_done(&s);
+
+        /* Bad input. */
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "--network-zone=thirteenchars") < 0);   /* vz- + 13 > 15 */
+        ASSERT_TRUE(PARSE(&s, "--network-bridge=a/b") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-interface=") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-veth-extra=a:") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-macvlan=sixteencharsxxxx") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-bridge=br0", "--network-zone=z") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-namespace-path=/run/netns/x", "-n") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-namespace-path=/run/netns/x", "-U") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-namespace-path=relative") < 0);
+        ASSERT_EQ(PARSE(&s, "--network-zone=twelvechars1"), 1);
+        settings_done(&s);
 }
 
 DEFINE_TEST_MAIN
