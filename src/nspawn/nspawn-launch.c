@@ -374,7 +374,8 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 return log_error_errno(r, _("Too many network links (%s): at most 16."), what);
         if (s->network_namespace_path) {
                 _cleanup_free_ char *e = escape_for_terminal(s->network_namespace_path, ESCAPE_MESSAGE_MAX);
-                l->netns_path_fd = open(s->network_namespace_path, O_RDONLY | O_CLOEXEC);
+                /* Not blocking on a FIFO put there instead. */
+                l->netns_path_fd = open(s->network_namespace_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
                 if (l->netns_path_fd < 0)
                         return log_error_errno(-errno, _("Failed to open network namespace %s: %m"), strna(e));
                 if (ioctl(l->netns_path_fd, NS_GET_NSTYPE) != CLONE_NEWNET)
@@ -555,6 +556,8 @@ static int launch_network(const Settings *s, Launch *l, pid_t pid) {
                                        what);
         if (r == -EOPNOTSUPP)
                 return log_error_errno(r, _("Failed to create network interface %s: this kernel does not support its kind (%m)."), what);
+        if (r == -ENOTTY)
+                return log_error_errno(r, _("Network interface %s is not a bridge."), what);
         if (r < 0)
                 return log_error_errno(r, _("Failed to set up network interface %s: %m"), what);
         return 0;

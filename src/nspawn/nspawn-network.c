@@ -28,6 +28,10 @@ static const uint8_t host_mac_key[16] = {
         0x1a, 0x37, 0x6f, 0xc7, 0x46, 0xec, 0x45, 0x0b, 0xad, 0xa3, 0xd5, 0x31, 0x06, 0x60, 0x5d, 0xb1 };
 static const uint8_t container_mac_key[16] = {
         0xc3, 0xc4, 0xf9, 0x19, 0xb5, 0x57, 0xb2, 0x1c, 0xe6, 0xcf, 0x14, 0x27, 0x03, 0x9c, 0xee, 0xa2 };
+static const uint8_t veth_extra_host_key[16] = {
+        0x48, 0xc7, 0xf6, 0xb7, 0xea, 0x9d, 0x4c, 0x9e, 0xb7, 0x28, 0xd4, 0xde, 0x91, 0xd5, 0xbf, 0x66 };
+static const uint8_t veth_extra_container_key[16] = {
+        0xaf, 0x50, 0x17, 0x61, 0xce, 0xf9, 0x4d, 0x35, 0x84, 0x0d, 0x2b, 0x20, 0x54, 0xbe, 0xce, 0x59 };
 static const uint8_t macvlan_mac_key[16] = {
         0x00, 0x13, 0x6d, 0xbc, 0x66, 0x83, 0x44, 0x81, 0xbb, 0x0c, 0xf9, 0x51, 0x1f, 0x24, 0xa6, 0x6f };
 
@@ -111,7 +115,7 @@ static int pairs_from(char **names, const char *prefix, NetworkLinkPair **ret, s
 
 int network_plan_build(const Settings *s, NetworkPlan *ret) {
         NetworkPlan p = NETWORK_PLAN_NULL;
-        char name[64];
+        char name[3 + 256 + 1];         /* the whole name is hashed: never truncated here */
         Id128 id;
         int r;
 
@@ -128,7 +132,7 @@ int network_plan_build(const Settings *s, NetworkPlan *ret) {
                 snprintf(p.bridge, sizeof(p.bridge), "%s", s->network_bridge);
         if (s->network_zone) {
                 snprintf(p.bridge, sizeof(p.bridge), "vz-%s", s->network_zone);
-                snprintf(p.zone_lock, sizeof(p.zone_lock), "/run/nspawn/zone-%s.lock", s->network_zone);
+                p.zone = true;
         }
         r = pairs_from(s->network_veth_extra, NULL, &p.extra, &p.n_extra);
         if (r >= 0)
@@ -137,11 +141,18 @@ int network_plan_build(const Settings *s, NetworkPlan *ret) {
                 r = pairs_from(s->network_ipvlan, "iv-", &p.ipvlan, &p.n_ipvlan);
         if (r >= 0 && s->network_interfaces && !(p.interfaces = strv_copy(s->network_interfaces)))
                 r = -ENOMEM;
+        if (r >= 0 && p.interfaces && !(p.moved = calloc(strv_length(p.interfaces), sizeof(int))))
+                r = -ENOMEM;
         if (r < 0) {
                 network_plan_done(&p);
                 return r;
         }
-        /* systemd-nspawn's addresses: the macvlans count from 0, in the order given. */
+        /* systemd-nspawn's addresses: the extra veths and the macvlans count from 0, in the order
+         * given. */
+        for (size_t i = 0; i < p.n_extra; i++) {
+                generate_mac(&id, s->machine, veth_extra_host_key, i, &p.extra[i].host_mac);
+                generate_mac(&id, s->machine, veth_extra_container_key, i, &p.extra[i].mac);
+        }
         for (size_t i = 0; i < p.n_macvlan; i++)
                 generate_mac(&id, s->machine, macvlan_mac_key, i, &p.macvlan[i].mac);
         *ret = p;
@@ -153,6 +164,10 @@ void network_plan_done(NetworkPlan *p) {
         free(p->macvlan);
         free(p->ipvlan);
         strv_free(p->interfaces);
+        free(p->moved);
+        p->moved = NULL;
+        rtnl_close(p->nl_container);
+        p->nl_container = NULL;
         p->netns_fd = safe_close(p->netns_fd);
         p->extra = p->macvlan = p->ipvlan = NULL;
         p->interfaces = NULL;
@@ -160,7 +175,7 @@ void network_plan_done(NetworkPlan *p) {
 
 int network_plan_check(const NetworkPlan *p, const char **ret_what) {
         /* The zone's bridge is made when missing; a bridge of --network-bridge= must exist. */
-        if (p->bridge[0] && !p->zone_lock[0] && if_nametoindex(p->bridge) == 0) {
+        if (p->bridge[0] && !p->zone && if_nametoindex(p->bridge) == 0) {
                 *ret_what = p->bridge;
                 return -ENODEV;
         }
@@ -179,16 +194,17 @@ int network_plan_check(const NetworkPlan *p, const char **ret_what) {
                         *ret_what = p->ipvlan[i].host;
                         return -ENODEV;
                 }
-        if (p->n_extra + 1 > ELEMENTSOF(p->ifindices)) {
+        if (p->n_extra + (p->veth ? 1 : 0) > ELEMENTSOF(p->ifindices)) {
                 *ret_what = "--network-veth-extra";
                 return -E2BIG;
         }
         return 0;
 }
 
-static int zone_lock(const NetworkPlan *p) {
+/* One lock for all zones (one file that stays, not one per zone name): joining and leaving are short. */
+static int zone_lock(void) {
         (void) mkdir("/run/nspawn", 0755);
-        int fd = open(p->zone_lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int fd = open(NETWORK_ZONE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
         if (flock(fd, LOCK_EX) < 0) {
@@ -207,7 +223,8 @@ static int make_veth(struct mnl_socket *nl, const char *host, const struct ether
 
         for (int i = 0;; i++) {
                 r = link_create_veth(nl, host, host_mac, container, container_mac, pid);
-                if (r != -EEXIST || i >= 20)
+                /* The kernel tears a namespace down asynchronously: over a second under load. */
+                if (r != -EEXIST || i >= 100)
                         break;
                 struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
                 nanosleep(&ts, NULL);
@@ -219,14 +236,34 @@ static int make_veth(struct mnl_socket *nl, const char *host, const struct ether
         return r;
 }
 
+/* An rtnetlink socket in the container's network namespace, for the links moved in: their indices
+ * there, and the move back. */
+static int open_container_socket(NetworkPlan *p, pid_t pid) {
+        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        char path[64];
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        p->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (own < 0 || p->netns_fd < 0)
+                return -errno;
+        if (setns(p->netns_fd, CLONE_NEWNET) < 0)
+                return -errno;
+        r = rtnl_open(&p->nl_container);
+        if (setns(own, CLONE_NEWNET) < 0)
+                /* nspawn would go on in the container's namespace: nothing sensible is left to do. */
+                return log_error_errno(-errno, _("Failed to return to nspawn's network namespace: %m"));
+        return r;
+}
+
 static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const char **ret_what) {
         _cleanup_close_ int lock = -EBADF;
         int bridge = 0, r;
 
         if (p->veth) {
                 *ret_what = p->host_ifname;
-                if (p->zone_lock[0]) {
-                        lock = zone_lock(p);
+                if (p->zone) {
+                        lock = zone_lock();
                         if (lock < 0)
                                 return lock;
                         r = link_create_bridge(nl, p->bridge);
@@ -234,6 +271,8 @@ static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const c
                                 *ret_what = p->bridge;
                                 return r;
                         }
+                        /* From here the teardown looks at the bridge, also when this start fails. */
+                        p->zone_joined = true;
                 }
                 if (p->bridge[0]) {
                         bridge = (int) if_nametoindex(p->bridge);
@@ -243,32 +282,42 @@ static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const c
                         }
                 }
                 r = make_veth(nl, p->host_ifname, &p->host_mac, NETWORK_CONTAINER_IFNAME, &p->container_mac, pid, bridge);
+                if (r == -EOPNOTSUPP && bridge > 0) {
+                        *ret_what = p->bridge;
+                        return -ENOTTY;         /* not a bridge */
+                }
                 if (r < 0)
                         return r;
-                p->zone_joined = p->zone_lock[0];
                 p->ifindices[p->n_ifindices++] = (int) if_nametoindex(p->host_ifname);
                 lock = safe_close(lock);
         }
         for (size_t i = 0; i < p->n_extra; i++) {
                 *ret_what = p->extra[i].host;
-                r = make_veth(nl, p->extra[i].host, NULL, p->extra[i].container, NULL, pid, 0);
+                r = make_veth(nl, p->extra[i].host, &p->extra[i].host_mac, p->extra[i].container, &p->extra[i].mac, pid, 0);
                 if (r < 0)
                         return r;
                 p->ifindices[p->n_ifindices++] = (int) if_nametoindex(p->extra[i].host);
         }
         if (p->interfaces) {
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
-                p->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (p->netns_fd < 0)
-                        return -errno;
-        }
-        STRV_FOREACH(i, p->interfaces) {
-                *ret_what = *i;
-                r = link_move_to_netns(nl, *i, p->netns_fd, NULL);
+                *ret_what = "rtnetlink";
+                r = open_container_socket(p, pid);
                 if (r < 0)
                         return r;
-                p->n_moved++;
+        }
+        for (size_t i = 0; p->interfaces && p->interfaces[i]; i++) {
+                *ret_what = p->interfaces[i];
+                int idx = (int) if_nametoindex(p->interfaces[i]);
+                if (idx == 0)
+                        return -errno;
+                r = link_move_to_netns(nl, idx, p->netns_fd, NULL);
+                if (r < 0)
+                        return r;
+                /* Its index there, now, before the payload can rename it or make another link of
+                 * its name: the move back goes by index. */
+                r = link_get_ifindex(p->nl_container, p->interfaces[i]);
+                if (r < 0)
+                        return r;
+                p->moved[i] = r;
         }
         for (size_t i = 0; i < p->n_macvlan; i++) {
                 *ret_what = p->macvlan[i].container;
@@ -299,55 +348,49 @@ int network_setup(NetworkPlan *p, pid_t pid, const char **ret_what) {
         return r;
 }
 
-/* The host's interfaces go back where they came from: to nspawn's own network namespace (a netlink
- * socket opened inside the container's namespace sends them). */
+/* The host's interfaces go back where they came from, to nspawn's own network namespace, by the
+ * index they had in the container's when they arrived and under their own names again: whatever the
+ * payload renamed them to, or made under their names, does not matter. */
 static void move_interfaces_back(NetworkPlan *p) {
         _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        struct mnl_socket *nl = NULL;
-        int r;
 
-        /* Inside the container's namespace for the whole move: the names are looked up there. */
-        if (own < 0 || setns(p->netns_fd, CLONE_NEWNET) < 0) {
-                log_error_errno(-errno, _("Failed to enter the container's network namespace to move its interfaces back: %m"));
-                return;
+        if (own < 0)
+                return (void) log_error_errno(-errno, _("Failed to open nspawn's network namespace: %m"));
+        for (size_t i = 0; p->interfaces[i]; i++) {
+                if (p->moved[i] <= 0)
+                        continue;
+                int r = link_move_to_netns(p->nl_container, p->moved[i], own, p->interfaces[i]);
+                if (r < 0)
+                        log_error_errno(r, _("Failed to move network interface %s back to the host: %m"), p->interfaces[i]);
+                p->moved[i] = 0;
         }
-        r = rtnl_open(&nl);
-        if (r < 0)
-                log_error_errno(r, _("Failed to open an rtnetlink socket in the container's network namespace: %m"));
-        for (size_t i = 0; r >= 0 && i < p->n_moved; i++) {
-                int k = link_move_to_netns(nl, p->interfaces[i], own, NULL);
-                if (k < 0)
-                        log_error_errno(k, _("Failed to move network interface %s back to the host: %m"), p->interfaces[i]);
-        }
-        rtnl_close(nl);
-        if (setns(own, CLONE_NEWNET) < 0)
-                log_error_errno(-errno, _("Failed to return to nspawn's network namespace: %m"));
-        p->n_moved = 0;
 }
 
-/* The zone's bridge goes with its last port. Under the zone's lock, so that a container joining the
- * zone meanwhile never finds its bridge gone. The host's end is deleted first (its namespace would
- * take it along, but only a moment later). */
+/* The zone's bridge goes with its last port, under the zones' lock, so that a container joining
+ * the zone meanwhile never finds its bridge gone. The host's end is deleted first, by index (its
+ * namespace would take it along, but only later; a new container of the same name may have made a
+ * link of the same name meanwhile). */
 static void leave_zone(NetworkPlan *p) {
         struct mnl_socket *nl = NULL;
-        _cleanup_close_ int lock = zone_lock(p);
+        _cleanup_close_ int lock = zone_lock();
         int r;
 
         if (lock < 0 || rtnl_open(&nl) < 0)
                 return;
-        (void) link_delete(nl, p->host_ifname);
+        if (p->n_ifindices > 0)
+                (void) link_delete_index(nl, p->ifindices[0]);
         int idx = (int) if_nametoindex(p->bridge);
         if (idx > 0) {
                 r = link_count_ports(nl, idx);
                 if (r == 0)
-                        (void) link_delete(nl, p->bridge);
+                        (void) link_delete_index(nl, idx);
         }
         rtnl_close(nl);
         p->zone_joined = false;
 }
 
 void network_teardown(NetworkPlan *p) {
-        if (p->n_moved > 0 && p->netns_fd >= 0)
+        if (p->nl_container && p->moved)
                 move_interfaces_back(p);
         p->netns_fd = safe_close(p->netns_fd);
         if (p->zone_joined)

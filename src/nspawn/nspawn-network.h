@@ -13,10 +13,17 @@
  * --network-interface=, --network-macvlan=, --network-ipvlan=): planned before clone() (names and
  * addresses, pure data, checked against the host's links), made by the parent at the handshake's
  * NETWORK_READY step in the container's network namespace, taken apart when the container ends. */
+struct mnl_socket;
+
+#define NETWORK_CONTAINER_IFNAME "host0"
+#define NETWORK_VETH_MAX 16
+#define NETWORK_ZONE_LOCK "/run/nspawn/network-zone.lock"
+
 typedef struct NetworkLinkPair {
         char host[IFNAMSIZ];            /* the host's end (veth), or the parent link (macvlan, ipvlan) */
         char container[IFNAMSIZ];       /* its name in the container */
-        struct ether_addr mac;          /* macvlan: its address */
+        struct ether_addr mac;          /* the container's end's address (extra veth, macvlan) */
+        struct ether_addr host_mac;     /* the host's end's (extra veth) */
 } NetworkLinkPair;
 
 typedef struct NetworkPlan {
@@ -25,8 +32,8 @@ typedef struct NetworkPlan {
                                          * systemd-nspawn does */
         struct ether_addr host_mac, container_mac;
         char bridge[IFNAMSIZ];          /* the bridge the host's end joins, "" for none */
-        char zone_lock[64];             /* a zone: its lock file; the bridge is made on first use
-                                         * and removed with its last port */
+        bool zone;                      /* the bridge is vz-ZONE: made on first use, removed with its
+                                         * last port, both under NETWORK_ZONE_LOCK */
         NetworkLinkPair *extra;
         size_t n_extra;
         char **interfaces;              /* moved in, and back out at the end */
@@ -34,15 +41,19 @@ typedef struct NetworkPlan {
         size_t n_macvlan, n_ipvlan;
 
         /* What was done, for the registration and the teardown. */
-        int ifindices[1 + 16];          /* the host's ends of the veths (NetworkInterfaces) */
+        int ifindices[NETWORK_VETH_MAX];  /* the host's ends of the veths (NetworkInterfaces); the
+                                         * first is the main veth's when there is one */
         size_t n_ifindices;
         int netns_fd;                   /* the container's network namespace, kept while interfaces
                                          * of the host are in it */
-        size_t n_moved;                 /* interfaces moved in so far */
+        struct mnl_socket *nl_container;  /* an rtnetlink socket in that namespace */
+        int *moved;                     /* per interface: its index in the container's namespace,
+                                         * taken right after the move (before the payload runs),
+                                         * 0 for one not moved (yet) */
         bool zone_joined;
 } NetworkPlan;
 
-#define NETWORK_CONTAINER_IFNAME "host0"
+
 #define NETWORK_PLAN_NULL ((NetworkPlan) { .netns_fd = -EBADF })
 
 /* Shortens an interface name of IFNAMSIZ or more bytes as systemd does: its first 11 bytes and four
@@ -55,7 +66,7 @@ void network_veth_mac(const Id128 *host_machine_id, const char *machine, bool co
 /* The plan for the settings. Reads /etc/machine-id. */
 int network_plan_build(const Settings *s, NetworkPlan *ret);
 /* Before clone(): the links the plan names on the host exist (the bridge, the interfaces to move,
- * the parents of macvlans and ipvlans), and at most 16 veths. -ENODEV (or -E2BIG) with the name in
+ * the parents of macvlans and ipvlans), and at most NETWORK_VETH_MAX veths. -ENODEV (or -E2BIG) with the name in
  * *ret_what. */
 int network_plan_check(const NetworkPlan *p, const char **ret_what);
 /* Makes the links, the container's ends in the network namespace of pid. On failure *ret_what names

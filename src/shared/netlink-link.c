@@ -89,20 +89,52 @@ int link_set_master(struct mnl_socket *nl, const char *name, int master_ifindex)
         return rtnl_call(nl, nlh);
 }
 
-int link_move_to_netns(struct mnl_socket *nl, const char *name, int netns_fd, const char *new_name) {
+int link_move_to_netns(struct mnl_socket *nl, int ifindex, int netns_fd, const char *new_name) {
         _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
         struct ifinfomsg *ifi;
         struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, &ifi);
-        unsigned idx = if_nametoindex(name);
 
-        if (idx == 0)
-                return -errno;
         /* By index: IFLA_IFNAME is the name it gets there. */
-        ifi->ifi_index = (int) idx;
+        ifi->ifi_index = ifindex;
         mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
         if (new_name)
                 mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
         return rtnl_call(nl, nlh);
+}
+
+int link_delete_index(struct mnl_socket *nl, int ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_DELLINK, 0, &ifi);
+
+        ifi->ifi_index = ifindex;
+        return rtnl_call(nl, nlh);
+}
+
+static int get_index(const struct nlmsghdr *nlh, void *data) {
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        *(int *) data = ifi->ifi_index;
+        return MNL_CB_OK;
+}
+
+int link_get_ifindex(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST, NULL);
+        static uint32_t seq = 0x40000000;
+        uint32_t portid = mnl_socket_get_portid(nl);
+        int idx = 0, r;
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        nlh->nlmsg_seq = ++seq;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return -errno;
+        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        r = mnl_cb_run(buf, (size_t) n, seq, portid, get_index, &idx);
+        if (r < 0)
+                return -errno;
+        return idx > 0 ? idx : -ENODEV;
 }
 
 /* mode goes into IFLA_INFO_DATA as attribute 1 (IFLA_MACVLAN_MODE, a u32; IFLA_IPVLAN_MODE, a u16:

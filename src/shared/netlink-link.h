@@ -23,9 +23,13 @@ int link_set_up(struct mnl_socket *nl, const char *name);
 int link_create_bridge(struct mnl_socket *nl, const char *name);
 /* Makes the link a port of the link master_ifindex (a bridge); 0 takes it out of its bridge. */
 int link_set_master(struct mnl_socket *nl, const char *name, int master_ifindex);
-/* Moves the link into the network namespace netns_fd (an fd of /proc/PID/ns/net), named new_name
- * there (NULL: keeps its name). */
-int link_move_to_netns(struct mnl_socket *nl, const char *name, int netns_fd, const char *new_name);
+/* Moves the link ifindex into the network namespace netns_fd (an fd of /proc/PID/ns/net), named
+ * new_name there (NULL: keeps its name). */
+int link_move_to_netns(struct mnl_socket *nl, int ifindex, int netns_fd, const char *new_name);
+/* Deletes the link ifindex; -ENODEV when there is none. */
+int link_delete_index(struct mnl_socket *nl, int ifindex);
+/* The index of the link of that name in the socket's network namespace; -ENODEV when none. */
+int link_get_ifindex(struct mnl_socket *nl, const char *name);
 /* A macvlan (bridge mode) or an ipvlan (L2 mode) on the link parent_ifindex, made in the network
  * namespace of process netns_pid, named name there. */
 int link_create_macvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, const struct ether_addr *mac,

@@ -86,9 +86,32 @@ touch "$T/go"
 wait $Z2
 assert_true "zone: the bridge goes with its last member" back_to_first
 
-# --- --network-ipvlan: this kernel has no ipvlan ----------------------------------------------------
-refused "ipvlan on a kernel without it" "iv-par0" --register=no -D "$T" -M "${MP}i" --network-ipvlan=par0 -P true
+# --- --network-ipvlan: whether the kernel has ipvlan is probed (this VM's has none: a clear error) ---
+if "${IN[@]}" ip link add link par0 name "${MP::6}iv" type ipvlan mode l2 2>/dev/null; then
+        "${IN[@]}" ip link del "${MP::6}iv"
+        run_nspawn -q --register=no -D "$T" -M "${MP}i" --network-ipvlan=par0 -P sh -c 'ls /sys/class/net | sort | tr "\n" " "'
+        assert_eq 0 "$RC" "ipvlan: the container runs (stderr: $ERR)"
+        assert_match 'iv-par0' "$OUT" "ipvlan: iv-par0 inside"
+else
+        refused "ipvlan on a kernel without it" "iv-par0" --register=no -D "$T" -M "${MP}i" --network-ipvlan=par0 -P true
+fi
 assert_true "ipvlan: nothing left" back_to_first
+
+# --- The move back goes by index: a guest that renames the moved link and makes another of its name
+# gets its own link deleted with its namespace, and the host gets its spare0 back, peer and all. ---
+IDX0=$("${IN[@]}" ip -o link show spare0 | cut -d: -f1)
+run_nspawn -q --register=no -D "$T" -M "${MP}r" --network-interface=spare0 -P \
+        sh -c 'ip link set spare0 name evil0 && ip link add spare0 type veth peer name decoy && echo renamed'
+assert_eq renamed "$OUT" "the guest renamed spare0 and made another spare0 (stderr: $ERR)"
+assert_true "spare0 is back" back_to_first
+assert_eq "$IDX0" "$("${IN[@]}" ip -o link show spare0 | cut -d: -f1)" "the host's spare0 is the one that went in (same index)"
+assert_match 'spare0@spare1' "$("${IN[@]}" ip -o link show spare0)" "with its peer"
+
+# A start that fails after the move (a macvlan on the loopback device) moves it back too.
+run_nspawn -q --register=no -D "$T" -M "${MP}r" --network-interface=spare0 --network-macvlan=lo -P true
+assert_true "a start failing after the move is refused" test "$RC" -ne 0
+assert_true "spare0 is back after the failed start" back_to_first
+assert_eq "$IDX0" "$("${IN[@]}" ip -o link show spare0 | cut -d: -f1)" "the same spare0"
 
 # --- --network-namespace-path ----------------------------------------------------------------------
 NS2=${MP}other

@@ -62,18 +62,18 @@ for m in "$M" "${MP}averyveryverylongname"; do
                 sh -c 'cat /sys/class/net/host0/address; while [ ! -e /go ]; do sleep 0.05; done' > "$WORK/sd.out" 2>/dev/null </dev/null &
         SP=$!
         rm -f "$T/go"
-        wait_until 20 test -s "$WORK/sd.out"
+        assert_true "$m: systemd-nspawn is up" wait_until 20 test -s "$WORK/sd.out"
         sd=$("${IN[@]}" ip -o link | grep -o 've-[^:@]*' | head -1)
         sdmac=$("${IN[@]}" ip -o link show "$sd" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
         sdc=$(cat "$WORK/sd.out")
         touch "$T/go"; wait $SP
         rm -rf "/run/systemd/nspawn/propagate/$m"
-        wait_until 20 links_are_first
+        assert_true "$m: systemd-nspawn's pair is gone" wait_until 20 links_are_first
         rm -f "$T/go"
         "$NSPAWN" -q --register=no -D "$T" -M "$m" -n -P \
                 sh -c 'cat /sys/class/net/host0/address; while [ ! -e /go ]; do sleep 0.05; done' > "$WORK/our.out" 2>&1 </dev/null &
         OP=$!
-        wait_until 20 test -s "$WORK/our.out"
+        assert_true "$m: nspawn is up" wait_until 20 test -s "$WORK/our.out"
         our=$("${IN[@]}" ip -o link | grep -o 've-[^:@]*' | head -1)
         ourmac=$("${IN[@]}" ip -o link show "$our" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
         touch "$T/go"; wait $OP
@@ -81,8 +81,9 @@ for m in "$M" "${MP}averyveryverylongname"; do
         assert_eq "$sdmac" "$ourmac" "$m: and its MAC address"
         assert_eq "$sdc" "$(cat "$WORK/our.out")" "$m: host0 has systemd-nspawn's MAC address"
         assert_true "$m: the name fits" test "${#our}" -le 15
+        [ "$m" = "$M" ] && assert_eq "$CMAC" "$(cat "$WORK/our.out")" "$m: host0's address is the same as on the first run"
+        assert_true "$m: nothing left" wait_until 20 links_are_first
 done
-assert_eq "$(sed -n 1p "$WORK/our.out")" "$(sed -n 1p "$WORK/our.out")" "(stable)"
 assert_match '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' "$CMAC" "host0 has a MAC address ($CMAC)"
 assert_match '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' "$HMAC" "ve- has a MAC address ($HMAC)"
 
@@ -111,11 +112,17 @@ MCTL=$BUILDDIR/machinectl
 start_bus
 start_machined || fail "machined did not start"
 rm -f "$T/go"
-"$NSPAWN" -q -D "$T" -M "$M" -n -P sh -c 'echo up; while [ ! -e /go ]; do sleep 0.05; done' > "$WORK/r.out" 2>&1 </dev/null &
+"$NSPAWN" -q -D "$T" -M "$M" -n -P sh -c 'ip addr add 10.231.0.2/24 dev host0; ip link set host0 up; echo up; while [ ! -e /go ]; do sleep 0.05; done' > "$WORK/r.out" 2>&1 </dev/null &
 RP=$!
 assert_true "the registered container is up" wait_until 20 grep -q up "$WORK/r.out"
 IDX=$("${IN[@]}" ip -o link show "$HOSTIF" | cut -d: -f1)
 assert_eq "$IDX" "$("$MCTL" show "$M" -P NetworkInterfaces 2>&1)" "machined has the host's end as the machine's interface"
+# machinectl in the test's namespace (where the host's end is): the address from inside the
+# container (machined enters its namespace), the interface by name.
+assert_match "^$M +container +nspawn .*10\.231\.0\.2" "$("${IN[@]}" "$MCTL" list --no-legend 2>&1 | grep "^$M ")" "machinectl list shows the container's address"
+ST=$("${IN[@]}" "$MCTL" status "$M" 2>&1)
+assert_match "Iface: +$HOSTIF" "$ST" "machinectl status names the host's end"
+assert_match "Address: +10\.231\.0\.2" "$ST" "machinectl status shows the address"
 touch "$T/go"
 wait $RP
 assert_eq 0 "$?" "the registered container exits 0"

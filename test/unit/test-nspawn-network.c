@@ -111,7 +111,7 @@ TEST(options) {
         ASSERT_OK(network_plan_build(&s, &p));
         ASSERT_STREQ(p.host_ifname, "vb-averyverZZ6y");
         ASSERT_STREQ(p.bridge, "vz-lab");
-        ASSERT_STREQ(p.zone_lock, "/run/nspawn/zone-lab.lock");
+        ASSERT_TRUE(p.zone);
         ASSERT_EQ(p.n_extra, 2u);
         ASSERT_STREQ(p.extra[0].host, "ex1");
         ASSERT_STREQ(p.extra[0].container, "ex1");
@@ -133,7 +133,7 @@ TEST(options) {
         ASSERT_OK(network_plan_build(&s, &p));
         ASSERT_STREQ(p.host_ifname, "vb-x");
         ASSERT_STREQ(p.bridge, "br0");
-        ASSERT_STREQ(p.zone_lock, "");
+        ASSERT_FALSE(p.zone);
         network_plan_done(&p);
         settings_done(&s);
 
