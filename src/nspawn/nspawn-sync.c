@@ -171,9 +171,10 @@ void sync_describe_step_failure(char *buf, size_t size, SyncStep step, const Syn
                 snprintf(buf, size, "'%s'", name);
 }
 
-/* One packet of the parent's, in the child: recvmsg() into stack buffers. A passed fd goes to
- * *ret_fd (-EBADF when none came). */
-static ssize_t child_receive(int fd, SyncMessage *m, int *ret_fd) {
+/* One packet of the parent's, in the child: recvmsg() into stack buffers when it may carry an fd (a
+ * passed fd goes to *ret_fd, -EBADF when none came), plain recv() otherwise (the kernel discards an
+ * fd nobody asked for; and the fault tests inject into the child's first recvfrom()). */
+static ssize_t child_receive(int fd, SyncMessage *m, bool want_fd, int *ret_fd) {
         struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
         union {
                 struct cmsghdr h;
@@ -189,7 +190,7 @@ static ssize_t child_receive(int fd, SyncMessage *m, int *ret_fd) {
 
         *ret_fd = -EBADF;
         do
-                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
+                n = want_fd ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC) : recv(fd, m, sizeof(*m), MSG_TRUNC);
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
@@ -206,7 +207,7 @@ int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *det
         r = sync_send_step(fd, SYNC_STEP_READY, step);
         while (r >= 0) {
                 int passed;
-                ssize_t n = child_receive(fd, &m, &passed);
+                ssize_t n = child_receive(fd, &m, n_slots > 0, &passed);
 
                 r = n < 0 ? (int) n : n == 0 ? -EPIPE : 0;
                 if (r >= 0 && (size_t) n == sizeof(m) && m.type == SYNC_MOUNT_FD) {
