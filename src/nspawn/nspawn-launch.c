@@ -2,12 +2,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include "nspawn-child.h"
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
+#include "nspawn-network.h"
 #include "nspawn-register.h"
 #include "nspawn-root.h"
 #include "nspawn-supervise.h"
@@ -137,12 +140,21 @@ typedef struct Launch {
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
+        NetworkPlan network;    /* the container's links (-n, --network-*=), and what was made */
+        int netns_path_fd;      /* --network-namespace-path= */
         Registration *registration;
         bool registration_tried;
         sigset_t old_mask;
 } Launch;
 
 static void launch_done(Launch *l) {
+        /* The host's interfaces go back, an empty zone bridge goes. No veth to delete: a pair goes
+         * with the container's network namespace, which the kernel tears down shortly after the
+         * container's last process, asynchronously (deleting the host's end here would only wait
+         * for that teardown: tens of milliseconds). */
+        network_teardown(&l->network);
+        network_plan_done(&l->network);
+        safe_close(l->netns_path_fd);
         registration_free(l->registration);
         container_cgroup_destroy(&l->cgroup);
         safe_close(l->pair[0]);
@@ -351,6 +363,24 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
+        r = network_plan_build(s, &l->network);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to plan the container's network: %m"));
+        const char *what = NULL;
+        r = network_plan_check(&l->network, &what);
+        if (r == -ENODEV)
+                return log_error_errno(r, _("Network interface %s does not exist."), what);
+        if (r < 0)
+                return log_error_errno(r, _("Too many network links (%s): at most 16."), what);
+        if (s->network_namespace_path) {
+                _cleanup_free_ char *e = escape_for_terminal(s->network_namespace_path, ESCAPE_MESSAGE_MAX);
+                /* Not blocking on a FIFO put there instead. */
+                l->netns_path_fd = open(s->network_namespace_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (l->netns_path_fd < 0)
+                        return log_error_errno(-errno, _("Failed to open network namespace %s: %m"), strna(e));
+                if (ioctl(l->netns_path_fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+                        return log_error_errno(-EINVAL, _("%s is not a network namespace."), strna(e));
+        }
         r = launch_prepare_userns(s, l);
         if (r < 0)
                 return r;
@@ -398,7 +428,8 @@ static int launch_systemd_scope(const Settings *s, Launch *l, pid_t pid) {
         int r;
 
         l->registration_tried = true;
-        r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        /* Before the network step: the links are not known to machined here (a gap of systemd hosts). */
+        r = registration_register(s, &l->uuid, l->root.path, pid, NULL, 0, &l->registration);
         if (r < 0)
                 return r;
         if (r == 0) {
@@ -427,7 +458,9 @@ static int launch_register(const Settings *s, Launch *l, pid_t pid) {
          * that happened when the child was placed, and systemd applied the properties.) */
         if (l->registration_tried)
                 return 0;
-        int r = registration_register(s, &l->uuid, l->root.path, pid, &l->registration);
+        /* With the host's ends of the container's links (NetworkInterfaces). */
+        int r = registration_register(s, &l->uuid, l->root.path, pid, l->network.ifindices, l->network.n_ifindices,
+                                      &l->registration);
         if (r < 0)
                 return r;
         /* CreateMachine gave machined the properties, which it applied before it answered; otherwise
@@ -513,9 +546,27 @@ static int launch_send_trees(Launch *l) {
         return 0;
 }
 
+/* The child's network namespace exists (clone() made it): its links are made in it from here. */
+static int launch_network(const Settings *s, Launch *l, pid_t pid) {
+        const char *what = NULL;
+        (void) s;
+        int r = network_setup(&l->network, pid, &what);
+        if (r == -EEXIST)
+                return log_error_errno(r, _("Network interface %s exists already (a running container of this name, or a link of the host's)."),
+                                       what);
+        if (r == -EOPNOTSUPP)
+                return log_error_errno(r, _("Failed to create network interface %s: this kernel does not support its kind (%m)."), what);
+        if (r == -ENOTTY)
+                return log_error_errno(r, _("Network interface %s is not a bridge."), what);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to set up network interface %s: %m"), what);
+        return 0;
+}
+
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {
         [SYNC_STEP_CGROUP_PLACED] = launch_place_cgroup,
         [SYNC_STEP_ID_MAPS_WRITTEN] = launch_write_id_maps,
+        [SYNC_STEP_NETWORK_READY] = launch_network,
         [SYNC_STEP_GO] = launch_register,
 };
 
@@ -569,7 +620,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
@@ -598,6 +649,7 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .sync_fd = l.pair[1],
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
+                .netns_fd = l.netns_path_fd,
                 .mount_fds = l.mount_fds,
                 .n_mount_fds = l.n_mount_fds,
         };

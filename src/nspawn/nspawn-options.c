@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "machine-name.h"
+#include "netlink-link.h"
 #include "nspawn-bind.h"
 #include "nspawn-options.h"
 #include "path-util.h"
@@ -27,6 +29,14 @@ enum {
         ARG_TMPFS,
         ARG_READ_ONLY,
         ARG_PRIVATE_NETWORK,
+        ARG_NETWORK_VETH,
+        ARG_NETWORK_BRIDGE,
+        ARG_NETWORK_ZONE,
+        ARG_NETWORK_VETH_EXTRA,
+        ARG_NETWORK_INTERFACE,
+        ARG_NETWORK_MACVLAN,
+        ARG_NETWORK_IPVLAN,
+        ARG_NETWORK_NAMESPACE_PATH,
         ARG_PRIVATE_USERS,
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_CAPABILITY,
@@ -95,6 +105,19 @@ static void help(void) {
                  "                            host's clock (implies --private-time)\n"
                  "\nNetworking:\n"
                  "     --private-network      Disconnect from the host network (only lo)\n"
+                 "  -n --network-veth         Add a virtual Ethernet link between host and\n"
+                 "                            container (host side ve-NAME, container side host0)\n"
+                 "     --network-veth-extra=HOSTIF[:CONTAINERIF]\n"
+                 "                            Add another virtual Ethernet link\n"
+                 "     --network-bridge=BRIDGE\n"
+                 "                            Add the host side (vb-NAME) to an existing bridge\n"
+                 "     --network-zone=ZONE    Add the host side to the bridge vz-ZONE (made and\n"
+                 "                            removed as containers come and go)\n"
+                 "     --network-interface=IF Move a host network interface into the container\n"
+                 "     --network-macvlan=IF   Give the container a macvlan (mv-IF) on IF\n"
+                 "     --network-ipvlan=IF    Give the container an ipvlan (iv-IF) on IF\n"
+                 "     --network-namespace-path=PATH\n"
+                 "                            Run in an existing network namespace\n"
                  "\nFiles:\n"
                  "     --read-only            Mount the root directory (or image) read-only\n"
                  "     --bind=SRC[:DST[:OPTS]]\n"
@@ -296,6 +319,66 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_PRIVATE_NETWORK:
                 s->private_network = true;
                 return 0;
+        case 'n':
+        case ARG_NETWORK_VETH:
+                s->network_veth = true;
+                s->private_network = true;
+                return 0;
+        case ARG_NETWORK_BRIDGE:
+        case ARG_NETWORK_ZONE: {
+                const char *opt = c == ARG_NETWORK_BRIDGE ? "--network-bridge" : "--network-zone";
+                char name[IFNAMSIZ + 8];
+                /* The zone's bridge is vz-ZONE: the zone name gets what is left of a link name. */
+                snprintf(name, sizeof(name), "%s%s", c == ARG_NETWORK_ZONE ? "vz-" : "", arg);
+                if (strlen(arg) >= IFNAMSIZ || !ifname_valid(name))
+                        return log_error_errno(-EINVAL, _("Invalid %s=%s: not a valid network interface name%s."), opt, strna(a),
+                                               c == ARG_NETWORK_ZONE ? _(" (at most 12 characters: the bridge is vz-ZONE)") : "");
+                char **dst = c == ARG_NETWORK_BRIDGE ? &s->network_bridge : &s->network_zone;
+                free(*dst);
+                *dst = strdup(arg);
+                if (!*dst)
+                        return log_oom();
+                s->network_veth = true;
+                s->private_network = true;
+                return 0;
+        }
+        case ARG_NETWORK_VETH_EXTRA: {
+                const char *colon = strchr(arg, ':');
+                _cleanup_free_ char *host = colon ? strndup(arg, (size_t) (colon - arg)) : strdup(arg);
+                const char *cont = colon ? colon + 1 : NULL;
+                if (!host)
+                        return log_oom();
+                if (!ifname_valid(host) || (cont && !ifname_valid(cont)))
+                        return log_error_errno(-EINVAL, _("Invalid %s=%s: not a valid network interface name%s."),
+                                               "--network-veth-extra", strna(a), "");
+                _cleanup_free_ char *pair = strjoin(host, ":", cont ?: host);
+                if (!pair || strv_consume(&s->network_veth_extra, TAKE_PTR(pair)) < 0)
+                        return log_oom();
+                s->private_network = true;
+                return 0;
+        }
+        case ARG_NETWORK_INTERFACE:
+        case ARG_NETWORK_MACVLAN:
+        case ARG_NETWORK_IPVLAN: {
+                const char *opt = c == ARG_NETWORK_INTERFACE ? "--network-interface" :
+                                  c == ARG_NETWORK_MACVLAN ? "--network-macvlan" : "--network-ipvlan";
+                if (!ifname_valid(arg))
+                        return log_error_errno(-EINVAL, _("Invalid %s=%s: not a valid network interface name%s."), opt, strna(a), "");
+                char ***dst = c == ARG_NETWORK_INTERFACE ? &s->network_interfaces :
+                              c == ARG_NETWORK_MACVLAN ? &s->network_macvlan : &s->network_ipvlan;
+                if (strv_extend(dst, arg) < 0)
+                        return log_oom();
+                s->private_network = true;
+                return 0;
+        }
+        case ARG_NETWORK_NAMESPACE_PATH:
+                if (!path_is_absolute(arg))
+                        return log_error_errno(-EINVAL, _("Invalid %s=%s: not an absolute path."), "--network-namespace-path", strna(a));
+                free(s->network_namespace_path);
+                s->network_namespace_path = strdup(arg);
+                if (!s->network_namespace_path)
+                        return log_oom();
+                return 0;
         case ARG_CAPABILITY:
                 return parse_cap_option(arg, "--capability", &s->capability_add);
         case ARG_DROP_CAPABILITY:
@@ -474,6 +557,14 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
                 { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                { "network-veth", no_argument, NULL, ARG_NETWORK_VETH },
+                { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
+                { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
+                { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
+                { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
+                { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
+                { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
+                { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
                 { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
                 { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
@@ -502,7 +593,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abPU", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abnPU", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
@@ -552,6 +643,18 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 return log_error_errno(-EINVAL, _("--boot and --user cannot be combined."));
         }
 
+        if (s.network_bridge && s.network_zone) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--network-bridge and --network-zone cannot be combined."));
+        }
+        if (s.network_namespace_path && s.private_network) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--network-namespace-path cannot be combined with --private-network or the other --network-* options."));
+        }
+        if (s.network_namespace_path && s.private_users != PRIVATE_USERS_NO) {
+                settings_done(&s);
+                return log_error_errno(-EOPNOTSUPP, _("--network-namespace-path cannot be combined with --private-users: the container's root would have no power over that namespace."));
+        }
         for (size_t i = 0; i < s.n_binds; i++)
                 if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {
                         _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);

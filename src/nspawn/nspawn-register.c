@@ -137,20 +137,23 @@ void registration_free(Registration *r) {
 }
 
 static int call_register(Registration *r, const Settings *s, const Id128 *uuid, const char *root, pid_t leader,
-                         sd_bus_error *error) {
+                         const int *ifindices, size_t n_ifindices, sd_bus_error *error) {
         BusApi *a = &r->api;
         sd_bus_message *m = NULL, *reply = NULL;
         int k;
 
         k = a->new_method_call(r->bus, &m, "org.freedesktop.machine1", "/org/freedesktop/machine1",
                                "org.freedesktop.machine1.Manager",
-                               s->keep_unit ? "RegisterMachine" : "CreateMachine");
+                               n_ifindices > 0 ? (s->keep_unit ? "RegisterMachineWithNetwork" : "CreateMachineWithNetwork")
+                                               : (s->keep_unit ? "RegisterMachine" : "CreateMachine"));
         if (k >= 0)
                 k = a->append(m, "s", s->machine);
         if (k >= 0)
                 k = a->append_array(m, 'y', uuid->bytes, sizeof(uuid->bytes));
         if (k >= 0)
                 k = a->append(m, "ssus", "nspawn", "container", (uint32_t) leader, root);
+        if (k >= 0 && n_ifindices > 0)
+                k = a->append_array(m, 'i', ifindices, n_ifindices * sizeof(int));
         if (k >= 0 && !s->keep_unit) {
                 /* The scope properties: machined applies them to the scope (cgroupfs) or has systemd
                  * apply them. DeviceAllow= is in nspawn's own device policy already. */
@@ -172,7 +175,8 @@ static int call_register(Registration *r, const Settings *s, const Id128 *uuid, 
         return k;
 }
 
-int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader, Registration **ret) {
+int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader,
+                          const int *ifindices, size_t n_ifindices, Registration **ret) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         Registration *r;
         int k;
@@ -209,7 +213,7 @@ int registration_register(const Settings *s, const Id128 *uuid, const char *root
         if (k >= 0)
                 (void) r->api.set_timeout(r->bus, 5 * 1000 * 1000);
         if (k >= 0)
-                k = call_register(r, s, uuid, root, leader, &error);
+                k = call_register(r, s, uuid, root, leader, ifindices, n_ifindices, &error);
         if (k >= 0) {
                 r->api.error_free(&error);
                 r->leader = leader;

@@ -13,7 +13,8 @@ typedef struct Registration Registration;
  * and registration is not required (--register=auto: the caller says so once the container runs, so
  * that a failed start prints its error alone), or a negative
  * errno after logging ("Machine 'x' already exists", no registry with --register=yes). */
-int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader, Registration **ret);
+int registration_register(const Settings *s, const Id128 *uuid, const char *root, pid_t leader,
+                          const int *ifindices, size_t n_ifindices, Registration **ret);
 /* Unregisters (ignoring a machine that is already gone) and frees. NULL is fine. */
 void registration_free(Registration *r);
 /* Where PID 1 is systemd and no registry places the container: asks systemd (through the dlopen()ed

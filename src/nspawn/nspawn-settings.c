@@ -37,6 +37,13 @@ void settings_done(Settings *s) {
         free(s->chdir);
         strv_free(s->environment);
         strv_free(s->parameters);
+        free(s->network_bridge);
+        free(s->network_zone);
+        strv_free(s->network_veth_extra);
+        strv_free(s->network_interfaces);
+        strv_free(s->network_macvlan);
+        strv_free(s->network_ipvlan);
+        free(s->network_namespace_path);
         for (size_t i = 0; i < s->n_binds; i++) {
                 free(s->binds[i].source);
                 free(s->binds[i].destination);

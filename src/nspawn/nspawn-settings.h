@@ -68,6 +68,14 @@ typedef struct Settings {
 
         bool read_only;
         bool private_network;
+        bool network_veth;      /* -n: a veth pair ve-NAME/host0 (implies private_network) */
+        char *network_bridge;   /* --network-bridge=: the veth's host end (vb-NAME) joins it */
+        char *network_zone;     /* --network-zone=: the same with the bridge vz-ZONE, made on demand */
+        char **network_veth_extra;  /* --network-veth-extra=: "HOST:CONTAINER" pairs */
+        char **network_interfaces;  /* --network-interface=: host links moved in (and back) */
+        char **network_macvlan;     /* --network-macvlan=: parents of mv-IF */
+        char **network_ipvlan;      /* --network-ipvlan=: parents of iv-IF */
+        char *network_namespace_path;  /* --network-namespace-path=: join this namespace */
         PrivateUsersMode private_users;  /* --private-users=, -U */
         uint32_t uid_shift;     /* PRIVATE_USERS_FIXED, IDENTITY: the range's first host id */
         UsersOwnership users_ownership;  /* _USERS_OWNERSHIP_INVALID: not given */

@@ -124,7 +124,9 @@ SyncPlan sync_plan_build(const Settings *s) {
          * the plan with the options that need them. */
         (void) s;
         return SYNC_PLAN_STEP(SYNC_STEP_CGROUP_PLACED) | SYNC_PLAN_STEP(SYNC_STEP_GO) |
-                (s->private_users != PRIVATE_USERS_NO ? SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN) : 0);
+                (s->private_users != PRIVATE_USERS_NO ? SYNC_PLAN_STEP(SYNC_STEP_ID_MAPS_WRITTEN) : 0) |
+                (s->network_veth || s->network_veth_extra || s->network_interfaces || s->network_macvlan ||
+                 s->network_ipvlan ? SYNC_PLAN_STEP(SYNC_STEP_NETWORK_READY) : 0);
 }
 
 SyncStep sync_plan_next(SyncPlan plan, int after) {

@@ -70,8 +70,8 @@ typedef enum SyncStep {
                                          * child may make its cgroup namespace */
         SYNC_STEP_ID_MAPS_WRITTEN,      /* the parent wrote uid_map/gid_map of the child's user
                                          * namespace (--private-users): the child becomes its root */
-        SYNC_STEP_NETWORK_READY,        /* the parent moved the container's links into its network
-                                         * namespace (not in any plan yet: the network issue) */
+        SYNC_STEP_NETWORK_READY,        /* the parent made the container's links in its network
+                                         * namespace (--network-veth) */
         SYNC_STEP_GO,                   /* registered: the child sets up the tree and runs the payload */
         _SYNC_STEP_MAX,
         _SYNC_STEP_INVALID = -EINVAL,

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <net/if.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <string.h>
+
+#include "netlink-link.h"
+#include "netlink-util.h"
+
+static struct nlmsghdr *link_message(char *buf, uint16_t type, uint16_t flags, struct ifinfomsg **ret_ifi) {
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = type;
+        nlh->nlmsg_flags = flags;
+        struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+        ifi->ifi_family = AF_UNSPEC;
+        if (ret_ifi)
+                *ret_ifi = ifi;
+        return nlh;
+}
+
+int link_create_veth(struct mnl_socket *nl, const char *name, const struct ether_addr *mac,
+                     const char *peer, const struct ether_addr *peer_mac, pid_t peer_netns_pid) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+        struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+        struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        /* The peer's attributes follow an ifinfomsg of their own inside VETH_INFO_PEER. */
+        struct nlattr *p = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+        struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+        pifi->ifi_family = AF_UNSPEC;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+        if (peer_mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, peer_mac);
+        if (peer_netns_pid > 0)
+                mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t) peer_netns_pid);
+        mnl_attr_nest_end(nlh, p);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(nl, nlh);
+}
+
+int link_delete(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_DELLINK, 0, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return rtnl_call(nl, nlh);
+}
+
+int link_set_up(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, &ifi);
+
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return rtnl_call(nl, nlh);
+}
+
+int link_create_bridge(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi);
+
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(nl, nlh);
+}
+
+int link_set_master(struct mnl_socket *nl, const char *name, int master_ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) master_ifindex);
+        return rtnl_call(nl, nlh);
+}
+
+int link_move_to_netns(struct mnl_socket *nl, int ifindex, int netns_fd, const char *new_name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, 0, &ifi);
+
+        /* By index: IFLA_IFNAME is the name it gets there. */
+        ifi->ifi_index = ifindex;
+        mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
+        if (new_name)
+                mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
+        return rtnl_call(nl, nlh);
+}
+
+int link_delete_index(struct mnl_socket *nl, int ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct ifinfomsg *ifi;
+        struct nlmsghdr *nlh = link_message(buf, RTM_DELLINK, 0, &ifi);
+
+        ifi->ifi_index = ifindex;
+        return rtnl_call(nl, nlh);
+}
+
+static int get_index(const struct nlmsghdr *nlh, void *data) {
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        *(int *) data = ifi->ifi_index;
+        return MNL_CB_OK;
+}
+
+int link_get_ifindex(struct mnl_socket *nl, const char *name) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST, NULL);
+        static uint32_t seq = 0x40000000;
+        uint32_t portid = mnl_socket_get_portid(nl);
+        int idx = 0, r;
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        nlh->nlmsg_seq = ++seq;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return -errno;
+        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        r = mnl_cb_run(buf, (size_t) n, seq, portid, get_index, &idx);
+        if (r < 0)
+                return -errno;
+        return idx > 0 ? idx : -ENODEV;
+}
+
+/* mode goes into IFLA_INFO_DATA as attribute 1 (IFLA_MACVLAN_MODE, a u32; IFLA_IPVLAN_MODE, a u16:
+ * the same number, another size). */
+static int create_on_parent(struct mnl_socket *nl, const char *kind, const char *name, int parent_ifindex,
+                            const struct ether_addr *mac, pid_t netns_pid, bool mode_u16, uint32_t mode) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, NULL);
+
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t) parent_ifindex);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+        if (netns_pid > 0)
+                mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t) netns_pid);
+        struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+        struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        if (mode_u16)
+                mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, (uint16_t) mode);
+        else
+                mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, mode);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(nl, nlh);
+}
+
+int link_create_macvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, const struct ether_addr *mac,
+                        pid_t netns_pid) {
+        return create_on_parent(nl, "macvlan", name, parent_ifindex, mac, netns_pid, false, MACVLAN_MODE_BRIDGE);
+}
+
+int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, pid_t netns_pid) {
+        return create_on_parent(nl, "ipvlan", name, parent_ifindex, NULL, netns_pid, true, IPVLAN_MODE_L2);
+}
+
+typedef struct PortCount {
+        int master, n;
+} PortCount;
+
+static int count_attr(const struct nlattr *a, void *data) {
+        PortCount *c = data;
+        if (mnl_attr_get_type(a) == IFLA_MASTER && mnl_attr_validate(a, MNL_TYPE_U32) >= 0 &&
+            (int) mnl_attr_get_u32(a) == c->master)
+                c->n++;
+        return MNL_CB_OK;
+}
+
+static int count_link(const struct nlmsghdr *nlh, void *data) {
+        mnl_attr_parse(nlh, sizeof(struct ifinfomsg), count_attr, data);
+        return MNL_CB_OK;
+}
+
+int link_count_ports(struct mnl_socket *nl, int ifindex) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, NULL);
+        PortCount c = { .master = ifindex };
+        uint32_t seq = nlh->nlmsg_seq = (uint32_t) ifindex ^ 0x5a5a;
+        uint32_t portid = mnl_socket_get_portid(nl);
+        int r;
+
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return -errno;
+        do {
+                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+                if (n < 0)
+                        return -errno;
+                r = mnl_cb_run(buf, (size_t) n, seq, portid, count_link, &c);
+        } while (r == MNL_CB_OK);
+        if (r < 0)
+                return -errno;
+        return c.n;
+}
+
+bool ifname_valid(const char *name) {
+        size_t n = name ? strlen(name) : 0;
+
+        if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+                return false;
+        for (const char *c = name; *c; c++)
+                if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
+                        return false;
+        return true;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "netlink-util.h"
+
+int rtnl_open(struct mnl_socket **ret) {
+        struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+
+        if (!nl)
+                return -errno;
+        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+                int r = -errno;
+                mnl_socket_close(nl);
+                return r;
+        }
+        *ret = nl;
+        return 0;
+}
+
+void rtnl_close(struct mnl_socket *nl) {
+        if (nl)
+                mnl_socket_close(nl);
+}
+
+int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh) {
+        static uint32_t seq;
+        uint32_t portid = mnl_socket_get_portid(nl);
+        char *buf = (char *) nlh;
+        ssize_t n;
+
+        if (seq == 0)
+                seq = (uint32_t) time(NULL);
+        nlh->nlmsg_seq = ++seq;
+        nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+                return -errno;
+        for (;;) {
+                n = mnl_socket_recvfrom(nl, buf, RTNL_BUFFER_SIZE);
+                if (n < 0)
+                        return -errno;
+                /* mnl_cb_run() answers -1 with errno for an error message (an acknowledgement is an
+                 * error message with error 0: MNL_CB_STOP), MNL_CB_OK to read on. */
+                int r = mnl_cb_run(buf, (size_t) n, seq, portid, NULL, NULL);
+                if (r < 0)
+                        return errno > 0 ? -errno : -EPROTO;
+                if (r == MNL_CB_STOP)
+                        return 0;
+        }
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+
+struct mnl_socket;
+struct nlmsghdr;
+
+/* An rtnetlink socket of the calling process's network namespace (libmnl), bound, O_CLOEXEC. */
+int rtnl_open(struct mnl_socket **ret);
+void rtnl_close(struct mnl_socket *nl);
+
+/* Sends the request built in nlh (its type, flags and payload; sequence number and NLM_F_ACK are set
+ * here) and waits for the kernel's acknowledgement: 0, or the negative errno the kernel answered
+ * with. The buffer nlh lives in must hold RTNL_BUFFER_SIZE bytes: the answer is read into it. */
+#define RTNL_BUFFER_SIZE 8192
+int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh);
