@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,10 +49,13 @@ int sync_send_mount_fd(int fd, int slot, int mount_fd) {
         return send_with_fd(fd, &(SyncMessage) { .type = SYNC_MOUNT_FD, .step = slot }, mount_fd);
 }
 
-/* One packet: 0 at EOF, else 1 with its length in *ret_n (more than sizeof(SyncMessage) for a
- * longer one, cut off). A passed fd goes to *ret_fd, or is closed. */
-static int receive_packet(int fd, SyncMessage *ret, int *ret_fd, size_t *ret_n) {
-        struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
+/* One recvmsg() (plain recv() when no fd can come: the fault tests inject into the child's first
+ * recvfrom()) into stack buffers: the length, or -errno. A passed fd goes to *ret_fd (-EBADF when none
+ * came). A child that exits without reading what the parent sent makes the kernel report ECONNRESET
+ * once, ahead of what the child sent before: with skip_reset the parent reads on, the child's failure
+ * report is still queued. No allocation: the child calls it after clone(). */
+static ssize_t receive_one(int fd, SyncMessage *m, bool want_fd, bool skip_reset, int *ret_fd) {
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
@@ -64,18 +68,26 @@ static int receive_packet(int fd, SyncMessage *ret, int *ret_fd, size_t *ret_n) 
         };
         ssize_t n;
 
-        /* A child that exits without reading what the parent sent makes the kernel report ECONNRESET
-         * once, ahead of what the child sent before: read on, its failure report is still queued. */
+        *ret_fd = -EBADF;
         do
-                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);
-        while (n < 0 && (errno == EINTR || errno == ECONNRESET));
+                n = want_fd ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC) : recv(fd, m, sizeof(*m), MSG_TRUNC);
+        while (n < 0 && (errno == EINTR || (skip_reset && errno == ECONNRESET)));
         if (n < 0)
                 return -errno;
-
-        int passed = -EBADF;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        for (struct cmsghdr *c = want_fd ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(&passed, CMSG_DATA(c), sizeof(int));
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        return n;
+}
+
+/* One packet: 0 at EOF, else 1 with its length in *ret_n (more than sizeof(SyncMessage) for a
+ * longer one, cut off). A passed fd goes to *ret_fd, or is closed. */
+static int receive_packet(int fd, SyncMessage *ret, int *ret_fd, size_t *ret_n) {
+        int passed;
+        ssize_t n = receive_one(fd, ret, true, true, &passed);
+
+        if (n < 0)
+                return (int) n;
         if (ret_fd)
                 *ret_fd = passed;
         else
@@ -90,7 +102,7 @@ static int receive_packet(int fd, SyncMessage *ret, int *ret_fd, size_t *ret_n) 
 int sync_receive(int fd, SyncMessage *ret, int *ret_fd) {
         SyncMessage m = {};
         int passed = -EBADF;
-        size_t n;
+        size_t n = 0;
         int r;
 
         r = receive_packet(fd, &m, &passed, &n);
@@ -171,35 +183,6 @@ void sync_describe_step_failure(char *buf, size_t size, SyncStep step, const Syn
                 snprintf(buf, size, "'%s'", name);
 }
 
-/* One packet of the parent's, in the child: recvmsg() into stack buffers when it may carry an fd (a
- * passed fd goes to *ret_fd, -EBADF when none came), plain recv() otherwise (the kernel discards an
- * fd nobody asked for; and the fault tests inject into the child's first recvfrom()). */
-static ssize_t child_receive(int fd, SyncMessage *m, bool want_fd, int *ret_fd) {
-        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        ssize_t n;
-
-        *ret_fd = -EBADF;
-        do
-                n = want_fd ? recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC) : recv(fd, m, sizeof(*m), MSG_TRUNC);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-        return n;
-}
-
 int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *detail, size_t detail_size) {
         SyncMessage m = {};
         int r;
@@ -207,7 +190,7 @@ int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *det
         r = sync_send_step(fd, SYNC_STEP_READY, step);
         while (r >= 0) {
                 int passed;
-                ssize_t n = child_receive(fd, &m, n_slots > 0, &passed);
+                ssize_t n = receive_one(fd, &m, n_slots > 0, false, &passed);
 
                 r = n < 0 ? (int) n : n == 0 ? -EPIPE : 0;
                 if (r >= 0 && (size_t) n == sizeof(m) && m.type == SYNC_MOUNT_FD) {
@@ -231,7 +214,7 @@ int sync_child_step(int fd, SyncStep step, int *slots, size_t n_slots, char *det
 
 int sync_wait_ready(int fd, SyncStep step, SyncMessage *ret) {
         SyncMessage m = {};
-        size_t n;
+        size_t n = 0;
         int r;
 
         r = receive_packet(fd, &m, NULL, &n);
