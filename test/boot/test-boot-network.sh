@@ -7,11 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-NS=${MP}bootnet
-ip netns add "$NS"
-on_exit ip netns del "$NS"
-IN=(nsenter --net=/run/netns/"$NS")
-"${IN[@]}" ip link set lo up
+. "$SRCDIR/test/lib-net.sh"
+net_begin bootnet
 
 T=$(overlay_tree bootnet bookworm)
 O=$WORK/out; mkdir -p "$O"
@@ -41,7 +38,7 @@ WantedBy=multi-user.target
 UNIT
 ln -sf ../record.service "$T/etc/systemd/system/multi-user.target.wants/record.service"
 
-"${IN[@]}" timeout 180 "$NSPAWN" -q -b -D "$T" -M "${MP}bn" -n --register=no --bind="$O:/host-out" \
+timeout 180 "$NSPAWN" -q -b -D "$T" -M "${MP}bn" -n --register=no --bind="$O:/host-out" \
         --console=passive </dev/null & P=$!
 on_exit "kill -9 $P 2>/dev/null"
 assert_true "the guest is booted and has recorded its network" wait_until 120 test -e "$O/ready"

@@ -9,28 +9,16 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-NS=${MP}links
-ip netns add "$NS"
-on_exit ip netns del "$NS"
-IN=(nsenter --net=/run/netns/"$NS")
-REAL_NSPAWN=$NSPAWN
-NSPAWN=$WORK/nspawn-in-ns
-printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$NS" "$REAL_NSPAWN" > "$NSPAWN"
-chmod +x "$NSPAWN"
-"${IN[@]}" ip link set lo up
+. "$SRCDIR/test/lib-net.sh"
+net_begin links
 "${IN[@]}" ip link add "${MP::6}br" type bridge
 BR=${MP::6}br
 "${IN[@]}" ip link add spare0 type veth peer name spare1
 "${IN[@]}" ip link add par0 type veth peer name par1
 "${IN[@]}" ip link set par0 up
-links() { "${IN[@]}" ip -o link | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' '; }
 master_of() { "${IN[@]}" ip -o link show "$1" 2>/dev/null | grep -o 'master [^ ]*' | cut -d' ' -f2; }
 FIRST=$(links)
-# Re-evaluated on every try of wait_until (a $(links) in its arguments would be taken once).
-links_are_first() { [ "$(links)" = "$FIRST" ]; }
-T=$(busybox_tree "$WORK/${MP}tree")
-mkdir -p "$T/usr/lib"
-printf 'ID=busybox\nNAME=busybox\n' > "$T/usr/lib/os-release"
+T=$(net_tree tree)
 back_to_first() { wait_until 20 links_are_first; }
 
 # --- --network-bridge, --network-veth-extra, --network-interface, --network-macvlan at once ----------

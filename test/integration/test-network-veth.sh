@@ -9,23 +9,10 @@
 . "$(dirname "$0")/../lib.sh"
 test_begin
 
-NS=${MP}veth
-ip netns add "$NS"
-on_exit ip netns del "$NS"
-IN=(nsenter --net=/run/netns/"$NS")
-"${IN[@]}" ip link set lo up
-# nspawn itself, always inside that namespace (run_nspawn and refused call $NSPAWN).
-REAL_NSPAWN=$NSPAWN
-NSPAWN=$WORK/nspawn-in-ns
-printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s %s "$@"\n' "$NS" "$REAL_NSPAWN" > "$NSPAWN"
-chmod +x "$NSPAWN"
-links() { "${IN[@]}" ip -o link | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' '; }
+. "$SRCDIR/test/lib-net.sh"
+net_begin veth
 FIRST=$(links)
-# Re-evaluated on every try of wait_until (a $(links) in its arguments would be taken once).
-links_are_first() { [ "$(links)" = "$FIRST" ]; }
-T=$(busybox_tree "$WORK/${MP}tree")
-mkdir -p "$T/usr/lib"
-printf 'ID=busybox\nNAME=busybox\n' > "$T/usr/lib/os-release"
+T=$(net_tree tree)
 
 # The payload: configures host0, tells the test, pings the host's end until it answers, then waits
 # for the test's go (after it pinged back).
