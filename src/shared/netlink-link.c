@@ -214,8 +214,10 @@ bool ifname_valid(const char *name) {
 
         if (n == 0 || n >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                 return false;
-        for (const char *c = name; *c; c++)
-                if (*c == '/' || *c == ':' || *c <= ' ' || *c == 0x7f)
+        /* The kernel takes more (any byte but '/', ':' and white space), but these names reach
+         * messages and tables: printable ASCII only, as systemd's default check. */
+        for (const unsigned char *c = (const unsigned char *) name; *c; c++)
+                if (*c == '/' || *c == ':' || *c <= ' ' || *c >= 0x7f)
                         return false;
         return true;
 }

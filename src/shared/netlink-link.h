@@ -38,5 +38,6 @@ int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifind
 /* The number of links whose master is the link ifindex (the ports of a bridge). */
 int link_count_ports(struct mnl_socket *nl, int ifindex);
 
-/* True for a name the kernel takes for a link: 1-15 bytes, no '/', ':' or white space, not "." or "..". */
+/* True for a link name we accept: 1-15 bytes of printable ASCII, no '/', ':' or space, not "." or
+ * "..". */
 bool ifname_valid(const char *name);

@@ -79,6 +79,8 @@ TEST(ifname_valid) {
         ASSERT_FALSE(ifname_valid("a/b"));
         ASSERT_FALSE(ifname_valid("a:b"));
         ASSERT_FALSE(ifname_valid("a b"));
+        ASSERT_FALSE(ifname_valid("a\x1b[2J"));
+        ASSERT_FALSE(ifname_valid("\xc2\x9b" "1"));   /* UTF-8 of the C1 control CSI */
         ASSERT_FALSE(ifname_valid(NULL));
 }
 
