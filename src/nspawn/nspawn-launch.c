@@ -424,12 +424,21 @@ typedef int (*LaunchStep)(const Settings *s, Launch *l, pid_t pid);
 
 /* Systemd hosts: the child's scope is systemd's. Registered, machined's CreateMachine asks for it (and
  * answers once the child is in it); unregistered, nspawn asks systemd itself. */
+static int launch_network(const Settings *s, Launch *l, pid_t pid);
+
 static int launch_systemd_scope(const Settings *s, Launch *l, pid_t pid) {
         int r;
 
+        /* Registration happens here, at the first step: the links come first (the child's network
+         * namespace exists since clone()), so that machined learns their host ends. */
+        if (sync_plan_build(s) & SYNC_PLAN_STEP(SYNC_STEP_NETWORK_READY)) {
+                r = launch_network(s, l, pid);
+                if (r < 0)
+                        return r;
+        }
         l->registration_tried = true;
-        /* Before the network step: the links are not known to machined here (a gap of systemd hosts). */
-        r = registration_register(s, &l->uuid, l->root.path, pid, NULL, 0, &l->registration);
+        r = registration_register(s, &l->uuid, l->root.path, pid, l->network.ifindices, l->network.n_ifindices,
+                                  &l->registration);
         if (r < 0)
                 return r;
         if (r == 0) {
@@ -550,6 +559,8 @@ static int launch_send_trees(Launch *l) {
 static int launch_network(const Settings *s, Launch *l, pid_t pid) {
         const char *what = NULL;
         (void) s;
+        if (l->network.done)
+                return 0;       /* made before the registration (systemd hosts) */
         int r = network_setup(&l->network, pid, &what);
         if (r == -EEXIST)
                 return log_error_errno(r, _("Network interface %s exists already (a running container of this name, or a link of the host's)."),

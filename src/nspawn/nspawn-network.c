@@ -345,6 +345,8 @@ int network_setup(NetworkPlan *p, pid_t pid, const char **ret_what) {
                 return r;
         r = setup_links(p, nl, pid, ret_what);
         rtnl_close(nl);
+        if (r >= 0)
+                p->done = true;
         return r;
 }
 

@@ -51,6 +51,7 @@ typedef struct NetworkPlan {
                                          * taken right after the move (before the payload runs),
                                          * 0 for one not moved (yet) */
         bool zone_joined;
+        bool done;                      /* network_setup() ran (successfully) */
 } NetworkPlan;
 
 
