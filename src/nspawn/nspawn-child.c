@@ -452,12 +452,6 @@ _Noreturn void child_run(const ChildContext *context) {
          * the container, not even during set-up. Signals blocked for the parent's signalfd are
          * unblocked again, and every disposition is reset: nspawn ignores SIGPIPE, and an ignored
          * signal stays ignored across execve() (`yes | head -1` would print "Broken pipe"). */
-        /* An existing network namespace is joined before anything else (its fd goes with the others
-         * right after). */
-        if (c->netns_fd >= 0 && setns(c->netns_fd, CLONE_NEWNET) < 0) {
-                (void) sync_send_error(c->sync_fd, STEP_NETWORK, -errno, c->settings->network_namespace_path);
-                _exit(EXIT_FAILURE);
-        }
         int sync_hi = fcntl(c->sync_fd, F_DUPFD_CLOEXEC, 100);
         int notify_hi = c->notify_fd >= 0 ? fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 100) : -EBADF;
         if (sync_hi < 0 || (c->notify_fd >= 0 && notify_hi < 0) || dup3(sync_hi, 3, O_CLOEXEC) < 0 ||

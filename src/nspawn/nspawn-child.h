@@ -19,7 +19,6 @@ typedef struct ChildContext {
         int sync_fd;
         SyncPlan sync_plan;             /* the handshake's steps (nspawn-sync.h) */
         int notify_fd;                  /* --boot: the socket for /run/host/notify, else -1 */
-        int netns_fd;                   /* --network-namespace-path=: joined first, else -1 */
         int *mount_fds;                 /* n_mount_fds slots (SYNC_SLOT_*), all -1 at clone(): the
                                          * detached trees the parent hands over during the handshake
                                          * (a user namespace's id-mapped root, its binds) */

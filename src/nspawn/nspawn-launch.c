@@ -187,9 +187,25 @@ static pid_t clone_with_root(const Settings *s, Launch *l) {
                 return -errno;
         if (fchdir(l->root.fd) < 0)
                 return -errno;
+        /* --network-namespace-path=: nspawn enters the namespace for the clone, and the child starts
+         * in it (a child in a new user namespace could not join one of the host's). */
+        _cleanup_close_ int own_netns = -EBADF;
+        if (l->netns_path_fd >= 0) {
+                own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+                if (own_netns < 0 || setns(l->netns_path_fd, CLONE_NEWNET) < 0)
+                        return -errno;
+        }
         pid = clone_container(s, l->cgroup.fd, &l->pidfd);
         if (pid == 0)
                 return 0;
+        if (own_netns >= 0 && setns(own_netns, CLONE_NEWNET) < 0) {
+                int r = -errno;
+                if (pid > 0) {
+                        (void) pidfd_send_signal_(l->pidfd, SIGKILL);
+                        (void) wait_for_child(pid, NULL);
+                }
+                return r;
+        }
         /* The child is in the time namespace now (the kernel froze its offsets): nspawn's later
          * children are not. */
         if (l->saved_time_ns >= 0) {
@@ -660,7 +676,6 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .sync_fd = l.pair[1],
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
-                .netns_fd = l.netns_path_fd,
                 .mount_fds = l.mount_fds,
                 .n_mount_fds = l.n_mount_fds,
         };

@@ -651,10 +651,6 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 settings_done(&s);
                 return log_error_errno(-EINVAL, _("--network-namespace-path cannot be combined with --private-network or the other --network-* options."));
         }
-        if (s.network_namespace_path && s.private_users != PRIVATE_USERS_NO) {
-                settings_done(&s);
-                return log_error_errno(-EOPNOTSUPP, _("--network-namespace-path cannot be combined with --private-users: the container's root would have no power over that namespace."));
-        }
         for (size_t i = 0; i < s.n_binds; i++)
                 if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {
                         _cleanup_free_ char *e = escape_for_terminal(s.binds[i].source, ESCAPE_MESSAGE_MAX);

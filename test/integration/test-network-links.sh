@@ -109,6 +109,12 @@ ip netns exec "$NS2" ip link add only-here type veth peer name only-peer
 run_nspawn -q --register=no -D "$T" -M "${MP}p" --network-namespace-path=/run/netns/"$NS2" -P sh -c 'ls /sys/class/net | sort | tr "\n" " "'
 assert_eq 0 "$RC" "--network-namespace-path runs (stderr: $ERR)"
 assert_match 'only-here' "$OUT" "the container is in that namespace (its sysfs shows its links)"
+# With a user namespace too (nspawn enters the namespace for the clone: the child in its new user
+# namespace could not join it): its links are there, and the container's root cannot change them.
+run_nspawn -q --register=no -D "$T" -M "${MP}p" -U --network-namespace-path=/run/netns/"$NS2" -P \
+        sh -c 'cat /proc/net/dev | grep -o "only-[a-z]*" | sort | tr "\n" " "; ip link set only-here up 2>/dev/null && echo changed; id -u'
+assert_eq 0 "$RC" "-U with --network-namespace-path runs (stderr: $ERR)"
+assert_eq "only-here only-peer 0" "$(echo $OUT)" "-U: the namespace's links are seen, not changed"
 refused "a path that is no network namespace" "not a network namespace" --register=no -D "$T" -M "${MP}p" \
         --network-namespace-path=/proc/self/ns/mnt -P true
 refused "a path that does not exist" "/run/netns/${MP}nope" --register=no -D "$T" -M "${MP}p" \

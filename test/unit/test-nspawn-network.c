@@ -148,7 +148,9 @@ TEST(options) {
         ASSERT_TRUE(PARSE(&s, "--network-macvlan=sixteencharsxxxx") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-bridge=br0", "--network-zone=z") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-namespace-path=/run/netns/x", "-n") < 0);
-        ASSERT_TRUE(PARSE(&s, "--network-namespace-path=/run/netns/x", "-U") < 0);
+        ASSERT_EQ(PARSE(&s, "--network-namespace-path=/run/netns/x", "-U"), 1);
+        settings_done(&s);
+        s = (Settings) {};
         ASSERT_TRUE(PARSE(&s, "--network-namespace-path=relative") < 0);
         ASSERT_EQ(PARSE(&s, "--network-zone=twelvechars1"), 1);
         settings_done(&s);
