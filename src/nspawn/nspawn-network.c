@@ -96,7 +96,7 @@ static int pairs_from(char **names, const char *prefix, NetworkLinkPair **ret, s
         if (n > 0 && !p)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                const char *colon = prefix ? NULL : strchr(names[i], ':');
+                const char *colon = strchr(names[i], ':');
                 if (colon) {
                         /* HOST:CONTAINER, both checked by the option parser */
                         snprintf(p[i].host, sizeof(p[i].host), "%.*s", (int) (colon - names[i]), names[i]);
@@ -139,9 +139,9 @@ int network_plan_build(const Settings *s, NetworkPlan *ret) {
                 r = pairs_from(s->network_macvlan, "mv-", &p.macvlan, &p.n_macvlan);
         if (r >= 0)
                 r = pairs_from(s->network_ipvlan, "iv-", &p.ipvlan, &p.n_ipvlan);
-        if (r >= 0 && s->network_interfaces && !(p.interfaces = strv_copy(s->network_interfaces)))
-                r = -ENOMEM;
-        if (r >= 0 && p.interfaces && !(p.moved = calloc(strv_length(p.interfaces), sizeof(int))))
+        if (r >= 0)
+                r = pairs_from(s->network_interfaces, NULL, &p.ifaces, &p.n_ifaces);
+        if (r >= 0 && p.n_ifaces > 0 && !(p.moved = calloc(p.n_ifaces, sizeof(int))))
                 r = -ENOMEM;
         if (r < 0) {
                 network_plan_done(&p);
@@ -163,14 +163,14 @@ void network_plan_done(NetworkPlan *p) {
         free(p->extra);
         free(p->macvlan);
         free(p->ipvlan);
-        strv_free(p->interfaces);
+        free(p->ifaces);
         free(p->moved);
         p->moved = NULL;
         rtnl_close(p->nl_container);
         p->nl_container = NULL;
         p->netns_fd = safe_close(p->netns_fd);
         p->extra = p->macvlan = p->ipvlan = NULL;
-        p->interfaces = NULL;
+        p->ifaces = NULL;
 }
 
 int network_plan_check(const NetworkPlan *p, const char **ret_what) {
@@ -179,9 +179,9 @@ int network_plan_check(const NetworkPlan *p, const char **ret_what) {
                 *ret_what = p->bridge;
                 return -ENODEV;
         }
-        STRV_FOREACH(i, p->interfaces)
-                if (if_nametoindex(*i) == 0) {
-                        *ret_what = *i;
+        for (size_t i = 0; i < p->n_ifaces; i++)
+                if (if_nametoindex(p->ifaces[i].host) == 0) {
+                        *ret_what = p->ifaces[i].host;
                         return -ENODEV;
                 }
         for (size_t i = 0; i < p->n_macvlan; i++)
@@ -298,23 +298,24 @@ static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const c
                         return r;
                 p->ifindices[p->n_ifindices++] = (int) if_nametoindex(p->extra[i].host);
         }
-        if (p->interfaces) {
+        if (p->n_ifaces > 0) {
                 *ret_what = "rtnetlink";
                 r = open_container_socket(p, pid);
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; p->interfaces && p->interfaces[i]; i++) {
-                *ret_what = p->interfaces[i];
-                int idx = (int) if_nametoindex(p->interfaces[i]);
+        for (size_t i = 0; i < p->n_ifaces; i++) {
+                const NetworkLinkPair *f = &p->ifaces[i];
+                *ret_what = f->host;
+                int idx = (int) if_nametoindex(f->host);
                 if (idx == 0)
                         return -errno;
-                r = link_move_to_netns(nl, idx, p->netns_fd, NULL);
+                r = link_move_to_netns(nl, idx, p->netns_fd, streq(f->host, f->container) ? NULL : f->container);
                 if (r < 0)
                         return r;
                 /* Its index there, now, before the payload can rename it or make another link of
                  * its name: the move back goes by index. */
-                r = link_get_ifindex(p->nl_container, p->interfaces[i]);
+                r = link_get_ifindex(p->nl_container, f->container);
                 if (r < 0)
                         return r;
                 p->moved[i] = r;
@@ -358,12 +359,12 @@ static void move_interfaces_back(NetworkPlan *p) {
 
         if (own < 0)
                 return (void) log_error_errno(-errno, _("Failed to open nspawn's network namespace: %m"));
-        for (size_t i = 0; p->interfaces[i]; i++) {
+        for (size_t i = 0; i < p->n_ifaces; i++) {
                 if (p->moved[i] <= 0)
                         continue;
-                int r = link_move_to_netns(p->nl_container, p->moved[i], own, p->interfaces[i]);
+                int r = link_move_to_netns(p->nl_container, p->moved[i], own, p->ifaces[i].host);
                 if (r < 0)
-                        log_error_errno(r, _("Failed to move network interface %s back to the host: %m"), p->interfaces[i]);
+                        log_error_errno(r, _("Failed to move network interface %s back to the host: %m"), p->ifaces[i].host);
                 p->moved[i] = 0;
         }
 }

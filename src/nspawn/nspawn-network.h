@@ -36,7 +36,9 @@ typedef struct NetworkPlan {
                                          * last port, both under NETWORK_ZONE_LOCK */
         NetworkLinkPair *extra;
         size_t n_extra;
-        char **interfaces;              /* moved in, and back out at the end */
+        NetworkLinkPair *ifaces;        /* host links moved in (named container there, IF:NAME),
+                                         * and back out at the end under their own names */
+        size_t n_ifaces;
         NetworkLinkPair *macvlan, *ipvlan;
         size_t n_macvlan, n_ipvlan;
 

@@ -113,9 +113,12 @@ static void help(void) {
                  "                            Add the host side (vb-NAME) to an existing bridge\n"
                  "     --network-zone=ZONE    Add the host side to the bridge vz-ZONE (made and\n"
                  "                            removed as containers come and go)\n"
-                 "     --network-interface=IF Move a host network interface into the container\n"
-                 "     --network-macvlan=IF   Give the container a macvlan (mv-IF) on IF\n"
-                 "     --network-ipvlan=IF    Give the container an ipvlan (iv-IF) on IF\n"
+                 "     --network-interface=IF[:NAME]\n"
+                 "                            Move a host network interface into the container\n"
+                 "     --network-macvlan=IF[:NAME]\n"
+                 "                            Give the container a macvlan (mv-IF) on IF\n"
+                 "     --network-ipvlan=IF[:NAME]\n"
+                 "                            Give the container an ipvlan (iv-IF) on IF\n"
                  "     --network-namespace-path=PATH\n"
                  "                            Run in an existing network namespace\n"
                  "\nFiles:\n"
@@ -362,7 +365,12 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_NETWORK_IPVLAN: {
                 const char *opt = c == ARG_NETWORK_INTERFACE ? "--network-interface" :
                                   c == ARG_NETWORK_MACVLAN ? "--network-macvlan" : "--network-ipvlan";
-                if (!ifname_valid(arg))
+                /* IF, or IF:NAME (its name in the container), as systemd-nspawn takes them. */
+                const char *colon = strchr(arg, ':');
+                _cleanup_free_ char *host = colon ? strndup(arg, (size_t) (colon - arg)) : strdup(arg);
+                if (!host)
+                        return log_oom();
+                if (!ifname_valid(host) || (colon && !ifname_valid(colon + 1)))
                         return log_error_errno(-EINVAL, _("Invalid %s=%s: not a valid network interface name%s."), opt, strna(a), "");
                 char ***dst = c == ARG_NETWORK_INTERFACE ? &s->network_interfaces :
                               c == ARG_NETWORK_MACVLAN ? &s->network_macvlan : &s->network_ipvlan;

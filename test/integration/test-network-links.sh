@@ -95,6 +95,13 @@ assert_true "spare0 is back" back_to_first
 assert_eq "$IDX0" "$("${IN[@]}" ip -o link show spare0 | cut -d: -f1)" "the host's spare0 is the one that went in (same index)"
 assert_match 'spare0@spare1' "$("${IN[@]}" ip -o link show spare0)" "with its peer"
 
+# IF:NAME: the link has that name in the container, and its own again when back.
+run_nspawn -q --register=no -D "$T" -M "${MP}r" --network-interface=spare0:inner0 --network-macvlan=par0:mvx -P \
+        sh -c 'ls /sys/class/net | sort | tr "\n" " "'
+assert_eq "inner0 lo mvx " "$OUT" "IF:NAME renames the moved link and the macvlan in the container (stderr: $ERR)"
+assert_true "spare0 is back under its own name" back_to_first
+assert_eq "$IDX0" "$("${IN[@]}" ip -o link show spare0 | cut -d: -f1)" "the same spare0 (IF:NAME)"
+
 # A start that fails after the move (a macvlan on the loopback device) moves it back too.
 run_nspawn -q --register=no -D "$T" -M "${MP}r" --network-interface=spare0 --network-macvlan=lo -P true
 assert_true "a start failing after the move is refused" test "$RC" -ne 0

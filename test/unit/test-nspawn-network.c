@@ -119,7 +119,9 @@ TEST(options) {
         ASSERT_STREQ(p.extra[0].container, "ex1");
         ASSERT_STREQ(p.extra[1].host, "ex2");
         ASSERT_STREQ(p.extra[1].container, "inner");
-        ASSERT_STREQ(p.interfaces[0], "eth7");
+        ASSERT_EQ(p.n_ifaces, 1u);
+        ASSERT_STREQ(p.ifaces[0].host, "eth7");
+        ASSERT_STREQ(p.ifaces[0].container, "eth7");
         ASSERT_EQ(p.n_macvlan, 1u);
         ASSERT_STREQ(p.macvlan[0].host, "eth8");
         ASSERT_STREQ(p.macvlan[0].container, "mv-eth8");
@@ -139,6 +141,17 @@ TEST(options) {
         network_plan_done(&p);
         settings_done(&s);
 
+        /* IF:NAME: the name in the container. */
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "-M", "x", "--network-interface=eth7:inner0", "--network-macvlan=eth8:mvx"), 1);
+        ASSERT_OK(network_plan_build(&s, &p));
+        ASSERT_STREQ(p.ifaces[0].host, "eth7");
+        ASSERT_STREQ(p.ifaces[0].container, "inner0");
+        ASSERT_STREQ(p.macvlan[0].host, "eth8");
+        ASSERT_STREQ(p.macvlan[0].container, "mvx");
+        network_plan_done(&p);
+        settings_done(&s);
+
         /* Bad input. */
         s = (Settings) {};
         ASSERT_TRUE(PARSE(&s, "--network-zone=thirteenchars") < 0);   /* vz- + 13 > 15 */
@@ -146,6 +159,8 @@ TEST(options) {
         ASSERT_TRUE(PARSE(&s, "--network-interface=") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-veth-extra=a:") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-macvlan=sixteencharsxxxx") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-interface=eth0:") < 0);
+        ASSERT_TRUE(PARSE(&s, "--network-interface=eth0:a/b") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-bridge=br0", "--network-zone=z") < 0);
         ASSERT_TRUE(PARSE(&s, "--network-namespace-path=/run/netns/x", "-n") < 0);
         ASSERT_EQ(PARSE(&s, "--network-namespace-path=/run/netns/x", "-U"), 1);
