@@ -97,6 +97,23 @@ wait_line() { # file regex
 # the list lives in a file.
 on_exit() { echo "$*" >> "$WORK/.cleanups"; }
 
+# A service manager's notify socket for nspawn (NOTIFY_SOCKET): a datagram socket bound at SOCKET that
+# logs every datagram on one line of LOG, until the test ends. Waits until it is bound.
+notify_listener() { # socket log
+        python3 - "$1" "$2" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], 'w') as f:
+    while True:
+        m = s.recv(65536).decode()
+        f.write(m.replace('\n', ' ') + '\n')
+        f.flush()
+PY
+        on_exit "kill $!"
+        wait_until 10 test -S "$1"
+}
+
 # Machine names of this test start with $MP: "t", the test shell's pid, the test's name (letters and
 # digits only, 12 at most), then a dot. Every test picks its names as "${MP}something". The dot keeps
 # the prefix free of the characters that unit-name escaping changes, so it appears as it is in cgroup

@@ -128,18 +128,7 @@ rm -f "$T/etc/systemd/system/multi-user.target.wants/reboot-now.service"
 
 # --notify-ready=yes: the guest's READY=1 crosses the user namespace (its credentials are the
 # shifted root's) and nspawn passes it on.
-python3 - "$WORK/notify" "$WORK/notify.log" <<'PY' & NL=$!
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], 'w') as f:
-    while True:
-        m = s.recv(4096).decode()
-        f.write(m.replace('\n', ' ') + '\n')
-        f.flush()
-PY
-on_exit "kill $NL"
-assert_true "the notify listener is up" wait_until 5 test -S "$WORK/notify"
+assert_true "the notify listener is up" notify_listener "$WORK/notify" "$WORK/notify.log"
 NOTIFY_SOCKET="$WORK/notify" "$NSPAWN" -q -b -U -D "$T" -M ${MP}a --register=no --console=passive --notify-ready=yes </dev/null & P=$!
 assert_true "nspawn -U --notify-ready=yes says READY=1 once the guest is ready" \
         wait_until 60 grep -q 'READY=1.*guest ready' "$WORK/notify.log"

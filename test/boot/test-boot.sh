@@ -98,18 +98,7 @@ assert_eq 133 "$RC" "a guest reboot gives exit 133"
 rm -f "$T/etc/systemd/system/multi-user.target.wants/reboot-now.service"
 
 # --notify-ready: nspawn's own READY=1 waits for the guest's; without it, it comes at once.
-python3 - "$WORK/notify" "$WORK/notify.log" <<'PY' & L=$!
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], 'w') as f:
-    while True:
-        m = s.recv(4096).decode()
-        f.write(m.replace('\n', ' ') + '\n')
-        f.flush()
-PY
-on_exit "kill $L"
-assert_true "the notify listener is up" wait_until 5 test -S "$WORK/notify"
+assert_true "the notify listener is up" notify_listener "$WORK/notify" "$WORK/notify.log"
 for ready in yes no; do
         : > "$WORK/notify.log"
         NOTIFY_SOCKET="$WORK/notify" "$NSPAWN" -q -b -D "$T" --console=passive --notify-ready=$ready </dev/null & P=$!

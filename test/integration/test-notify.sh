@@ -24,18 +24,7 @@ chmod +x "$B/sbin/init"
 O="$WORK/out"; mkdir -p "$O"
 
 # nspawn's own service manager: a socket that logs every datagram on one line.
-python3 - "$WORK/notify" "$WORK/notify.log" <<'PY' & L=$!
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], 'w') as f:
-    while True:
-        m = s.recv(65536).decode()
-        f.write(m.replace('\n', ' ') + '\n')
-        f.flush()
-PY
-on_exit "kill $L"
-for i in $(seq 100); do [ -S "$WORK/notify" ] && break; sleep 0.1; done
+notify_listener "$WORK/notify" "$WORK/notify.log"
 assert_true "the test's notify socket is bound" test -S "$WORK/notify"
 
 # Waits (up to 20 s) until our child PID has exited (bash may have reaped it already); kills it otherwise.
