@@ -44,8 +44,20 @@ assert_eq 0 "$?" "the container exits 0"
 assert_true "the pair is gone with the container" wait_until 20 links_are_first
 
 # The same names and addresses as systemd-nspawn's, for a short and a long machine name.
+# systemd-nspawn --keep-unit makes payload/ and supervisor/ in its caller's cgroup, in the cgroup2 tree
+# and in the named systemd hierarchy, and nothing removes them where PID 1 is not systemd: it runs in
+# cgroups of the test's own, removed at the end.
+SN_CGS=()
+for h in /sys/fs/cgroup/unified /sys/fs/cgroup/systemd /sys/fs/cgroup; do
+        case $(stat -fc %T "$h" 2>/dev/null) in cgroup2fs|cgroupfs) ;; *) continue ;; esac
+        [ "$h" = /sys/fs/cgroup ] && [ ${#SN_CGS[@]} -gt 0 ] && continue
+        mkdir "$h/${MP}sn.service" || continue
+        SN_CGS+=("$h/${MP}sn.service")
+        on_exit "find '$h/${MP}sn.service' -depth -type d -exec rmdir {} \\; 2>/dev/null"
+done
+sn_run() { ( for cg in "${SN_CGS[@]}"; do echo "$BASHPID" > "$cg/cgroup.procs"; done; exec "$@" ); }
 for m in "$M" "${MP}averyveryverylongname"; do
-        "${IN[@]}" systemd-nspawn -q --register=no --keep-unit -D "$T" -M "$m" --network-veth --pipe \
+        sn_run "${IN[@]}" systemd-nspawn -q --register=no --keep-unit -D "$T" -M "$m" --network-veth --pipe \
                 sh -c 'cat /sys/class/net/host0/address; while [ ! -e /go ]; do sleep 0.05; done' > "$WORK/sd.out" 2>/dev/null </dev/null &
         SP=$!
         rm -f "$T/go"
