@@ -47,14 +47,6 @@ int link_create_veth(struct mnl_socket *nl, const char *name, const struct ether
         return rtnl_call(nl, nlh);
 }
 
-int link_delete(struct mnl_socket *nl, const char *name) {
-        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
-        struct nlmsghdr *nlh = link_message(buf, RTM_DELLINK, 0, NULL);
-
-        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-        return rtnl_call(nl, nlh);
-}
-
 int link_set_up(struct mnl_socket *nl, const char *name) {
         _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
         struct ifinfomsg *ifi;
@@ -119,21 +111,13 @@ static int get_index(const struct nlmsghdr *nlh, void *data) {
 
 int link_get_ifindex(struct mnl_socket *nl, const char *name) {
         _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
-        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST, NULL);
-        static uint32_t seq = 0x40000000;
-        uint32_t portid = mnl_socket_get_portid(nl);
-        int idx = 0, r;
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, 0, NULL);
+        int idx = 0;
 
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-        nlh->nlmsg_seq = ++seq;
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-                return -errno;
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0)
-                return -errno;
-        r = mnl_cb_run(buf, (size_t) n, seq, portid, get_index, &idx);
+        int r = rtnl_call_full(nl, nlh, get_index, &idx);
         if (r < 0)
-                return -errno;
+                return r;
         return idx > 0 ? idx : -ENODEV;
 }
 
@@ -190,23 +174,11 @@ static int count_link(const struct nlmsghdr *nlh, void *data) {
 
 int link_count_ports(struct mnl_socket *nl, int ifindex) {
         _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
-        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, NULL);
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
         PortCount c = { .master = ifindex };
-        uint32_t seq = nlh->nlmsg_seq = (uint32_t) ifindex ^ 0x5a5a;
-        uint32_t portid = mnl_socket_get_portid(nl);
-        int r;
 
-        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-                return -errno;
-        do {
-                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-                if (n < 0)
-                        return -errno;
-                r = mnl_cb_run(buf, (size_t) n, seq, portid, count_link, &c);
-        } while (r == MNL_CB_OK);
-        if (r < 0)
-                return -errno;
-        return c.n;
+        int r = rtnl_call_full(nl, nlh, count_link, &c);
+        return r < 0 ? r : c.n;
 }
 
 bool ifname_valid(const char *name) {

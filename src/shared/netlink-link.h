@@ -14,8 +14,6 @@ struct mnl_socket;
  * namespace of process peer_netns_pid. -EEXIST when a link of either name exists already. */
 int link_create_veth(struct mnl_socket *nl, const char *name, const struct ether_addr *mac,
                      const char *peer, const struct ether_addr *peer_mac, pid_t peer_netns_pid);
-/* Deletes the link; -ENODEV when there is none of that name. */
-int link_delete(struct mnl_socket *nl, const char *name);
 /* Sets the link up (IFF_UP). */
 int link_set_up(struct mnl_socket *nl, const char *name);
 

@@ -26,7 +26,8 @@ void rtnl_close(struct mnl_socket *nl) {
                 mnl_socket_close(nl);
 }
 
-int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh) {
+int rtnl_call_full(struct mnl_socket *nl, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nlh, void *data),
+                   void *data) {
         static uint32_t seq;
         uint32_t portid = mnl_socket_get_portid(nl);
         char *buf = (char *) nlh;
@@ -35,7 +36,8 @@ int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh) {
         if (seq == 0)
                 seq = (uint32_t) time(NULL);
         nlh->nlmsg_seq = ++seq;
-        nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+        /* No acknowledgement asked for a dump: NLMSG_DONE ends it. */
+        nlh->nlmsg_flags |= NLM_F_REQUEST | ((nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP ? 0 : NLM_F_ACK);
         if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
         for (;;) {
@@ -43,11 +45,15 @@ int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh) {
                 if (n < 0)
                         return -errno;
                 /* mnl_cb_run() answers -1 with errno for an error message (an acknowledgement is an
-                 * error message with error 0: MNL_CB_STOP), MNL_CB_OK to read on. */
-                int r = mnl_cb_run(buf, (size_t) n, seq, portid, NULL, NULL);
+                 * error message with error 0: MNL_CB_STOP, as is NLMSG_DONE), MNL_CB_OK to read on. */
+                int r = mnl_cb_run(buf, (size_t) n, seq, portid, cb, data);
                 if (r < 0)
                         return errno > 0 ? -errno : -EPROTO;
                 if (r == MNL_CB_STOP)
                         return 0;
         }
+}
+
+int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh) {
+        return rtnl_call_full(nl, nlh, NULL, NULL);
 }

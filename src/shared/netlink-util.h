@@ -15,3 +15,7 @@ void rtnl_close(struct mnl_socket *nl);
  * with. The buffer nlh lives in must hold RTNL_BUFFER_SIZE bytes: the answer is read into it. */
 #define RTNL_BUFFER_SIZE 8192
 int rtnl_call(struct mnl_socket *nl, struct nlmsghdr *nlh);
+/* The same, with the kernel's answers (a reply, or each message of an NLM_F_DUMP) passed to cb; a
+ * dump ends with its NLMSG_DONE instead of an acknowledgement. */
+int rtnl_call_full(struct mnl_socket *nl, struct nlmsghdr *nlh, int (*cb)(const struct nlmsghdr *nlh, void *data),
+                   void *data);
