@@ -379,6 +379,8 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
+        if (s->n_ports > 0)
+                return log_error_errno(-EOPNOTSUPP, _("--port= is parsed but not wired to the firewall yet."));
         r = network_plan_build(s, &l->network);
         if (r < 0)
                 return log_error_errno(r, _("Failed to plan the container's network: %m"));

@@ -14,6 +14,7 @@
 #include "netlink-link.h"
 #include "nspawn-bind.h"
 #include "nspawn-options.h"
+#include "nspawn-port.h"
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -121,6 +122,9 @@ static void help(void) {
                  "                            Give the container an ipvlan (iv-IF) on IF\n"
                  "     --network-namespace-path=PATH\n"
                  "                            Run in an existing network namespace\n"
+                 "  -p --port=[PROTOCOL:]HOSTPORT[:CONTAINERPORT]\n"
+                 "                            Forward a port of the host (tcp or udp) to the\n"
+                 "                            container (with a veth, bridge or zone network)\n"
                  "\nFiles:\n"
                  "     --read-only            Mount the root directory (or image) read-only\n"
                  "     --bind=SRC[:DST[:OPTS]]\n"
@@ -387,6 +391,21 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 if (!s->network_namespace_path)
                         return log_oom();
                 return 0;
+        case 'p': {
+                PortForward f;
+                r = port_forward_parse(arg, &f);
+                if (r == -ERANGE)
+                        return log_error_errno(r, _("Invalid %s=%s: ports are 1-65535."), "--port", strna(a));
+                if (r < 0)
+                        return log_error_errno(r, _("Invalid %s=%s: expected [tcp|udp:]HOSTPORT[:CONTAINERPORT]."), "--port", strna(a));
+                r = port_forward_add(&s->ports, &s->n_ports, &f);
+                if (r == -EEXIST)
+                        return log_error_errno(r, _("Invalid %s=%s: host port %s:%u is forwarded twice."), "--port", strna(a),
+                                               port_protocol_to_string(f.protocol), (unsigned) f.host_port);
+                if (r < 0)
+                        return log_oom();
+                return 0;
+        }
         case ARG_CAPABILITY:
                 return parse_cap_option(arg, "--capability", &s->capability_add);
         case ARG_DROP_CAPABILITY:
@@ -573,6 +592,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
                 { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
                 { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+                { "port", required_argument, NULL, 'p' },
                 { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
                 { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
                 { "capability", required_argument, NULL, ARG_CAPABILITY },
@@ -601,7 +621,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:abnPU", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:p:abnPU", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
@@ -658,6 +678,11 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         if (s.network_namespace_path && s.private_network) {
                 settings_done(&s);
                 return log_error_errno(-EINVAL, _("--network-namespace-path cannot be combined with --private-network or the other --network-* options."));
+        }
+        /* As systemd-nspawn: a forward needs a link of the host's into the container to go through. */
+        if (s.n_ports > 0 && !s.network_veth) {
+                settings_done(&s);
+                return log_error_errno(-EINVAL, _("--port= needs a veth network: --network-veth, --network-bridge= or --network-zone=."));
         }
         for (size_t i = 0; i < s.n_binds; i++)
                 if (s.binds[i].idmap && s.private_users == PRIVATE_USERS_NO) {

@@ -44,6 +44,7 @@ void settings_done(Settings *s) {
         strv_free(s->network_macvlan);
         strv_free(s->network_ipvlan);
         free(s->network_namespace_path);
+        free(s->ports);
         for (size_t i = 0; i < s->n_binds; i++) {
                 free(s->binds[i].source);
                 free(s->binds[i].destination);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "nspawn-port.h"
 #include "nspawn-syscall-filter.h"
 #include "nspawn-timens.h"
 #include "parse-util.h"
@@ -76,6 +77,8 @@ typedef struct Settings {
         char **network_macvlan;     /* --network-macvlan=: parents of mv-IF */
         char **network_ipvlan;      /* --network-ipvlan=: parents of iv-IF */
         char *network_namespace_path;  /* --network-namespace-path=: join this namespace */
+        PortForward *ports;     /* -p/--port= */
+        size_t n_ports;
         PrivateUsersMode private_users;  /* --private-users=, -U */
         uint32_t uid_shift;     /* PRIVATE_USERS_FIXED, IDENTITY: the range's first host id */
         UsersOwnership users_ownership;  /* _USERS_OWNERSHIP_INVALID: not given */

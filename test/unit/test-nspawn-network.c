@@ -171,4 +171,41 @@ TEST(options) {
         settings_done(&s);
 }
 
+TEST(port_parse) {
+        PortForward f;
+
+        ASSERT_EQ(port_forward_parse("8080", &f), 0);
+        ASSERT_TRUE(f.protocol == IPPROTO_TCP && f.host_port == 8080 && f.container_port == 8080);
+        ASSERT_EQ(port_forward_parse("udp:53:5353", &f), 0);
+        ASSERT_TRUE(f.protocol == IPPROTO_UDP && f.host_port == 53 && f.container_port == 5353);
+        ASSERT_EQ(port_forward_parse("tcp:1:65535", &f), 0);
+        ASSERT_TRUE(f.protocol == IPPROTO_TCP && f.host_port == 1 && f.container_port == 65535);
+        ASSERT_EQ(port_forward_parse("0", &f), -ERANGE);
+        ASSERT_EQ(port_forward_parse("65536", &f), -ERANGE);
+        ASSERT_EQ(port_forward_parse("80:0", &f), -ERANGE);
+        ASSERT_EQ(port_forward_parse("80:999999", &f), -ERANGE);
+        ASSERT_EQ(port_forward_parse("sctp:80", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse("", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse("80:", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse("80:81:82", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse("-80", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse("tcp:", &f), -EINVAL);
+        ASSERT_EQ(port_forward_parse(" 80", &f), -EINVAL);
+
+        Settings s = {};
+        ASSERT_EQ(PARSE(&s, "-n", "-p", "80", "--port=udp:80:8080", "-p443:8443"), 1);
+        ASSERT_EQ(s.n_ports, 3u);
+        ASSERT_TRUE(s.ports[1].protocol == IPPROTO_UDP && s.ports[1].container_port == 8080);
+        ASSERT_TRUE(s.ports[2].host_port == 443 && s.ports[2].container_port == 8443);
+        settings_done(&s);
+        s = (Settings) {};
+        ASSERT_EQ(PARSE(&s, "--network-zone=z", "-p", "80"), 1);
+        settings_done(&s);
+        s = (Settings) {};
+        ASSERT_TRUE(PARSE(&s, "-p", "80") < 0);                         /* no veth */
+        ASSERT_TRUE(PARSE(&s, "--private-network", "-p", "80") < 0);
+        ASSERT_TRUE(PARSE(&s, "-n", "-p", "80", "-p", "tcp:80:81") < 0); /* twice */
+        ASSERT_TRUE(PARSE(&s, "-n", "-p", "70000") < 0);
+}
+
 DEFINE_TEST_MAIN
