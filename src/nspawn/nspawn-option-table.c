@@ -383,8 +383,15 @@ static int parse_time_offset(Settings *s, const char *arg, const OptionContext *
         return 0;
 }
 
+/* Every boolean spelling systemd takes ("on", "off", ...), besides pick, identity and UID[:COUNT]. */
+static int private_users_parse_any(const char *arg, PrivateUsersMode *ret_mode, uint32_t *ret_shift) {
+        int b = parse_boolean(arg);
+
+        return private_users_parse(b < 0 ? arg : b ? "yes" : "no", ret_mode, ret_shift);
+}
+
 static int parse_private_users(Settings *s, const char *arg, const OptionContext *ctx) {
-        int r = private_users_parse(arg, &s->private_users, &s->uid_shift);
+        int r = private_users_parse_any(arg, &s->private_users, &s->uid_shift);
 
         if (r < 0) {
                 _cleanup_free_ char *a = escaped(arg);
@@ -403,7 +410,7 @@ static bool private_users_privileged(const char *arg) {
         PrivateUsersMode m;
         uint32_t shift;
 
-        if (private_users_parse(arg, &m, &shift) < 0)
+        if (private_users_parse_any(arg, &m, &shift) < 0)
                 return false;   /* refused by the parser anyway */
         return m == PRIVATE_USERS_NO || m == PRIVATE_USERS_IDENTITY;
 }

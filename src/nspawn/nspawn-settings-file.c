@@ -153,7 +153,7 @@ static void parser_prefix(FileParser *p, const char *key) {
         log_set_prefix(p->prefix);
 }
 
-static bool known_unsupported(const char *section, const char *key) {
+bool settings_file_key_unsupported(const char *section, const char *key) {
         for (size_t i = 0; i < ELEMENTSOF(settings_file_known_keys); i++)
                 if (streq(settings_file_known_keys[i].section, section) && streq(settings_file_known_keys[i].key, key))
                         return true;
@@ -223,7 +223,7 @@ static int parse_assignment(FileParser *p, char *line) {
                 return 0;       /* an unknown section, warned about at its header */
         const OptionDef *o = option_find_key(p->section, key);
         if (!o) {
-                if (known_unsupported(p->section, key))
+                if (settings_file_key_unsupported(p->section, key))
                         log_warning(_("%s= is not supported by nspawn yet, ignoring."), strna(k));
                 else
                         log_warning(_("Unknown key %s= in section [%s], ignoring."), strna(k), p->section);
@@ -287,8 +287,13 @@ static bool utf8_valid(const char *s, size_t n) {
         const unsigned char *p = (const unsigned char *) s, *end = p + n;
 
         while (p < end) {
+                /* utf8_decode() reads up to 4 bytes: near the end, from a zero-padded copy. */
+                unsigned char tail[5] = {};
+                const unsigned char *q = p;
                 uint32_t cp;
-                size_t k = utf8_decode(p, &cp);
+                if (end - p < 4)
+                        q = memcpy(tail, p, (size_t) (end - p));
+                size_t k = utf8_decode(q, &cp);
                 if (k == 0 || k > (size_t) (end - p))
                         return false;
                 p += k;
@@ -318,8 +323,11 @@ static int parse_buffer(FileParser *p, const char *buf, size_t size) {
                         return log_error_errno(-EBADMSG, _("NUL byte in line, refusing the file."));
                 if (!utf8_valid(l, n))
                         return log_error_errno(-EBADMSG, _("Invalid UTF-8 in line, refusing the file."));
-                if (len + n + 1 > SETTINGS_FILE_LINE_MAX)
+                if (len + n + 1 > SETTINGS_FILE_LINE_MAX) {
+                        p->line = first;        /* where the overlong line starts */
+                        parser_prefix(p, NULL);
                         return log_error_errno(-E2BIG, _("Line longer than %u bytes, refusing the file."), SETTINGS_FILE_LINE_MAX);
+                }
                 memcpy(logical + len, l, n);
                 len += n;
                 logical[len] = 0;

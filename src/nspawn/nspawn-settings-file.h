@@ -15,6 +15,9 @@
 /* Where trusted NAME.nspawn files live, in the order they are looked at; NULL-terminated. */
 extern const char *const settings_file_trusted_dirs[];
 
+/* A key of systemd.nspawn(5) whose option nspawn does not have yet (a warning, not an error). */
+bool settings_file_key_unsupported(const char *section, const char *key);
+
 /* Splits a value into words as systemd does: whitespace separates, '...' and "..." quote, a
  * backslash escapes the next character. -EINVAL on an unterminated quote or a trailing backslash. */
 int settings_file_split_words(const char *value, char ***ret);
