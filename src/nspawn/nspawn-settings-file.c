@@ -92,15 +92,18 @@ int settings_file_split_words(const char *value, char ***ret) {
         return 0;
 }
 
-int settings_file_read(const char *path, char **ret_buf, size_t *ret_size) {
+int settings_file_read(const char *path, bool nofollow, char **ret_buf, size_t *ret_size) {
         _cleanup_free_ char *e = escape_for_terminal(path, ESCAPE_MESSAGE_MAX);
         /* O_NONBLOCK: opening a FIFO with no writer must not wait for one. */
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
         struct stat st;
 
         if (fd < 0) {
                 if (errno == ENOENT)
                         return -ENOENT;
+                if (errno == ELOOP && nofollow)
+                        return log_error_errno(-ELOOP, _("Settings file %s is a symbolic link: refused next to the tree or image."),
+                                               strna(e));
                 return log_error_errno(-errno, _("Failed to open settings file %s: %m"), strna(e));
         }
         if (fstat(fd, &st) < 0)
@@ -160,6 +163,16 @@ bool settings_file_key_unsupported(const char *section, const char *key) {
         return false;
 }
 
+/* A section or key name as the file has it, when it looks like one: the file may be anything (a
+ * symbolic link to /etc/shadow in a trusted directory), and its lines are not for the terminal. */
+static const char *shown_name(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 64 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") != n)
+                return _("(not a valid name)");
+        return name;
+}
+
 /* Once per key: "Bind= is ignored" for each of ten Bind= lines would bury the first. */
 static int warn_untrusted(FileParser *p, const OptionDef *o) {
         for (size_t i = 0; i < p->n_warned; i++)
@@ -208,15 +221,13 @@ static int parse_assignment(FileParser *p, char *line) {
         char *eq = strchr(line, '=');
 
         if (!eq) {
-                _cleanup_free_ char *e = escape_for_terminal(line, ESCAPE_MESSAGE_MAX);
-                log_warning(_("Line is neither a section header nor an assignment, ignoring: %s"), strna(e));
+                log_warning(_("Line is neither a section header nor an assignment, ignoring it."));
                 return 0;
         }
         *eq = 0;
         char *key = strstrip(line), *value = strstrip(eq + 1);
-        _cleanup_free_ char *k = escape_for_terminal(key, ESCAPE_MESSAGE_MAX);
         if (!p->section) {
-                log_warning(_("Assignment to %s= outside of a section, ignoring."), strna(k));
+                log_warning(_("Assignment to %s= outside of a section, ignoring."), shown_name(key));
                 return 0;
         }
         if (isempty(p->section))
@@ -224,9 +235,9 @@ static int parse_assignment(FileParser *p, char *line) {
         const OptionDef *o = option_find_key(p->section, key);
         if (!o) {
                 if (settings_file_key_unsupported(p->section, key))
-                        log_warning(_("%s= is not supported by nspawn yet, ignoring."), strna(k));
+                        log_warning(_("%s= is not supported by nspawn yet, ignoring."), key);
                 else
-                        log_warning(_("Unknown key %s= in section [%s], ignoring."), strna(k), p->section);
+                        log_warning(_("Unknown key %s= in section [%s], ignoring."), shown_name(key), p->section);
                 return 0;
         }
 
@@ -255,10 +266,8 @@ static int parse_assignment(FileParser *p, char *line) {
 static int parse_section_header(FileParser *p, char *line) {
         size_t n = strlen(line);
 
-        if (n < 2 || line[n - 1] != ']') {
-                _cleanup_free_ char *e = escape_for_terminal(line, ESCAPE_MESSAGE_MAX);
-                return log_error_errno(-EINVAL, _("Invalid section header: %s"), strna(e));
-        }
+        if (n < 2 || line[n - 1] != ']')
+                return log_error_errno(-EINVAL, _("Invalid section header: a line that starts with [ must end with ]."));
         line[n - 1] = 0;
         const char *name = line + 1;
         for (size_t i = 0; i < ELEMENTSOF(settings_file_sections); i++)
@@ -266,8 +275,7 @@ static int parse_section_header(FileParser *p, char *line) {
                         p->section = settings_file_sections[i];
                         return 0;
                 }
-        _cleanup_free_ char *e = escape_for_terminal(name, ESCAPE_MESSAGE_MAX);
-        log_warning(_("Unknown section [%s], ignoring its keys."), strna(e));
+        log_warning(_("Unknown section [%s], ignoring its keys."), shown_name(name));
         p->section = "";
         return 0;
 }
@@ -415,7 +423,8 @@ static int file_exists(const char *path) {
         return errno == ENOENT ? 0 : -errno;
 }
 
-int settings_file_find(const Settings *s, const char *const *trusted_dirs, char **ret_path, bool *ret_trusted) {
+int settings_file_find(const Settings *s, const char *const *trusted_dirs, char **ret_path, bool *ret_trusted,
+                       bool *ret_beside) {
         if (s->settings_mode == SETTINGS_NO)
                 return 0;
         _cleanup_free_ char *name = settings_file_name(s);
@@ -429,6 +438,8 @@ int settings_file_find(const Settings *s, const char *const *trusted_dirs, char 
                 if (file_exists(p) != 0) {      /* an error: settings_file_read() says which */
                         *ret_path = TAKE_PTR(p);
                         *ret_trusted = true;
+                        if (ret_beside)
+                                *ret_beside = false;
                         return 1;
                 }
         }
@@ -444,6 +455,8 @@ int settings_file_find(const Settings *s, const char *const *trusted_dirs, char 
                 return 0;
         *ret_path = TAKE_PTR(p);
         *ret_trusted = s->settings_mode == SETTINGS_TRUSTED;
+        if (ret_beside)
+                *ret_beside = true;
         return 1;
 }
 
@@ -460,9 +473,12 @@ int settings_merge(const Settings *cmdline, const OptionAssignments *cmdline_ass
         for (size_t i = 0; r >= 0 && i < cmdline_assignments->n; i++)
                 if (!(cmdline_assignments->items[i].option->mask & from_file))
                         r = replay(&s, &cmdline_assignments->items[i], false);
+        bool applied = false;
         for (size_t i = 0; r >= 0 && i < file->n; i++)
-                if (file->items[i].option->mask & from_file)
+                if (file->items[i].option->mask & from_file) {
                         r = replay(&s, &file->items[i], true);
+                        applied = true;
+                }
         if (r == 0 && !s.parameters && cmdline->parameters && !(s.parameters = strv_copy(cmdline->parameters)))
                 r = log_oom();
         /* Found by -M in the search path, not given as an option. */
@@ -476,21 +492,23 @@ int settings_merge(const Settings *cmdline, const OptionAssignments *cmdline_ass
                 return r < 0 ? r : -EINVAL;
         }
         *ret = s;
-        return 0;
+        return applied;
 }
 
 int settings_load(Settings *s, const OptionAssignments *cmdline_assignments, const char *const *trusted_dirs) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_free_ char *path = NULL, *buf = NULL, *prefix = NULL;
         OptionAssignments file = {};
-        bool trusted;
+        bool trusted, beside;
         size_t size;
         int r;
 
-        r = settings_file_find(s, trusted_dirs, &path, &trusted);
+        r = settings_file_find(s, trusted_dirs, &path, &trusted, &beside);
         if (r < 0)
                 return r;
         if (r > 0) {
-                r = settings_file_read(path, &buf, &size);
+                /* Next to the tree, whoever made the tree made the file: a symbolic link there could
+                 * point at any file of the host's. */
+                r = settings_file_read(path, beside, &buf, &size);
                 if (r == -ENOENT) {
                         _cleanup_free_ char *e = escape_for_terminal(path, ESCAPE_MESSAGE_MAX);
                         return log_error_errno(r, _("Settings file %s vanished while being read."), strna(e));
@@ -505,9 +523,17 @@ int settings_load(Settings *s, const OptionAssignments *cmdline_assignments, con
                 option_assignments_done(&file);
                 if (r < 0)
                         return r;
+                /* A conflict may come from the file: its messages name it. */
+                if (r > 0) {
+                        _cleanup_free_ char *e = escape_for_terminal(path, ESCAPE_MESSAGE_MAX);
+                        prefix = e ? strjoin(e, ": ") : NULL;
+                }
                 merged.settings_mode = s->settings_mode;
                 settings_done(s);
                 *s = merged;
         }
-        return settings_verify(s);
+        log_set_prefix(prefix);
+        r = settings_verify(s);
+        log_set_prefix(NULL);
+        return r;
 }

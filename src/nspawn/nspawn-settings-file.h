@@ -23,9 +23,10 @@ bool settings_file_key_unsupported(const char *section, const char *key);
 int settings_file_split_words(const char *value, char ***ret);
 
 /* Reads a settings file without hanging or growing without bound: a FIFO, a device or a directory
- * is refused (opened non-blocking, checked with fstat), so is a file over SETTINGS_FILE_SIZE_MAX.
- * -ENOENT (not logged) when there is none; other errors are logged. *ret_buf is NUL-terminated. */
-int settings_file_read(const char *path, char **ret_buf, size_t *ret_size);
+ * is refused (opened non-blocking, checked with fstat), so is a file over SETTINGS_FILE_SIZE_MAX, and
+ * with nofollow a symbolic link. -ENOENT (not logged) when there is none; other errors are logged.
+ * *ret_buf is NUL-terminated. */
+int settings_file_read(const char *path, bool nofollow, char **ret_buf, size_t *ret_size);
 
 /* Parses the text of a settings file (path names it in messages) into *ret, in file order. Every
  * value is checked by its option's parser. Untrusted: privileged keys are left out, one warning per
@@ -36,12 +37,14 @@ int settings_file_parse(const char *path, const char *buf, size_t size, bool tru
 
 /* The NAME.nspawn for s (its -M name, else its directory's or image's name) as --settings= says:
  * first in trusted_dirs (NULL-terminated), then next to the directory or image (trusted only with
- * --settings=trusted). Returns 0 when there is none or --settings=no, 1 with *ret_path and
- * *ret_trusted set. */
-int settings_file_find(const Settings *s, const char *const *trusted_dirs, char **ret_path, bool *ret_trusted);
+ * --settings=trusted; *ret_beside, which may be NULL, says it is there). Returns 0 when there is none
+ * or --settings=no, 1 with *ret_path and *ret_trusted set. */
+int settings_file_find(const Settings *s, const char *const *trusted_dirs, char **ret_path, bool *ret_trusted,
+                       bool *ret_beside);
 
 /* The command line and a file's assignments into *ret, group by group (SETTING_*): the command line
- * wins a group it set, unless mode is SETTINGS_OVERRIDE. Not verified: settings_verify() is next. */
+ * wins a group it set, unless mode is SETTINGS_OVERRIDE. Not verified: settings_verify() is next.
+ * Returns 1 when something of the file's applied, 0 when nothing did. */
 int settings_merge(const Settings *cmdline, const OptionAssignments *cmdline_assignments,
                    const OptionAssignments *file, SettingsMode mode, Settings *ret);
 

@@ -111,7 +111,8 @@ static int parse_file_text(const char *text, bool trusted, Settings *ret) {
         int r = settings_file_parse("test.nspawn", text, strlen(text), trusted, &file);
         if (r < 0)
                 return r;
-        return settings_merge(&empty, &none, &file, SETTINGS_YES, ret);
+        r = settings_merge(&empty, &none, &file, SETTINGS_YES, ret);
+        return r < 0 ? r : 0;
 }
 
 static bool section_valid(const char *s) {
@@ -230,7 +231,10 @@ static int merge(char **argv, const char *text, SettingsMode mode, bool trusted,
         r = settings_merge(&c, &cl, &file, mode, ret);
         if (r < 0)
                 return r;
-        return settings_verify(ret);
+        r = settings_verify(ret);
+        if (r < 0)
+                settings_done(ret);
+        return r;
 }
 #define ARGV(...) ((char *[]) { (char *) "nspawn", __VA_ARGS__, NULL })
 
@@ -374,6 +378,8 @@ TEST(warnings_not_errors) {
         ASSERT_TRUE(strstr(err, "test.nspawn:9: Overlay= is not supported"));
         ASSERT_TRUE(strstr(err, "test.nspawn:10: Unknown section [Unknown]"));
         ASSERT_TRUE(strstr(err, "test.nspawn:13: Line is neither"));
+        /* The line itself is not shown: the file may be anything (see read_bounded). */
+        ASSERT_FALSE(strstr(err, "not an assignment"));
         ASSERT_EQ(count_lines(err), 5);
 }
 
@@ -451,11 +457,11 @@ TEST(read_bounded) {
         ASSERT_TRUE(mkdtemp(tmpdir));
 
         snprintf(path, sizeof(path), "%s/missing.nspawn", tmpdir);
-        ASSERT_ERROR(settings_file_read(path, &buf, &size), ENOENT);
+        ASSERT_ERROR(settings_file_read(path, false, &buf, &size), ENOENT);
 
         snprintf(path, sizeof(path), "%s/ok.nspawn", tmpdir);
         write_file(path, "[Exec]\nBoot=yes\n");
-        ASSERT_EQ(settings_file_read(path, &buf, &size), 0);
+        ASSERT_EQ(settings_file_read(path, false, &buf, &size), 0);
         ASSERT_EQ(size, 16);
         ASSERT_STREQ(buf, "[Exec]\nBoot=yes\n");
         free(buf);
@@ -465,7 +471,7 @@ TEST(read_bounded) {
         ASSERT_EQ(mkfifo(path, 0600), 0);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         capture_begin();
-        int r = settings_file_read(path, &buf, &size);
+        int r = settings_file_read(path, false, &buf, &size);
         char *err = capture_end();
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ASSERT_ERROR(r, EBADFD);
@@ -473,26 +479,40 @@ TEST(read_bounded) {
         ASSERT_TRUE(t1.tv_sec - t0.tv_sec < 2);
 
         capture_begin();
-        r = settings_file_read("/dev/zero", &buf, &size);
+        r = settings_file_read("/dev/zero", false, &buf, &size);
         (void) capture_end();
         ASSERT_ERROR(r, EBADFD);
         capture_begin();
-        r = settings_file_read(tmpdir, &buf, &size);
+        r = settings_file_read(tmpdir, false, &buf, &size);
         (void) capture_end();
         ASSERT_ERROR(r, EBADFD);
+
+        /* A symbolic link: followed in the trusted directories, refused next to the tree (D2: a link
+         * to /etc/shadow there would have the host's secrets parsed and shown). */
+        char link[300];
+        snprintf(link, sizeof(link), "%s/link.nspawn", tmpdir);
+        snprintf(path, sizeof(path), "%s/ok.nspawn", tmpdir);
+        ASSERT_EQ(symlink(path, link), 0);
+        ASSERT_EQ(settings_file_read(link, false, &buf, &size), 0);
+        free(buf);
+        capture_begin();
+        r = settings_file_read(link, true, &buf, &size);
+        err = capture_end();
+        ASSERT_ERROR(r, ELOOP);
+        ASSERT_TRUE(strstr(err, "is a symbolic link"));
 
         /* Over the size cap. */
         snprintf(path, sizeof(path), "%s/big.nspawn", tmpdir);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
         ASSERT_EQ(ftruncate(fd, SETTINGS_FILE_SIZE_MAX + 1), 0);
         capture_begin();
-        r = settings_file_read(path, &buf, &size);
+        r = settings_file_read(path, false, &buf, &size);
         err = capture_end();
         ASSERT_ERROR(r, EFBIG);
         ASSERT_TRUE(strstr(err, "is larger than"));
         /* At the cap: read (and then refused by the parser for its NUL bytes, not hung on). */
         ASSERT_EQ(ftruncate(fd, SETTINGS_FILE_SIZE_MAX), 0);
-        ASSERT_EQ(settings_file_read(path, &buf, &size), 0);
+        ASSERT_EQ(settings_file_read(path, false, &buf, &size), 0);
         ASSERT_EQ(size, SETTINGS_FILE_SIZE_MAX);
         free(buf);
         rm_rf(tmpdir);
@@ -516,17 +536,17 @@ TEST(find) {
         const char *const dirs[] = { trusted, other, NULL };
         Settings s = { .directory = tree };
 
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 0);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 0);
 
         /* Next to the tree, named after its directory: untrusted unless --settings=trusted. */
         snprintf(path, sizeof(path), "%s/machines/box.nspawn", tmpdir);
         write_file(path, "");
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 1);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 1);
         ASSERT_STREQ(found, path);
         ASSERT_FALSE(is_trusted);
         free(found);
         s.settings_mode = SETTINGS_TRUSTED;
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 1);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 1);
         ASSERT_TRUE(is_trusted);
         free(found);
 
@@ -534,21 +554,21 @@ TEST(find) {
         s.settings_mode = SETTINGS_YES;
         snprintf(path, sizeof(path), "%s/box.nspawn", other);
         write_file(path, "");
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 1);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 1);
         ASSERT_STREQ(found, path);
         ASSERT_TRUE(is_trusted);
         free(found);
         snprintf(path, sizeof(path), "%s/box.nspawn", trusted);
         write_file(path, "");
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 1);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 1);
         ASSERT_STREQ(found, path);
         free(found);
         s.machine = (char *) "other";
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 0);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 0);
         s.machine = NULL;
 
         s.settings_mode = SETTINGS_NO;
-        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted), 0);
+        ASSERT_EQ(settings_file_find(&s, dirs, &found, &is_trusted, NULL), 0);
 
         /* An image: NAME.nspawn next to NAME.raw. */
         Settings i = { .image = path };
@@ -556,10 +576,73 @@ TEST(find) {
         char expect[300];
         snprintf(expect, sizeof(expect), "%s/machines/disk.nspawn", tmpdir);
         write_file(expect, "");
-        ASSERT_EQ(settings_file_find(&i, NULL, &found, &is_trusted), 1);
+        ASSERT_EQ(settings_file_find(&i, NULL, &found, &is_trusted, NULL), 1);
         ASSERT_STREQ(found, expect);
         free(found);
 
+        rm_rf(tmpdir);
+}
+
+/* nspawn's step: find, read, parse, merge, verify; a conflict the file brings names the file. */
+TEST(load) {
+        char tmpdir[] = "/tmp/test-nspawn-settings-file.XXXXXX";
+        char etc[300], tree[300], path[400];
+        ASSERT_TRUE(mkdtemp(tmpdir));
+        snprintf(etc, sizeof(etc), "%s/etc", tmpdir);
+        snprintf(tree, sizeof(tree), "%s/box", tmpdir);
+        ASSERT_EQ(mkdir(etc, 0755), 0);
+        ASSERT_EQ(mkdir(tree, 0755), 0);
+        const char *const dirs[] = { etc, NULL };
+        char *argv[] = { (char *) "nspawn", (char *) "-D", tree, (char *) "--hostname=argv", NULL };
+
+        /* Next to the tree: untrusted, Bind= ignored with a warning, Hostname= loses to the command line. */
+        snprintf(path, sizeof(path), "%s/box.nspawn", tmpdir);
+        write_file(path, "[Exec]\nHostname=file\nEnvironment=A=1\n[Files]\nBind=/srv\n");
+        {
+                _cleanup_assignments_ OptionAssignments cl = {};
+                _cleanup_settings_ Settings s = {};
+                ASSERT_EQ(settings_parse_argv_full(4, argv, &s, &cl), 1);
+                capture_begin();
+                int r = settings_load(&s, &cl, dirs);
+                char *err = capture_end();
+                ASSERT_EQ(r, 0);
+                ASSERT_STREQ(s.hostname, "argv");
+                ASSERT_STREQ(s.environment[0], "A=1");
+                ASSERT_STREQ(s.directory, tree);
+                ASSERT_EQ(s.n_binds, 0);
+                ASSERT_TRUE(strstr(err, "box.nspawn:5: Bind= is ignored"));
+        }
+        /* In the trusted directory, conflicting keys: one line naming the file. */
+        snprintf(path, sizeof(path), "%s/box.nspawn", etc);
+        write_file(path, "[Exec]\nBoot=yes\nProcessTwo=yes\n");
+        {
+                _cleanup_assignments_ OptionAssignments cl = {};
+                _cleanup_settings_ Settings s = {};
+                ASSERT_EQ(settings_parse_argv_full(4, argv, &s, &cl), 1);
+                capture_begin();
+                int r = settings_load(&s, &cl, dirs);
+                char *err = capture_end();
+                ASSERT_TRUE(r < 0);
+                ASSERT_EQ(count_lines(err), 1);
+                ASSERT_TRUE(startswith(err, path));
+                ASSERT_TRUE(strstr(err, ": --boot and --as-pid2 cannot be combined"));
+        }
+        /* A symbolic link next to the tree is refused, in one line that shows nothing of its target. */
+        ASSERT_EQ(unlink(path), 0);
+        snprintf(path, sizeof(path), "%s/box.nspawn", tmpdir);
+        ASSERT_EQ(unlink(path), 0);
+        ASSERT_EQ(symlink("/etc/passwd", path), 0);
+        {
+                _cleanup_assignments_ OptionAssignments cl = {};
+                _cleanup_settings_ Settings s = {};
+                ASSERT_EQ(settings_parse_argv_full(4, argv, &s, &cl), 1);
+                capture_begin();
+                int r = settings_load(&s, &cl, dirs);
+                char *err = capture_end();
+                ASSERT_ERROR(r, ELOOP);
+                ASSERT_EQ(count_lines(err), 1);
+                ASSERT_FALSE(strstr(err, "root:"));
+        }
         rm_rf(tmpdir);
 }
 
@@ -614,14 +697,16 @@ TEST(real_world_files) {
 
                 snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
                 capture_begin();
-                int r = settings_file_read(path, &buf, &size);
+                int r = settings_file_read(path, false, &buf, &size);
                 if (r >= 0)
                         r = settings_file_parse(path, buf, size, true, &file);
                 if (r >= 0)
                         r = settings_merge(&empty, &none, &file, SETTINGS_YES, &s);
+                bool applied = r > 0;
                 if (r >= 0)
                         r = settings_verify(&s);
                 char *err = capture_end();
+                ASSERT_TRUE(applied);
                 if (r < 0)
                         fprintf(stderr, "%s: %s", de->d_name, err);
                 ASSERT_EQ(r, 0);
