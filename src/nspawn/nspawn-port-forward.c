@@ -89,7 +89,7 @@ static int sweep(int dir_fd, const PortForward *ports, size_t n, const char *mac
                         continue;
                 }
                 live++;
-                if (streq(de->d_name, machine)) {
+                if (n > 0 && streq(de->d_name, machine)) {
                         log_error(_("Machine %s forwards ports already: another nspawn of that name is running."), machine);
                         return -EBUSY;
                 }
@@ -126,21 +126,29 @@ int port_reserve(PortRuntime *p, const PortForward *ports, size_t n, const char 
         _cleanup_free_ char *dir = NULL, *path = NULL, *list = NULL;
         int r;
 
-        if (n == 0)
-                return 0;
-        lock = ports_lock();
-        if (lock < 0)
-                return log_error_errno(lock, _("Failed to lock %s: %m"), PORT_LOCK);
         dir = state_dir();
         if (!dir)
                 return log_oom();
-        (void) mkdir(dir, 0755);
+        /* Without forwards of its own, a start only sweeps up after a killed nspawn, if there is
+         * anything (the usual case costs a stat()). */
+        if (n == 0 && access(dir, F_OK) < 0)
+                return 0;
+        lock = ports_lock();
+        if (lock < 0)
+                return n == 0 ? 0 : log_error_errno(lock, _("Failed to lock %s: %m"), PORT_LOCK);
+        if (n > 0)
+                (void) mkdir(dir, 0755);
         dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dir_fd < 0)
-                return log_error_errno(-errno, _("Failed to open %s: %m"), dir);
+                return n == 0 ? 0 : log_error_errno(-errno, _("Failed to open %s: %m"), dir);
         r = sweep(dir_fd, ports, n, machine);
         if (r < 0)
-                return r;
+                return n == 0 ? 0 : r;
+        if (n == 0) {
+                if (r == 0 && rmdir(dir) >= 0)
+                        (void) nft_run("delete table " PORT_NFT_TABLE "\n", NULL);
+                return 0;
+        }
         if (r == 0) {
                 /* No running container forwards ports here: the table is made fresh. */
                 r = make_table();

@@ -38,7 +38,8 @@ typedef struct PortRuntime {
 
 /* Reserves the ports for machine (see above). -EADDRINUSE with the other machine's name in
  * *ret_other when one of them is forwarded already; -EBUSY when a running nspawn of this machine
- * name holds forwards; -ENOPKG without libnftables. Errors are logged here. */
+ * name holds forwards; -ENOPKG without libnftables. Errors are logged here. With no ports (n = 0),
+ * only sweeps up what a killed nspawn left. */
 int port_reserve(PortRuntime *p, const PortForward *ports, size_t n, const char *machine);
 /* Once the container's links exist (its network namespace is that of pid): route_localnet on
  * host_link (the host's end of the veth, or the zone's bridge; NULL for a bridge of the user's),
