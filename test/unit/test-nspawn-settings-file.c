@@ -58,7 +58,9 @@ static size_t count_lines(const char *s) {
         return n;
 }
 
-/* Everything the table's parsers write, as text: two Settings with the same text are the same. */
+/* Everything the table's parsers write, as text: two Settings with the same text are the same. A
+ * field that a new table option sets must be printed here too: every_option_from_both_parsers checks
+ * that each option changes this text, so it fails for an option whose field is missing. */
 static char *settings_dump(const Settings *s) {
         char *buf = NULL;
         size_t size = 0;
