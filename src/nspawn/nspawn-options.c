@@ -54,6 +54,10 @@ enum {
         ARG_SYSTEM_CALL_FILTER,
         ARG_PRIVATE_TIME,
         ARG_TIME_OFFSET,
+        ARG_MACHINE_ID,
+        ARG_RESOLV_CONF,
+        ARG_TIMEZONE,
+        ARG_LINK_JOURNAL,
 };
 
 static void help(void) {
@@ -78,7 +82,9 @@ static void help(void) {
                  "\nIdentity:\n"
                  "  -M --machine=NAME         Name of the container (default: directory name)\n"
                  "     --hostname=NAME        Hostname of the container (default: machine name)\n"
-                 "     --uuid=UUID            Machine UUID of the container\n"
+                 "     --uuid=UUID            Machine ID of the container, where its tree has\n"
+                 "                            no /etc/machine-id\n"
+                 "     --machine-id=ID        Same as --uuid=\n"
                  "     --register=MODE        Register with machined: yes, no or auto\n"
                  "     --keep-unit            Register the caller's unit instead of a new scope\n"
                  "\nResources:\n"
@@ -132,6 +138,14 @@ static void help(void) {
                  "     --bind-ro=SRC[:DST[:OPTS]]\n"
                  "                            Same, read-only\n"
                  "     --tmpfs=PATH[:OPTS]    Mount a tmpfs on a path of the container\n"
+                 "     --resolv-conf=MODE     /etc/resolv.conf of the container: off, auto,\n"
+                 "                            copy-, replace- or bind- with host, static,\n"
+                 "                            uplink or stub, or delete\n"
+                 "     --timezone=MODE        /etc/localtime of the container: off, copy, bind,\n"
+                 "                            symlink, delete or auto\n"
+                 "     --link-journal=MODE    Link the container's journal with the host's: no,\n"
+                 "                            host, try-host, guest, try-guest or auto\n"
+                 "  -j                        Same as --link-journal=try-guest\n"
                  "\nInput/output:\n"
                  "     --console=MODE         interactive, read-only, passive, pipe or autopipe\n"
                  "  -P --pipe                 Same as --console=pipe\n"),
@@ -209,6 +223,50 @@ static int parse_system_call_filter(Settings *s, const char *arg) {
         return 0;
 }
 
+/* --uuid= and --machine-id= (MachineID= of systemd.nspawn(5)): one setting. */
+static int parse_machine_id(Settings *s, const char *arg, const char *escaped) {
+        Id128 id;
+
+        if (id128_from_string(arg, &id) < 0 || id128_is_null(&id))
+                return log_error_errno(-EINVAL, _("Invalid machine ID: %s (expected 32 hexadecimal digits, not all zero)"),
+                                       strna(escaped));
+        s->uuid = id;
+        s->uuid_set = true;
+        return 0;
+}
+
+static int parse_resolv_conf(Settings *s, const char *arg, const char *escaped) {
+        ResolvConfMode m = resolv_conf_mode_from_string(arg);
+
+        if (m < 0)
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected off, auto, delete, or copy-, replace- or bind- followed by host, static, uplink or stub)"),
+                                       "--resolv-conf", strna(escaped));
+        s->resolv_conf = m;
+        return 0;
+}
+
+static int parse_timezone(Settings *s, const char *arg, const char *escaped) {
+        TimezoneMode m = timezone_mode_from_string(arg);
+
+        if (m < 0)
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected off, copy, bind, symlink, delete or auto)"),
+                                       "--timezone", strna(escaped));
+        s->timezone = m;
+        return 0;
+}
+
+static int parse_link_journal(Settings *s, const char *arg, const char *escaped) {
+        LinkJournal m;
+        bool try;
+
+        if (link_journal_from_string(arg, &m, &try) < 0)
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected no, host, try-host, guest, try-guest or auto)"),
+                                       "--link-journal", strna(escaped));
+        s->link_journal = m;
+        s->link_journal_try = try;
+        return 0;
+}
+
 static int parse_one(int c, const char *arg, Settings *s) {
         /* Arguments are quoted in errors escaped and capped: they may hold control characters. */
         _cleanup_free_ char *a = arg ? escape_for_terminal(arg, ESCAPE_MESSAGE_MAX) : NULL;
@@ -238,10 +296,16 @@ static int parse_one(int c, const char *arg, Settings *s) {
                 s->hostname = strdup(arg);
                 return s->hostname ? 0 : log_oom();
         case ARG_UUID:
-                if (id128_from_string(arg, &s->uuid) < 0 || id128_is_null(&s->uuid))
-                        return log_error_errno(-EINVAL, _("Invalid UUID: %s"), strna(a));
-                s->uuid_set = true;
-                return 0;
+        case ARG_MACHINE_ID:
+                return parse_machine_id(s, arg, a);
+        case ARG_RESOLV_CONF:
+                return parse_resolv_conf(s, arg, a);
+        case ARG_TIMEZONE:
+                return parse_timezone(s, arg, a);
+        case ARG_LINK_JOURNAL:
+                return parse_link_journal(s, arg, a);
+        case 'j':
+                return parse_link_journal(s, "try-guest", NULL);
         case 'u':
                 if (isempty(arg) || string_has_cc(arg) || strchr(arg, ':') || strlen(arg) > 256)
                         return log_error_errno(-EINVAL, _("Invalid user name: %s"), strna(a));
@@ -576,6 +640,10 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "machine", required_argument, NULL, 'M' },
                 { "hostname", required_argument, NULL, ARG_HOSTNAME },
                 { "uuid", required_argument, NULL, ARG_UUID },
+                { "machine-id", required_argument, NULL, ARG_MACHINE_ID },
+                { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+                { "timezone", required_argument, NULL, ARG_TIMEZONE },
+                { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
                 { "user", required_argument, NULL, 'u' },
                 { "chdir", required_argument, NULL, ARG_CHDIR },
                 { "setenv", required_argument, NULL, 'E' },
@@ -621,7 +689,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:p:abnPU", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:p:abjnPU", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
