@@ -372,19 +372,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
-        r = journal_link_prepare(s, l->root.path, l->root.fd, l->root.image, !(s->read_only || l->root.read_only),
-                                 &l->uuid, &l->plan);
-        if (r < 0)
-                return r;
         etc_host_facts_get(s, &l->etc_host);
-        if (s->private_users != PRIVATE_USERS_NO) {
-                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
-                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
-                if (!l->mount_fds)
-                        return log_oom();
-                for (size_t i = 0; i < l->n_mount_fds; i++)
-                        l->mount_fds[i] = -EBADF;
-        }
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
                 return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
@@ -422,6 +410,20 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
+        /* Last of the checks that can refuse the start: what the journal link makes on the host is
+         * meant to stay, so it is made only for a container that gets this far. */
+        r = journal_link_prepare(s, l->root.path, l->root.fd, l->root.image, !(s->read_only || l->root.read_only),
+                                 &l->uuid, &l->plan);
+        if (r < 0)
+                return r;
+        if (s->private_users != PRIVATE_USERS_NO) {
+                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
+                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
+                if (!l->mount_fds)
+                        return log_oom();
+                for (size_t i = 0; i < l->n_mount_fds; i++)
+                        l->mount_fds[i] = -EBADF;
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
                 return log_error_errno(-errno, _("Failed to create the set-up channel: %m"));
 

@@ -111,6 +111,14 @@ for U in "" "-U"; do
         rm -rf "$H" "${J:?}/$ID"
 done
 
+# A start refused for another reason after the options are read makes nothing on the host.
+T=$(fresh late)
+run_nspawn -q -D "$T" --link-journal=host --network-interface=nonexistent0 /bin/true
+assert_true "a missing network interface refuses the start" test "$RC" -ne 0
+assert_false "... before $J/ID is made on the host" test -e "$J/$ID"
+run_nspawn -q -D "$T" --link-journal=guest --network-interface=nonexistent0 /bin/true
+assert_false "... or the guest symlink" test -L "$J/$ID"
+
 # Bad values: one line, nothing made.
 T=$(fresh bad)
 refused "--link-journal=yes" "yes" -D "$T" --link-journal=yes /bin/true

@@ -170,6 +170,19 @@ for U in "" "-U"; do
         assert_eq "fedcba9876543210fedcba9876543210" "$(cat "$T/etc/machine-id")" "$L the tree's machine-id is not written"
 done
 
+# The same settings from a NAME.nspawn file next to the tree (untrusted: none of these keys is
+# privileged), and the command line wins over the file.
+T=$(fresh sf)
+printf '[Exec]\nResolvConf=bind-static\nTimezone=delete\nMachineID=0123456789abcdef0123456789abcdef\n[Files]\nLinkJournal=no\n' \
+        > "$WORK/${MP}sf.nspawn"
+run_nspawn -q -D "$T" --pipe sh -c 'cat /etc/resolv.conf; test -e /etc/localtime || echo no-localtime; echo $container_uuid'
+assert_eq "$STATIC_RESOLV"$'\nno-localtime\n01234567-89ab-cdef-0123-456789abcdef' "$OUT" \
+        "ResolvConf=, Timezone=, MachineID= from a settings file ($ERR)"
+T=$(fresh sf)
+run_nspawn -q -D "$T" --resolv-conf=off --timezone=off --pipe sh -c 'cat /etc/resolv.conf /etc/localtime'
+assert_eq "nameserver 192.0.2.1"$'\n'"tree-localtime" "$OUT" "the command line wins over the settings file"
+rm -f "$WORK/${MP}sf.nspawn"
+
 # Bad values: one line naming the value, non-zero exit, the tree untouched.
 T=$(fresh bad)
 before=$(cd "$T" && find . -printf '%p %y %s %T@\n' | sort)
