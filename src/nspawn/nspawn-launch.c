@@ -29,6 +29,7 @@
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
 #include "nspawn-network.h"
+#include "nspawn-port-forward.h"
 #include "nspawn-register.h"
 #include "nspawn-root.h"
 #include "nspawn-supervise.h"
@@ -153,6 +154,7 @@ typedef struct Launch {
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
         NetworkPlan network;    /* the container's links (-n, --network-*=), and what was made */
+        PortRuntime ports;      /* -p: the forwards, reserved before clone() */
         int netns_path_fd;      /* --network-namespace-path= */
         Registration *registration;
         bool registration_tried;
@@ -164,6 +166,7 @@ static void launch_done(Launch *l) {
          * with the container's network namespace, which the kernel tears down shortly after the
          * container's last process, asynchronously (deleting the host's end here would only wait
          * for that teardown: tens of milliseconds). */
+        port_release(&l->ports);
         network_teardown(&l->network);
         network_plan_done(&l->network);
         safe_close(l->netns_path_fd);
@@ -384,8 +387,6 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                         return log_error_errno(-errno, _("Failed to create the notify socket: %m"));
         }
 
-        if (s->n_ports > 0)
-                return log_error_errno(-EOPNOTSUPP, _("--port= is parsed but not wired to the firewall yet."));
         r = network_plan_build(s, &l->network);
         if (r < 0)
                 return log_error_errno(r, _("Failed to plan the container's network: %m"));
@@ -404,6 +405,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                 if (ioctl(l->netns_path_fd, NS_GET_NSTYPE) != CLONE_NEWNET)
                         return log_error_errno(-EINVAL, _("%s is not a network namespace."), strna(e));
         }
+        r = port_reserve(&l->ports, s->ports, s->n_ports, s->machine);
+        if (r < 0)
+                return r;
         r = launch_prepare_userns(s, l);
         if (r < 0)
                 return r;
@@ -608,7 +612,14 @@ static int launch_network(const Settings *s, Launch *l, pid_t pid) {
                 return log_error_errno(r, _("Network interface %s is not a bridge."), what);
         if (r < 0)
                 return log_error_errno(r, _("Failed to set up network interface %s: %m"), what);
-        return 0;
+        /* The host's end the forwarded connections from its loopback leave by: the veth, or the
+         * zone's bridge (a bridge of the user's is left alone). */
+        const NetworkPlan *n = &l->network;
+        return port_watch_start(&l->ports, pid, n->zone ? n->bridge : n->bridge[0] ? NULL : n->host_ifname);
+}
+
+static void launch_port_event(void *userdata) {
+        port_watch_event(userdata);
 }
 
 static const LaunchStep launch_steps[_SYNC_STEP_MAX] = {
@@ -668,7 +679,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .ports = PORT_RUNTIME_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
@@ -737,6 +748,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .unregistered = !l.registration && s->register_mode == REGISTER_AUTO,
                 .quiet = s->quiet,
                 .machine = s->machine,
+                .watch_fd = port_watch_fd(&l.ports),
+                .on_watch = launch_port_event,
+                .watch_userdata = &l.ports,
         };
         r = supervisor_run(&sup, ret_status);
         safe_close(sup.sync_fd);

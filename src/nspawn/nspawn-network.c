@@ -215,6 +215,18 @@ static int zone_lock(void) {
         return fd;
 }
 
+/* Zone bridges without ports are what a killed nspawn left (joining happens under the zones' lock: a
+ * bridge is never empty between its making and its first port). Called with the lock held. */
+static void sweep_empty_zones(struct mnl_socket *nl) {
+        _cleanup_free_ int *idx = NULL;
+        size_t n = 0;
+
+        if (link_empty_bridges(nl, "vz-", &idx, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                (void) link_delete_index(nl, idx[i]);
+}
+
 /* One veth pair, the host's end up (and in the bridge), retried for a moment while a pair of that
  * name is still going with the namespace of a container that just ended. */
 static int make_veth(struct mnl_socket *nl, const char *host, const struct ether_addr *host_mac,
@@ -266,6 +278,7 @@ static int setup_links(NetworkPlan *p, struct mnl_socket *nl, pid_t pid, const c
                         lock = zone_lock();
                         if (lock < 0)
                                 return lock;
+                        sweep_empty_zones(nl);
                         r = link_create_bridge(nl, p->bridge);
                         if (r < 0 && r != -EEXIST) {
                                 *ret_what = p->bridge;
@@ -369,25 +382,19 @@ static void move_interfaces_back(NetworkPlan *p) {
         }
 }
 
-/* The zone's bridge goes with its last port, under the zones' lock, so that a container joining
+/* The zone's bridge goes with its last port (and any other empty zone bridge a killed nspawn left), under the zones' lock, so that a container joining
  * the zone meanwhile never finds its bridge gone. The host's end is deleted first, by index (its
  * namespace would take it along, but only later; a new container of the same name may have made a
  * link of the same name meanwhile). */
 static void leave_zone(NetworkPlan *p) {
         struct mnl_socket *nl = NULL;
         _cleanup_close_ int lock = zone_lock();
-        int r;
 
         if (lock < 0 || rtnl_open(&nl) < 0)
                 return;
         if (p->n_ifindices > 0)
                 (void) link_delete_index(nl, p->ifindices[0]);
-        int idx = (int) if_nametoindex(p->bridge);
-        if (idx > 0) {
-                r = link_count_ports(nl, idx);
-                if (r == 0)
-                        (void) link_delete_index(nl, idx);
-        }
+        sweep_empty_zones(nl);
         rtnl_close(nl);
         p->zone_joined = false;
 }

@@ -24,7 +24,7 @@
 #include "process-util.h"
 #include "string-util.h"
 
-enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_STDOUT, EV_NOTIFY, EV_TIMER };
+enum { EV_SIGNAL, EV_CHILD, EV_SYNC, EV_MASTER, EV_STDIN, EV_STDOUT, EV_NOTIFY, EV_TIMER, EV_WATCH };
 
 static int epoll_add(int ep, int fd, uint32_t events, uint64_t tag) {
         struct epoll_event ev = { .events = events, .data.u64 = tag };
@@ -321,6 +321,9 @@ static int loop_iterate(Loop *l) {
                 case EV_NOTIFY:
                         on_notify(l);
                         break;
+                case EV_WATCH:
+                        l->s->on_watch(l->s->watch_userdata);
+                        break;
                 case EV_TIMER:
                         if (!l->s->quiet)
                                 log_info(_("Container %s did not stop in time, killing it."), l->s->machine);
@@ -426,7 +429,8 @@ int supervisor_run(Supervisor *s, int *ret_status) {
             (r = epoll_add(ep, s->pidfd, EPOLLIN, EV_CHILD)) < 0 ||
             (r = epoll_add(ep, s->sync_fd, EPOLLIN, EV_SYNC)) < 0 ||
             (s->notify_fd >= 0 && (r = epoll_add(ep, s->notify_fd, EPOLLIN, EV_NOTIFY)) < 0) ||
-            (timer_fd >= 0 && (r = epoll_add(ep, timer_fd, EPOLLIN, EV_TIMER)) < 0)) {
+            (timer_fd >= 0 && (r = epoll_add(ep, timer_fd, EPOLLIN, EV_TIMER)) < 0) ||
+            (s->on_watch && s->watch_fd >= 0 && (r = epoll_add(ep, s->watch_fd, EPOLLIN, EV_WATCH)) < 0)) {
                 kill_container(&l, SIGKILL);
                 (void) wait_for_child(s->pid, NULL);
                 return log_error_errno(r, _("Failed to set up the event loop: %m"));

@@ -20,6 +20,11 @@ typedef struct Supervisor {
         bool setup_failed;
         bool quiet;
         const char *machine;
+        /* Another fd to watch (the container's addresses for its port forwards): on_watch runs when
+         * it is readable. Unused when on_watch is NULL. */
+        int watch_fd;
+        void (*on_watch)(void *userdata);
+        void *watch_userdata;
 } Supervisor;
 
 /* How long a booted guest gets to stop after the kill signal before it is killed. */

@@ -5,6 +5,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netlink-link.h"
@@ -155,32 +156,6 @@ int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifind
         return create_on_parent(nl, "ipvlan", name, parent_ifindex, NULL, netns_pid, true, IPVLAN_MODE_L2);
 }
 
-typedef struct PortCount {
-        int master, n;
-} PortCount;
-
-static int count_attr(const struct nlattr *a, void *data) {
-        PortCount *c = data;
-        if (mnl_attr_get_type(a) == IFLA_MASTER && mnl_attr_validate(a, MNL_TYPE_U32) >= 0 &&
-            (int) mnl_attr_get_u32(a) == c->master)
-                c->n++;
-        return MNL_CB_OK;
-}
-
-static int count_link(const struct nlmsghdr *nlh, void *data) {
-        mnl_attr_parse(nlh, sizeof(struct ifinfomsg), count_attr, data);
-        return MNL_CB_OK;
-}
-
-int link_count_ports(struct mnl_socket *nl, int ifindex) {
-        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
-        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
-        PortCount c = { .master = ifindex };
-
-        int r = rtnl_call_full(nl, nlh, count_link, &c);
-        return r < 0 ? r : c.n;
-}
-
 bool ifname_valid(const char *name) {
         size_t n = name ? strlen(name) : 0;
 
@@ -192,4 +167,83 @@ bool ifname_valid(const char *name) {
                 if (*c == '/' || *c == ':' || *c <= ' ' || *c >= 0x7f)
                         return false;
         return true;
+}
+
+typedef struct BridgeScan {
+        const char *prefix;
+        int *bridges;           /* bridges named prefix* */
+        size_t n_bridges;
+        int *masters;           /* the masters of all links */
+        size_t n_masters;
+        bool oom;
+} BridgeScan;
+
+static bool append_int(int **a, size_t *n, int v) {
+        int *m = realloc(*a, (*n + 1) * sizeof(int));
+        if (!m)
+                return false;
+        m[(*n)++] = v;
+        *a = m;
+        return true;
+}
+
+static int scan_link(const struct nlmsghdr *nlh, void *data) {
+        BridgeScan *s = data;
+        const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+        const struct nlattr *a, *b;
+        const char *name = NULL;
+        bool bridge = false;
+        int master = 0;
+
+        mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+                switch (mnl_attr_get_type(a)) {
+                case IFLA_IFNAME:
+                        if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+                                name = mnl_attr_get_str(a);
+                        break;
+                case IFLA_MASTER:
+                        if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+                                master = (int) mnl_attr_get_u32(a);
+                        break;
+                case IFLA_LINKINFO:
+                        mnl_attr_for_each_nested(b, a)
+                                if (mnl_attr_get_type(b) == IFLA_INFO_KIND && mnl_attr_validate(b, MNL_TYPE_NUL_STRING) >= 0 &&
+                                    strcmp(mnl_attr_get_str(b), "bridge") == 0)
+                                        bridge = true;
+                        break;
+                }
+        }
+        if (master > 0 && !append_int(&s->masters, &s->n_masters, master))
+                s->oom = true;
+        if (bridge && name && strncmp(name, s->prefix, strlen(s->prefix)) == 0 &&
+            !append_int(&s->bridges, &s->n_bridges, ifi->ifi_index))
+                s->oom = true;
+        return MNL_CB_OK;
+}
+
+int link_empty_bridges(struct mnl_socket *nl, const char *prefix, int **ret, size_t *ret_n) {
+        _Alignas(struct nlmsghdr) char buf[RTNL_BUFFER_SIZE];
+        struct nlmsghdr *nlh = link_message(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
+        BridgeScan s = { .prefix = prefix };
+        size_t n = 0;
+
+        int r = rtnl_call_full(nl, nlh, scan_link, &s);
+        if (r >= 0 && s.oom)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(s.bridges);
+                free(s.masters);
+                return r;
+        }
+        for (size_t i = 0; i < s.n_bridges; i++) {
+                bool used = false;
+                for (size_t j = 0; j < s.n_masters && !used; j++)
+                        used = s.masters[j] == s.bridges[i];
+                if (!used)
+                        s.bridges[n++] = s.bridges[i];
+        }
+        free(s.masters);
+        *ret = s.bridges;
+        *ret_n = n;
+        return 0;
 }

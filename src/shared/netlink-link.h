@@ -33,8 +33,9 @@ int link_get_ifindex(struct mnl_socket *nl, const char *name);
 int link_create_macvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, const struct ether_addr *mac,
                         pid_t netns_pid);
 int link_create_ipvlan(struct mnl_socket *nl, const char *name, int parent_ifindex, pid_t netns_pid);
-/* The number of links whose master is the link ifindex (the ports of a bridge). */
-int link_count_ports(struct mnl_socket *nl, int ifindex);
+
+/* The indices of the bridges named prefix* without ports (freed by the caller). */
+int link_empty_bridges(struct mnl_socket *nl, const char *prefix, int **ret, size_t *ret_n);
 
 /* True for a link name we accept: 1-15 bytes of printable ASCII, no '/', ':' or space, not "." or
  * "..". */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <netinet/in.h>
+
+struct mnl_socket;
+
+/* Addresses by rtnetlink, in the network namespace of the socket (netlink-util.h). */
+
+/* An rtnetlink socket subscribed to the namespace's IPv4 and IPv6 address changes, non-blocking. */
+int rtnl_open_address_watch(struct mnl_socket **ret);
+/* Reads what the watch socket holds (the announcements themselves do not matter: the caller asks for
+ * the addresses again). 1 when something was read (or the socket overflowed), 0 when nothing. */
+int rtnl_drain(struct mnl_socket *nl);
+
+/* The address of family (AF_INET: struct in_addr, AF_INET6: struct in6_addr) a port forward goes to:
+ * a global one (not loopback, link-local or host scope), usable (not tentative, deprecated or failed
+ * duplicate detection), on the link with the lowest index, the first there. -ENOENT when none. */
+int address_pick_global(struct mnl_socket *nl, int family, void *ret);
