@@ -132,7 +132,7 @@ static int enter_root(const ChildContext *c, ChildError *err) {
         struct stat root_st;
         bool etc_read_only = c->read_only ||
                 (c->settings->private_users != PRIVATE_USERS_NO && fstat(root_fd, &root_st) >= 0 && root_st.st_uid != 0);
-        r = etc_setup(root_fd, etc_read_only, c->settings->private_network, &what);
+        r = etc_setup(root_fd, c->settings, c->etc_host, etc_read_only, &what);
         if (r < 0)
                 return FAIL(err, STEP_ETC, what, r);
         if (console_mode_has_pty(c->console_mode)) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "nspawn-etc-mode.h"
 #include "nspawn-mount.h"
 #include "nspawn-settings.h"
 #include "nspawn-sync.h"
@@ -12,6 +13,7 @@ typedef struct ChildContext {
         const char *root;               /* the tree's path on the host, for messages only: the tree
                                          * itself is the working directory at clone() */
         const char *host_os_release;    /* contents, or NULL */
+        const EtcHostFacts *etc_host;   /* what --resolv-conf= and --timezone= take from the host */
         char **environment;             /* the payload's base environment */
         ConsoleMode console_mode;       /* effective mode */
         uint64_t capabilities;

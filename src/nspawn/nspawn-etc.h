@@ -3,8 +3,17 @@
 
 #include <stdbool.h>
 
-/* /etc/resolv.conf and /etc/localtime as systemd-nspawn's "auto" modes make them: copied from the
- * host into a writable tree, bind-mounted over existing files of a read-only one, the localtime
- * symlink pointed at the host's zone when the tree has that zone. Nothing is written through a
- * symlink: a resolv.conf that is a symlink is left alone. Returns the failing file in *ret_what. */
-int etc_setup(int root_fd, bool read_only, bool private_network, const char **ret_what);
+#include "nspawn-etc-mode.h"
+#include "nspawn-settings.h"
+
+/* The launcher's look at the host, before clone(): what --resolv-conf= and --timezone= take from it.
+ * Warns, once, about a mode that asks for a host file that is not there (systemd-nspawn goes on
+ * without it, as nspawn does). */
+void etc_host_facts_get(const Settings *s, EtcHostFacts *ret);
+
+/* /etc/resolv.conf and /etc/localtime of the container as --resolv-conf= and --timezone= ask, in the
+ * child before pivot_root (nspawn-etc-mode.h says which mode does what). Every file is opened relative
+ * to the tree's /etc, resolved inside the tree; nothing is written or mounted through a symlink of the
+ * guest's: where one is found, the file is replaced (replace modes) or left alone. In a read-only /etc
+ * nothing is written. Returns the failing file in *ret_what. */
+int etc_setup(int root_fd, const Settings *s, const EtcHostFacts *f, bool read_only, const char **ret_what);

@@ -24,6 +24,8 @@
 #include "mount-util.h"
 #include "nspawn-cgroup.h"
 #include "nspawn-child.h"
+#include "nspawn-etc.h"
+#include "nspawn-journal.h"
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
 #include "nspawn-network.h"
@@ -38,21 +40,30 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* The machine's id: --uuid, else a valid /etc/machine-id of the tree (read inside it), else random. */
+/* The machine's id as systemd-nspawn picks it: a valid /etc/machine-id of the tree (read inside it)
+ * wins; where the tree has none (missing, empty, "uninitialized"), --uuid= (--machine-id=), else a
+ * random one. The guest's init learns it from $container_uuid. */
 static int pick_uuid(const Settings *s, int root_fd, Id128 *ret) {
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, path_fd = -EBADF;
         char buf[65] = {};
         struct stat st;
+        Id128 tree;
 
+        if (open_in_root(root_fd, "/etc/machine-id", O_PATH, &path_fd) >= 0 &&
+            fd_reopen_regular(path_fd, &st, &fd) >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+            id128_from_string(strstrip(buf), &tree) >= 0 && !id128_is_null(&tree)) {
+                if (s->uuid_set && memcmp(tree.bytes, s->uuid.bytes, sizeof(tree.bytes)) != 0) {
+                        char a[33], b[33];
+                        log_warning(_("The tree's /etc/machine-id %s is the machine ID, not %s: --uuid= and --machine-id= apply only to a tree without one."),
+                                    id128_to_string(&tree, a), id128_to_string(&s->uuid, b));
+                }
+                *ret = tree;
+                return 0;
+        }
         if (s->uuid_set) {
                 *ret = s->uuid;
                 return 0;
         }
-        _cleanup_close_ int path_fd = -EBADF;
-        if (open_in_root(root_fd, "/etc/machine-id", O_PATH, &path_fd) >= 0 &&
-            fd_reopen_regular(path_fd, &st, &fd) >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
-            id128_from_string(strstrip(buf), ret) >= 0 && !id128_is_null(ret))
-                return 0;
         return id128_randomize(ret);
 }
 
@@ -136,6 +147,7 @@ typedef struct Launch {
         int notify_fd;
         int saved_time_ns;      /* nspawn's own time namespace, while the container's is prepared */
         Id128 uuid;
+        EtcHostFacts etc_host;  /* for --resolv-conf=, --timezone= */
         uint32_t uid_shift;     /* user namespace: the first host id of the container's range */
         int userns_lock_fd;     /* the range's lock, held while the container runs */
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
@@ -363,14 +375,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
-        if (s->private_users != PRIVATE_USERS_NO) {
-                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
-                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
-                if (!l->mount_fds)
-                        return log_oom();
-                for (size_t i = 0; i < l->n_mount_fds; i++)
-                        l->mount_fds[i] = -EBADF;
-        }
+        etc_host_facts_get(s, &l->etc_host);
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
                 return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
@@ -409,6 +414,20 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
+        /* Last of the checks that can refuse the start: what the journal link makes on the host is
+         * meant to stay, so it is made only for a container that gets this far. */
+        r = journal_link_prepare(s, l->root.path, l->root.fd, l->root.image, !(s->read_only || l->root.read_only),
+                                 &l->uuid, &l->plan);
+        if (r < 0)
+                return r;
+        if (s->private_users != PRIVATE_USERS_NO) {
+                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
+                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
+                if (!l->mount_fds)
+                        return log_oom();
+                for (size_t i = 0; i < l->n_mount_fds; i++)
+                        l->mount_fds[i] = -EBADF;
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
                 return log_error_errno(-errno, _("Failed to create the set-up channel: %m"));
 
@@ -682,6 +701,7 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .mount_plan = &l.plan,
                 .root = l.root.path,
                 .host_os_release = l.os_release,
+                .etc_host = &l.etc_host,
                 .environment = l.environment,
                 .console_mode = mode,
                 .capabilities = settings_capability_mask(s),

@@ -158,6 +158,11 @@ fail:
         return r;
 }
 
+int mount_plan_add_bind(MountPlan *p, const char *where, const char *what, bool from_parent) {
+        return plan_add(p, (MountEntry) { .kind = MOUNT_BIND_HOST, .where = (char *) where, .what = (char *) what,
+                                          .from_parent = from_parent });
+}
+
 void mount_plan_done(MountPlan *p) {
         for (size_t i = 0; i < p->n_entries; i++) {
                 free(p->entries[i].where);

@@ -40,6 +40,8 @@ typedef struct MountPlan {
 
 /* Everything the container's file system needs, in order, as data: nothing is touched. */
 int mount_plan_build(const Settings *s, MountPlan *ret);
+/* A writable, non-recursive bind of a host directory, after everything else (--link-journal=). */
+int mount_plan_add_bind(MountPlan *p, const char *where, const char *what, bool from_parent);
 void mount_plan_done(MountPlan *p);
 void mount_plan_dump(const MountPlan *p, FILE *f);
 const char *mount_kind_to_string(MountKind k);

@@ -102,13 +102,60 @@ static int parse_hostname(Settings *s, const char *arg, const OptionContext *ctx
         return set_string(&s->hostname, arg);
 }
 
+/* --uuid= and --machine-id= (MachineID= of systemd.nspawn(5)): one setting. */
 static int parse_uuid(Settings *s, const char *arg, const OptionContext *ctx) {
-        if (id128_from_string(arg, &s->uuid) < 0 || id128_is_null(&s->uuid)) {
+        Id128 id;
+
+        if (id128_from_string(arg, &id) < 0 || id128_is_null(&id)) {
                 _cleanup_free_ char *a = escaped(arg);
-                return log_error_errno(-EINVAL, _("Invalid UUID: %s"), strna(a));
+                return log_error_errno(-EINVAL, _("Invalid machine ID: %s (expected 32 hexadecimal digits, not all zero)"),
+                                       strna(a));
         }
+        s->uuid = id;
         s->uuid_set = true;
         return 0;
+}
+
+static int parse_resolv_conf(Settings *s, const char *arg, const OptionContext *ctx) {
+        ResolvConfMode m = resolv_conf_mode_from_string(arg);
+
+        if (m < 0) {
+                _cleanup_free_ char *a = escaped(arg);
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected off, auto, delete, or copy-, replace- or bind- followed by host, static, uplink or stub)"),
+                                       "--resolv-conf", strna(a));
+        }
+        s->resolv_conf = m;
+        return 0;
+}
+
+static int parse_timezone(Settings *s, const char *arg, const OptionContext *ctx) {
+        TimezoneMode m = timezone_mode_from_string(arg);
+
+        if (m < 0) {
+                _cleanup_free_ char *a = escaped(arg);
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected off, copy, bind, symlink, delete or auto)"),
+                                       "--timezone", strna(a));
+        }
+        s->timezone = m;
+        return 0;
+}
+
+static int parse_link_journal(Settings *s, const char *arg, const OptionContext *ctx) {
+        LinkJournal m;
+        bool try;
+
+        if (link_journal_from_string(arg, &m, &try) < 0) {
+                _cleanup_free_ char *a = escaped(arg);
+                return log_error_errno(-EINVAL, _("Invalid %s= mode: %s (expected no, host, try-host, guest, try-guest or auto)"),
+                                       "--link-journal", strna(a));
+        }
+        s->link_journal = m;
+        s->link_journal_try = try;
+        return 0;
+}
+
+static int parse_link_journal_try_guest(Settings *s, const char *arg, const OptionContext *ctx) {
+        return parse_link_journal(s, "try-guest", ctx);
 }
 
 static int parse_user(Settings *s, const char *arg, const OptionContext *ctx) {
@@ -607,7 +654,9 @@ const OptionDef option_table[] = {
         { .long_name = "machine", .short_name = 'M', .argument = OPTION_ARG_REQUIRED, .parse = parse_machine },
         { .long_name = "hostname", .argument = OPTION_ARG_REQUIRED, .section = "Exec", .key = "Hostname",
           .parse = parse_hostname, .mask = SETTING_HOSTNAME, .example = "web.example" },
-        { .long_name = "uuid", .argument = OPTION_ARG_REQUIRED, .parse = parse_uuid },
+        { .long_name = "uuid", .argument = OPTION_ARG_REQUIRED, .parse = parse_uuid, .mask = SETTING_MACHINE_ID },
+        { .long_name = "machine-id", .argument = OPTION_ARG_REQUIRED, .section = "Exec", .key = "MachineID",
+          .parse = parse_uuid, .mask = SETTING_MACHINE_ID, .example = "0123456789abcdef0123456789abcdef" },
         { .long_name = "register", .argument = OPTION_ARG_REQUIRED, .parse = parse_register },
         { .long_name = "keep-unit", .parse = parse_keep_unit },
 
@@ -667,6 +716,14 @@ const OptionDef option_table[] = {
           .parse = parse_bind, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "/etc/resolv.conf:/etc/resolv.host" },
         { .long_name = "tmpfs", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "TemporaryFileSystem",
           .parse = parse_tmpfs, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "/scratch:size=10M,mode=0700" },
+
+        { .long_name = "resolv-conf", .argument = OPTION_ARG_REQUIRED, .section = "Exec", .key = "ResolvConf",
+          .parse = parse_resolv_conf, .mask = SETTING_RESOLV_CONF, .example = "bind-static" },
+        { .long_name = "timezone", .argument = OPTION_ARG_REQUIRED, .section = "Exec", .key = "Timezone",
+          .parse = parse_timezone, .mask = SETTING_TIMEZONE, .example = "symlink" },
+        { .long_name = "link-journal", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "LinkJournal",
+          .parse = parse_link_journal, .mask = SETTING_LINK_JOURNAL, .example = "try-host" },
+        { .short_name = 'j', .parse = parse_link_journal_try_guest, .mask = SETTING_LINK_JOURNAL },
 
         /* Input/output */
         { .long_name = "console", .argument = OPTION_ARG_REQUIRED, .parse = parse_console },

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "nspawn-etc-mode.h"
 #include "nspawn-port.h"
 #include "nspawn-syscall-filter.h"
 #include "nspawn-timens.h"
@@ -111,6 +112,10 @@ typedef struct Settings {
         struct UnitProperties *properties;  /* --property=, --slice=; NULL when none were given */
         SyscallFilter syscall_filter;       /* --system-call-filter= */
         TimeNamespace time;     /* --private-time, --time-offset= */
+        ResolvConfMode resolv_conf;     /* --resolv-conf= */
+        TimezoneMode timezone;          /* --timezone= */
+        LinkJournal link_journal;       /* --link-journal=, -j */
+        bool link_journal_try;          /* try-host, try-guest: not linking is no error */
         SettingsMode settings_mode;  /* --settings= */
 } Settings;
 
