@@ -33,6 +33,7 @@
 #include "nspawn-sync.h"
 #include "nspawn-timens.h"
 #include "nspawn-userns.h"
+#include "nspawn-volatile.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -138,6 +139,8 @@ typedef struct Launch {
         uint32_t uid_shift;     /* user namespace: the first host id of the container's range */
         int userns_lock_fd;     /* the range's lock, held while the container runs */
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
+        RootLayers layers;      /* -x, --volatile=: the root is made of layers over the tree */
+        int layers_fd;          /* that root, made before clone(): the child's root slot after it */
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
         NetworkPlan network;    /* the container's links (-n, --network-*=), and what was made */
@@ -168,6 +171,7 @@ static void launch_done(Launch *l) {
         userns_range_unlock(USERNS_LOCK_DIR, l->uid_shift, l->userns_lock_fd);
         for (size_t i = 0; i < l->n_mount_fds; i++)
                 safe_close(l->mount_fds[i]);
+        safe_close(l->layers_fd);
         free(l->mount_fds);
         strv_free(l->environment);
         free(l->os_release);
@@ -262,6 +266,8 @@ static int launch_chown_tree(const Settings *s, Launch *l) {
 
         if (l->root.read_only || s->read_only)
                 return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
+        if (root_layers_protect_tree(l->layers))
+                return log_error_errno(-EROFS, _("The tree's ownership would have to be shifted on disk, which --ephemeral and --volatile= never do: use a tree owned by the host's root or by the container's range."));
         r = userns_chown_tree(l->root.fd, l->uid_shift, &p);
         if (c.shown && c.tty)
                 fputc('\n', stderr);
@@ -339,6 +345,24 @@ static int launch_prepare_userns(const Settings *s, Launch *l) {
         return launch_prepare_ownership(s, l);
 }
 
+/* The container's root made of layers over the tree, handed to the child as the root's slot. In a
+ * user namespace this waits for the namespace: the tree's layer is id-mapped through it. */
+static int launch_make_root_layers(Launch *l, int userns_fd, int *ret_fd) {
+        const char *what = NULL;
+        int r;
+
+        if (l->layers == ROOT_LAYERS_NONE)
+                return 0;
+        r = root_layers_make(l->layers, l->root.fd, userns_fd, l->uid_shift, ret_fd, &what);
+        if (r < 0) {
+                char fstype[64] = "?";
+                (void) fd_mount_fstype(l->root.fd, fstype, sizeof(fstype));
+                return log_error_errno(r, _("Failed to set up the container's %s root (%s, tree on %s): %m"),
+                                       root_layers_to_string(l->layers), strna(what), fstype);
+        }
+        return 0;
+}
+
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         int r;
 
@@ -360,7 +384,7 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
-        if (s->private_users != PRIVATE_USERS_NO) {
+        if (s->private_users != PRIVATE_USERS_NO || l->layers != ROOT_LAYERS_NONE) {
                 l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
                 l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
                 if (!l->mount_fds)
@@ -402,6 +426,11 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = launch_prepare_userns(s, l);
         if (r < 0)
                 return r;
+        if (s->private_users == PRIVATE_USERS_NO) {
+                r = launch_make_root_layers(l, -EBADF, &l->layers_fd);
+                if (r < 0)
+                        return r;
+        }
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
@@ -510,7 +539,11 @@ static int launch_make_trees(const Settings *s, Launch *l, pid_t pid) {
         userns_fd = open(path, O_RDONLY | O_CLOEXEC);
         if (userns_fd < 0)
                 return log_error_errno(-errno, _("Failed to open the container's user namespace: %m"));
-        if (l->idmap_root) {
+        if (l->layers != ROOT_LAYERS_NONE) {
+                r = launch_make_root_layers(l, l->idmap_root ? userns_fd : -EBADF, &l->mount_fds[SYNC_SLOT_ROOT]);
+                if (r < 0)
+                        return r;
+        } else if (l->idmap_root) {
                 r = mount_tree_detached(l->root.fd, true, false, userns_fd, &l->mount_fds[SYNC_SLOT_ROOT]);
                 if (r < 0 && s->users_ownership == USERS_OWNERSHIP_AUTO && (r == -EINVAL || r == -EOPNOTSUPP || r == -EPERM)) {
                         log_debug_errno(r, "The tree cannot be id-mapped, shifting it instead: %m");
@@ -649,7 +682,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .layers = root_layers_pick(s->ephemeral, s->volatile_mode), .layers_fd = -EBADF, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
@@ -674,7 +707,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .environment = l.environment,
                 .console_mode = mode,
                 .capabilities = settings_capability_mask(s),
-                .read_only = s->read_only || l.root.read_only,
+                /* A read-only image under an overlay gives a writable root. */
+                .read_only = s->read_only || root_layers_read_only(l.layers) ||
+                             (l.root.read_only && l.layers == ROOT_LAYERS_NONE),
                 .sync_fd = l.pair[1],
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
@@ -696,6 +731,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 child_run(&ctx);
         }
         l.pair[1] = safe_close(l.pair[1]);
+        /* The child's slots are empty at clone(): a root made before goes with the first step. */
+        if (l.layers_fd >= 0)
+                l.mount_fds[SYNC_SLOT_ROOT] = TAKE_FD(l.layers_fd);
 
         r = launch_handshake(s, &l, ctx.sync_plan, pid);
         if (r < 0) {

@@ -13,6 +13,7 @@
 #include "machine-name.h"
 #include "netlink-link.h"
 #include "nspawn-bind.h"
+#include "nspawn-layer-options.h"
 #include "nspawn-options.h"
 #include "nspawn-port.h"
 #include "path-util.h"
@@ -54,6 +55,12 @@ enum {
         ARG_SYSTEM_CALL_FILTER,
         ARG_PRIVATE_TIME,
         ARG_TIME_OFFSET,
+        ARG_EPHEMERAL,
+        ARG_VOLATILE,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+        ARG_TEMPLATE,
+        ARG_INACCESSIBLE,
 };
 
 static void help(void) {
@@ -65,6 +72,8 @@ static void help(void) {
                  "\nImage:\n"
                  "  -D --directory=PATH       Root directory for the container\n"
                  "  -i --image=PATH           Disk image (file or block device) for the container\n"
+                 "  -x --ephemeral            Run on a throw-away overlay of the tree (or image)\n"
+                 "     --template=PATH        Create the directory from this template first\n"
                  "\nExecution:\n"
                  "  -b --boot                 Boot the tree: run its init as PID 1\n"
                  "  -a --as-pid2              Run the command as PID 2 under a minimal init\n"
@@ -132,6 +141,15 @@ static void help(void) {
                  "     --bind-ro=SRC[:DST[:OPTS]]\n"
                  "                            Same, read-only\n"
                  "     --tmpfs=PATH[:OPTS]    Mount a tmpfs on a path of the container\n"
+                 "     --volatile[=MODE]      Run with a volatile root: no, yes (tmpfs root with\n"
+                 "                            the tree's /usr), state (tmpfs /var) or overlay\n"
+                 "     --overlay=PATH[:PATH...]:PATH\n"
+                 "                            Mount an overlay of host paths (\"+\": inside the\n"
+                 "                            tree) into the container; the last source is the\n"
+                 "                            writable layer (empty: a tmpfs)\n"
+                 "     --overlay-ro=PATH[:PATH...]:PATH\n"
+                 "                            Same, read-only\n"
+                 "     --inaccessible=PATH    Make a path inside the container inaccessible\n"
                  "\nInput/output:\n"
                  "     --console=MODE         interactive, read-only, passive, pipe or autopipe\n"
                  "  -P --pipe                 Same as --console=pipe\n"),
@@ -323,6 +341,19 @@ static int parse_one(int c, const char *arg, Settings *s) {
         case ARG_READ_ONLY:
                 s->read_only = true;
                 return 0;
+        case 'x':
+        case ARG_EPHEMERAL:
+                return option_parse_ephemeral(s, arg);
+        case ARG_VOLATILE:
+                return option_parse_volatile(s, arg);
+        case ARG_OVERLAY:
+                return option_parse_overlay(s, arg);
+        case ARG_OVERLAY_RO:
+                return option_parse_overlay_ro(s, arg);
+        case ARG_TEMPLATE:
+                return option_parse_template(s, arg);
+        case ARG_INACCESSIBLE:
+                return option_parse_inaccessible(s, arg);
         case ARG_PRIVATE_NETWORK:
                 s->private_network = true;
                 return 0;
@@ -583,6 +614,12 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
                 { "bind-ro", required_argument, NULL, ARG_BIND_RO },
                 { "tmpfs", required_argument, NULL, ARG_TMPFS },
                 { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                { "ephemeral", no_argument, NULL, 'x' },
+                { "volatile", optional_argument, NULL, ARG_VOLATILE },
+                { "overlay", required_argument, NULL, ARG_OVERLAY },
+                { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+                { "template", required_argument, NULL, ARG_TEMPLATE },
+                { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
                 { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
                 { "network-veth", no_argument, NULL, ARG_NETWORK_VETH },
                 { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
@@ -621,7 +658,7 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
         opterr = 0;
         /* The argument getopt works on: with "+" nothing is permuted, and a short option cluster keeps
          * optind until it is done, so this is the one an error is about. */
-        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:p:abnPU", options, NULL)) >= 0;
+        for (int current = 1; (c = getopt_long(argc, argv, "+:hqD:i:M:u:E:p:abnPUx", options, NULL)) >= 0;
              current = optind) {
                 switch (c) {
                 case 'h':
@@ -705,6 +742,12 @@ int settings_parse_argv(int argc, char *argv[], Settings *ret) {
          * asked. */
         if (s.users_ownership < 0 || s.private_users == PRIVATE_USERS_NO)
                 s.users_ownership = USERS_OWNERSHIP_OFF;
+
+        r = settings_verify_layers(&s);
+        if (r < 0) {
+                settings_done(&s);
+                return r;
+        }
 
         if (optind < argc) {
                 s.parameters = strv_copy(argv + optind);

@@ -28,6 +28,13 @@ ConsoleMode console_mode_from_string(const char *s) {
         return _CONSOLE_MODE_INVALID;
 }
 
+void overlay_mount_done(OverlayMount *o) {
+        strv_free(o->lower);
+        free(o->upper);
+        free(o->destination);
+        *o = (OverlayMount) {};
+}
+
 void settings_done(Settings *s) {
         free(s->directory);
         free(s->image);
@@ -55,6 +62,11 @@ void settings_done(Settings *s) {
                 free(s->tmpfs[i].options);
         }
         free(s->tmpfs);
+        free(s->template);
+        strv_free(s->inaccessible);
+        for (size_t i = 0; i < s->n_overlays; i++)
+                overlay_mount_done(&s->overlays[i]);
+        free(s->overlays);
         unit_properties_free(s->properties);
         syscall_filter_done(&s->syscall_filter);
         *s = (Settings) {};

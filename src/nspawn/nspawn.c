@@ -71,7 +71,8 @@ int main(int argc, char *argv[]) {
                 r = settings_resolve_directory(&s);
         /* The root is checked before a name is derived from it. */
         if (r >= 0)
-                r = s.image ? root_stage_open_image(s.image, s.read_only, &root)
+                /* Layers over an image never write it: read-only, it can be shared. */
+                r = s.image ? root_stage_open_image(s.image, s.read_only || root_layers_protect_tree(root_layers_pick(s.ephemeral, s.volatile_mode)), &root)
                             : root_stage_open(s.directory, &root);
         if (r >= 0)
                 r = settings_resolve(&s);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "nspawn-settings.h"
+
+/* The options of the container's layers (-x, --volatile=, --overlay=, --overlay-ro=, --template=,
+ * --inaccessible=), one parser each, as an option table will call them: arg is the option's value,
+ * the parser logs one line naming option and value on error and returns a negative errno. */
+int option_parse_ephemeral(Settings *s, const char *arg);
+int option_parse_volatile(Settings *s, const char *arg);
+int option_parse_overlay(Settings *s, const char *arg);
+int option_parse_overlay_ro(Settings *s, const char *arg);
+int option_parse_template(Settings *s, const char *arg);
+int option_parse_inaccessible(Settings *s, const char *arg);
+/* Checks the layer options against each other and the rest, after all are parsed. */
+int settings_verify_layers(const Settings *s);
+
+/* "[+]LOWER...:[+]UPPER[:DEST]" as systemd-nspawn(1) reads --overlay= (read_only: --overlay-ro=, every
+ * path a lower layer); "\:" is a literal colon. -EINVAL for a bad specification. */
+int overlay_mount_parse(const char *spec, bool read_only, OverlayMount *ret);
