@@ -4,6 +4,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "machine-name.h"
 #include "nspawn-bind.h"
 #include "nspawn-layer-options.h"
 #include "parse-util.h"
@@ -205,5 +206,27 @@ int settings_verify_layers(const Settings *s) {
         if (root_layers_protect_tree(root_layers_pick(s->ephemeral, s->volatile_mode)) &&
             s->users_ownership == USERS_OWNERSHIP_CHOWN)
                 return log_error_errno(-EINVAL, _("--private-users-ownership=chown writes the tree: it cannot be combined with --ephemeral or --volatile=."));
+        return 0;
+}
+
+int ephemeral_machine_name(const char *base, const Id128 *random, char **ret) {
+        char hex[33];
+        _cleanup_free_ char *b = machine_name_from_string(base);
+
+        if (!b)
+                return -EINVAL;
+        /* Room for "-" and 16 hex digits within the 64 characters of a machine name. */
+        if (strlen(b) > 64 - 17)
+                b[64 - 17] = 0;
+        id128_to_string(random, hex);
+        hex[16] = 0;
+        char *n = strjoin(b, "-", hex);
+        if (!n)
+                return -ENOMEM;
+        if (!machine_name_is_valid(n)) {
+                free(n);
+                return -EINVAL;
+        }
+        *ret = n;
         return 0;
 }

@@ -18,3 +18,6 @@ int settings_verify_layers(const Settings *s);
 /* "[+]LOWER...:[+]UPPER[:DEST]" as systemd-nspawn(1) reads --overlay= (read_only: --overlay-ro=, every
  * path a lower layer); "\:" is a literal colon. -EINVAL for a bad specification. */
 int overlay_mount_parse(const char *spec, bool read_only, OverlayMount *ret);
+/* The name of an ephemeral container without -M, as systemd-nspawn makes it: the tree's name, a dash,
+ * 16 hex digits of random (two ephemeral containers of one tree get two names). */
+int ephemeral_machine_name(const char *base, const Id128 *random, char **ret);

@@ -14,6 +14,7 @@
 #include "path-util.h"
 #include "nspawn-mount.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define MS_API (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -140,6 +141,14 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         goto fail;
                 }
                 r = plan_add(&p, FS(s->tmpfs[i].path, "tmpfs", MS_NOSUID | MS_NODEV, o));
+                if (r < 0)
+                        goto fail;
+        }
+        /* --inaccessible=: after the binds and tmpfs on the same path (the sort below is stable). */
+        STRV_FOREACH(i, s->inaccessible) {
+                MountEntry e = MASK(*i);
+                e.optional = false;
+                r = plan_add(&p, e);
                 if (r < 0)
                         goto fail;
         }

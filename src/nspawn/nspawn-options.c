@@ -810,7 +810,13 @@ int settings_resolve(Settings *s) {
                 /* An image's name without its ".raw", as systemd-nspawn names it. */
                 if (b && s->image && endswith(b, ".raw") && strlen(b) > 4)
                         b[strlen(b) - 4] = 0;
-                s->machine = b ? machine_name_from_string(b) : NULL;
+                Id128 rnd;
+                if (b && s->ephemeral && id128_randomize(&rnd) >= 0) {
+                        r = ephemeral_machine_name(b, &rnd, &s->machine);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                } else
+                        s->machine = b ? machine_name_from_string(b) : NULL;
                 if (!s->machine) {
                         _cleanup_free_ char *e = escape_for_terminal(b ?: from, ESCAPE_MESSAGE_MAX);
                         return log_error_errno(-EINVAL,
