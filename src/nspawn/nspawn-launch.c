@@ -27,6 +27,7 @@
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
 #include "nspawn-network.h"
+#include "nspawn-overlay.h"
 #include "nspawn-register.h"
 #include "nspawn-root.h"
 #include "nspawn-supervise.h"
@@ -140,7 +141,9 @@ typedef struct Launch {
         int userns_lock_fd;     /* the range's lock, held while the container runs */
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
         RootLayers layers;      /* -x, --volatile=: the root is made of layers over the tree */
-        int layers_fd;          /* that root, made before clone(): the child's root slot after it */
+        int *early_fds;         /* n_mount_fds slots made before clone() (a layered root, overlays):
+                                 * the child's slots are empty at clone(), these go to it after */
+        OverlaySet overlays;    /* --overlay=, --overlay-ro= */
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
         NetworkPlan network;    /* the container's links (-n, --network-*=), and what was made */
@@ -171,7 +174,11 @@ static void launch_done(Launch *l) {
         userns_range_unlock(USERNS_LOCK_DIR, l->uid_shift, l->userns_lock_fd);
         for (size_t i = 0; i < l->n_mount_fds; i++)
                 safe_close(l->mount_fds[i]);
-        safe_close(l->layers_fd);
+        for (size_t i = 0; l->early_fds && i < l->n_mount_fds; i++)
+                safe_close(l->early_fds[i]);
+        free(l->early_fds);
+        /* The overlays went with the container's mount namespace: their work directories can go. */
+        overlay_set_done(&l->overlays);
         free(l->mount_fds);
         strv_free(l->environment);
         free(l->os_release);
@@ -384,13 +391,14 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = mount_plan_build(s, &l->plan);
         if (r < 0)
                 return log_oom();
-        if (s->private_users != PRIVATE_USERS_NO || l->layers != ROOT_LAYERS_NONE) {
+        if (s->private_users != PRIVATE_USERS_NO || l->layers != ROOT_LAYERS_NONE || s->n_overlays > 0) {
                 l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
                 l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
-                if (!l->mount_fds)
+                l->early_fds = malloc(l->n_mount_fds * sizeof(int));
+                if (!l->mount_fds || !l->early_fds)
                         return log_oom();
                 for (size_t i = 0; i < l->n_mount_fds; i++)
-                        l->mount_fds[i] = -EBADF;
+                        l->mount_fds[i] = l->early_fds[i] = -EBADF;
         }
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
@@ -427,10 +435,13 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         if (r < 0)
                 return r;
         if (s->private_users == PRIVATE_USERS_NO) {
-                r = launch_make_root_layers(l, -EBADF, &l->layers_fd);
+                r = launch_make_root_layers(l, -EBADF, &l->early_fds[SYNC_SLOT_ROOT]);
                 if (r < 0)
                         return r;
         }
+        r = overlay_set_make(&l->overlays, &l->plan, l->root.fd, l->early_fds);
+        if (r < 0)
+                return r;
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
@@ -560,7 +571,7 @@ static int launch_make_trees(const Settings *s, Launch *l, pid_t pid) {
                 const MountEntry *e = &l->plan.entries[i];
                 _cleanup_close_ int src = -EBADF;
 
-                if (!e->from_parent)
+                if (!e->from_parent || e->kind != MOUNT_BIND_HOST)
                         continue;
                 src = open(e->what, O_PATH | O_CLOEXEC);
                 if (src < 0) {
@@ -682,7 +693,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .layers = root_layers_pick(s->ephemeral, s->volatile_mode), .layers_fd = -EBADF, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .layers = root_layers_pick(s->ephemeral, s->volatile_mode), .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
@@ -731,9 +742,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 child_run(&ctx);
         }
         l.pair[1] = safe_close(l.pair[1]);
-        /* The child's slots are empty at clone(): a root made before goes with the first step. */
-        if (l.layers_fd >= 0)
-                l.mount_fds[SYNC_SLOT_ROOT] = TAKE_FD(l.layers_fd);
+        /* The child's slots are empty at clone(): what was made before goes with the first step. */
+        for (size_t i = 0; l.early_fds && i < l.n_mount_fds; i++)
+                l.mount_fds[i] = TAKE_FD(l.early_fds[i]);
 
         r = launch_handshake(s, &l, ctx.sync_plan, pid);
         if (r < 0) {

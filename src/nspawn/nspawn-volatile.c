@@ -162,6 +162,24 @@ int overlay_detached(const int *lower_fds, size_t n_lower, int upper_fd, int wor
         return 0;
 }
 
+int tmpfs_layer_dirs(uint32_t owner, const struct stat *model, int *ret_tmp, int *ret_upper, int *ret_work) {
+        _cleanup_close_ int tmp = -EBADF, upper = -EBADF, work = -EBADF;
+        int r;
+
+        r = tmpfs_detached("0700", owner, &tmp);
+        if (r < 0)
+                return r;
+        r = make_layer_dir(tmp, "upper", model, &upper);
+        if (r >= 0)
+                r = make_layer_dir(tmp, "work", NULL, &work);
+        if (r < 0)
+                return r;
+        *ret_tmp = TAKE_FD(tmp);
+        *ret_upper = TAKE_FD(upper);
+        *ret_work = TAKE_FD(work);
+        return 0;
+}
+
 static int make_overlay(int tree_fd, int userns_fd, uint32_t owner, int *ret_fd, const char **ret_what) {
         _cleanup_close_ int tree = -EBADF, lower = -EBADF, tmp = -EBADF, upper = -EBADF, work = -EBADF;
         struct stat st;
@@ -174,12 +192,7 @@ static int make_overlay(int tree_fd, int userns_fd, uint32_t owner, int *ret_fd,
         if (fstat(lower, &st) < 0)
                 return -errno;
         *ret_what = "tmpfs";
-        r = tmpfs_detached("0700", owner, &tmp);
-        if (r < 0)
-                return r;
-        r = make_layer_dir(tmp, "upper", &st, &upper);
-        if (r >= 0)
-                r = make_layer_dir(tmp, "work", NULL, &work);
+        r = tmpfs_layer_dirs(owner, &st, &tmp, &upper, &work);
         if (r < 0)
                 return r;
         *ret_what = "overlay";

@@ -40,8 +40,12 @@ static inline bool root_layers_read_only(RootLayers l) {
         return l == ROOT_LAYERS_STATE;
 }
 
-/* A detached overlay mount of the layers (lowest last in lower_fds, as the kernel takes "lowerdir+"
- * layers top first); no upper layer when upper_fd < 0 (read-only). The fds must be readable, not O_PATH. */
+struct stat;
+/* A new detached tmpfs (*ret_tmp, root owned by owner) with the directories "upper" (owner and mode of
+ * model when given, else 0700 root's) and "work" for an overlay, opened for reading. */
+int tmpfs_layer_dirs(uint32_t owner, const struct stat *model, int *ret_tmp, int *ret_upper, int *ret_work);
+/* A detached overlay mount of the layers (the top one first in lower_fds, as the kernel stacks
+ * "lowerdir+" layers); no upper layer when upper_fd < 0 (read-only). The fds must be readable, not O_PATH. */
 int overlay_detached(const int *lower_fds, size_t n_lower, int upper_fd, int work_fd, int *ret_fd);
 
 /* Makes the container's root for layers l over the tree tree_fd as one detached mount tree (fsmount(),
