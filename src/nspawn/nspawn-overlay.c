@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,14 +111,30 @@ int overlay_set_make(OverlaySet *set, const MountPlan *plan, int root_fd, int *s
         return 0;
 }
 
+/* Empties overlayfs's own directory in a work directory: it keeps a whiteout there ("#N", a character
+ * device 0:0 that whiteouts are hard links of) and, after a crash, renamed leftovers. */
+static void empty_dir(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_(closedirp) DIR *d = NULL;
+
+        if (fd < 0 || opendir_fd(fd, &d) < 0)
+                return;
+        for (struct dirent *de; (de = readdir(d));)
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && unlinkat(fd, de->d_name, 0) < 0)
+                        (void) unlinkat(fd, de->d_name, AT_REMOVEDIR);
+}
+
 void overlay_set_done(OverlaySet *set) {
         STRV_FOREACH(w, set->work_dirs) {
-                /* overlayfs leaves an empty "work" (and maybe "index") directory in it. */
                 _cleanup_free_ char *a = strjoin(*w, "/work"), *b = strjoin(*w, "/index");
-                if (a)
+                if (a) {
+                        empty_dir(a);
                         (void) rmdir(a);
-                if (b)
+                }
+                if (b) {
+                        empty_dir(b);
                         (void) rmdir(b);
+                }
                 (void) rmdir(*w);
         }
         strv_free(set->work_dirs);

@@ -11,6 +11,7 @@
 #include "nspawn-image.h"
 #include "nspawn-launch.h"
 #include "nspawn-options.h"
+#include "nspawn-template.h"
 
 /* fds 0-2 must exist: otherwise the launcher's own sockets could land on them and reach the payload
  * as its stdio. Only EBADF means "closed"; any other error leaves the fd's state unknown. */
@@ -69,6 +70,8 @@ int main(int argc, char *argv[]) {
                 r = check_ambient_capabilities(&s);
         if (r >= 0)
                 r = settings_resolve_directory(&s);
+        if (r >= 0 && s.template)
+                r = template_instantiate(s.template, s.directory);
         /* The root is checked before a name is derived from it. */
         if (r >= 0)
                 /* Layers over an image never write it: read-only, it can be shared. */
