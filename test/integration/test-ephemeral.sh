@@ -21,10 +21,14 @@ tree_sum() { # dir
         find "$1" -printf '%p %m %U %G %s %T@ %y %l\n' | sort | sha256sum
 }
 # What a container could leave on the host: overlay mounts anywhere (not only under $WORK), and
-# entries in the host's temporary and runtime directories.
+# directories of a launcher's in the host's temporary and runtime directories and beside the tree
+# (other programs' files in /tmp, a compiler's say, are not ours and may come and go).
 host_state() {
         grep -c ' - overlay ' /proc/self/mountinfo
-        ls -A /tmp /var/tmp /run /run/nspawn 2>/dev/null | grep -v -e '^nspawn-test\.' -e '^nspawn-snap\.' -e '^nspawn-integration\.lock$'
+        find /tmp /var/tmp /run "$WORK" -maxdepth 1 \( -name '*nspawn*' -o -name '.#*' -o -name "$MP*" \) \
+                ! -name 'nspawn-test.*' ! -name 'nspawn-snap.*' ! -name nspawn-integration.lock 2>/dev/null | sort
+        # Lock files (the -U ranges' and others) are kept there on purpose.
+        find /run/nspawn /run/systemd/nspawn -maxdepth 1 ! -name '*.lock' 2>/dev/null | sort
 }
 BEFORE=$(tree_sum "$T")
 HOST_BEFORE=$(host_state)
