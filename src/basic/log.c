@@ -9,6 +9,11 @@
 #include "log.h"
 
 static int max_level = LOG_INFO;
+static const char *prefix;
+
+void log_set_prefix(const char *p) {
+        prefix = p;
+}
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -73,12 +78,18 @@ int log_internal(int level, int error, const char *format, ...) {
 
         /* One write per message, so that lines from the parent and the child do not interleave. */
         char buf[2048];
+        int p = prefix ? snprintf(buf, sizeof(buf) / 2, "%s", prefix) : 0;
+        if (p < 0)
+                p = 0;
+        if ((size_t) p >= sizeof(buf) / 2)
+                p = sizeof(buf) / 2 - 1;
         errno = abs(error);
         va_start(ap, format);
-        int n = vsnprintf(buf, sizeof(buf) - 1, format, ap);
+        int n = vsnprintf(buf + p, sizeof(buf) - 1 - (size_t) p, format, ap);
         va_end(ap);
         if (n < 0)
                 n = 0;
+        n += p;
         if ((size_t) n > sizeof(buf) - 2)
                 n = sizeof(buf) - 2;
         buf[n++] = '\n';

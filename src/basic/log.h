@@ -9,6 +9,9 @@
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_parse_environment(const char *var);
+/* Put before every message until reset with NULL ("FILE:LINE: " while a settings file is parsed).
+ * The caller keeps the string alive meanwhile. */
+void log_set_prefix(const char *prefix);
 
 /* Logs and returns error (negative errno or 0); "%m" expands to strerror(-error). */
 int log_internal(int level, int error, const char *format, ...) _printf_(3, 4);

@@ -12,7 +12,7 @@
 #include "string-util.h"
 #include "strv.h"
 
-int option_parse_ephemeral(Settings *s, const char *arg) {
+int option_parse_ephemeral(Settings *s, const char *arg, const OptionContext *ctx) {
         int b = arg ? parse_boolean(arg) : 1;
         if (b < 0) {
                 _cleanup_free_ char *a = escape_for_terminal(arg, ESCAPE_MESSAGE_MAX);
@@ -22,7 +22,7 @@ int option_parse_ephemeral(Settings *s, const char *arg) {
         return 0;
 }
 
-int option_parse_volatile(Settings *s, const char *arg) {
+int option_parse_volatile(Settings *s, const char *arg, const OptionContext *ctx) {
         /* As systemd-nspawn: --volatile alone is --volatile=yes. */
         VolatileMode m = arg ? volatile_mode_from_string(arg) : VOLATILE_YES;
         if (m < 0) {
@@ -159,15 +159,15 @@ static int add_overlay(Settings *s, const char *arg, bool read_only) {
         return 0;
 }
 
-int option_parse_overlay(Settings *s, const char *arg) {
+int option_parse_overlay(Settings *s, const char *arg, const OptionContext *ctx) {
         return add_overlay(s, arg, false);
 }
 
-int option_parse_overlay_ro(Settings *s, const char *arg) {
+int option_parse_overlay_ro(Settings *s, const char *arg, const OptionContext *ctx) {
         return add_overlay(s, arg, true);
 }
 
-int option_parse_template(Settings *s, const char *arg) {
+int option_parse_template(Settings *s, const char *arg, const OptionContext *ctx) {
         _cleanup_free_ char *p = strdup(arg);
 
         if (!p)
@@ -181,7 +181,7 @@ int option_parse_template(Settings *s, const char *arg) {
         return 0;
 }
 
-int option_parse_inaccessible(Settings *s, const char *arg) {
+int option_parse_inaccessible(Settings *s, const char *arg, const OptionContext *ctx) {
         _cleanup_free_ char *p = strdup(arg);
 
         if (!p)

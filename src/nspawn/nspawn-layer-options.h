@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "nspawn-option-table.h"
 #include "nspawn-settings.h"
 
 /* The options of the container's layers (-x, --volatile=, --overlay=, --overlay-ro=, --template=,
- * --inaccessible=), one parser each, as an option table will call them: arg is the option's value,
- * the parser logs one line naming option and value on error and returns a negative errno. */
-int option_parse_ephemeral(Settings *s, const char *arg);
-int option_parse_volatile(Settings *s, const char *arg);
-int option_parse_overlay(Settings *s, const char *arg);
-int option_parse_overlay_ro(Settings *s, const char *arg);
-int option_parse_template(Settings *s, const char *arg);
-int option_parse_inaccessible(Settings *s, const char *arg);
+ * --inaccessible=), one parser each, entries of the option table (nspawn-option-table.c): arg is the
+ * option's value (NULL for a switch or an optional argument left out on the command line), the
+ * parser logs one line naming option and value on error and returns a negative errno. */
+int option_parse_ephemeral(Settings *s, const char *arg, const OptionContext *ctx);
+int option_parse_volatile(Settings *s, const char *arg, const OptionContext *ctx);
+int option_parse_overlay(Settings *s, const char *arg, const OptionContext *ctx);
+int option_parse_overlay_ro(Settings *s, const char *arg, const OptionContext *ctx);
+int option_parse_template(Settings *s, const char *arg, const OptionContext *ctx);
+int option_parse_inaccessible(Settings *s, const char *arg, const OptionContext *ctx);
 /* Checks the layer options against each other and the rest, after all are parsed. */
 int settings_verify_layers(const Settings *s);
 

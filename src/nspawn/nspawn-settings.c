@@ -35,6 +35,27 @@ void overlay_mount_done(OverlayMount *o) {
         *o = (OverlayMount) {};
 }
 
+static const char *const settings_mode_table[_SETTINGS_MODE_MAX] = {
+        [SETTINGS_YES] = "yes",
+        [SETTINGS_NO] = "no",
+        [SETTINGS_OVERRIDE] = "override",
+        [SETTINGS_TRUSTED] = "trusted",
+};
+
+const char *settings_mode_to_string(SettingsMode m) {
+        return m >= 0 && m < _SETTINGS_MODE_MAX ? settings_mode_table[m] : NULL;
+}
+
+SettingsMode settings_mode_from_string(const char *s) {
+        for (int i = 0; i < _SETTINGS_MODE_MAX; i++)
+                if (streq(s, settings_mode_table[i]))
+                        return (SettingsMode) i;
+        int r = parse_boolean(s);
+        if (r < 0)
+                return _SETTINGS_MODE_INVALID;
+        return r ? SETTINGS_YES : SETTINGS_NO;
+}
+
 void settings_done(Settings *s) {
         free(s->directory);
         free(s->image);

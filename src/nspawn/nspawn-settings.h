@@ -57,6 +57,20 @@ typedef enum RegisterMode {
         _REGISTER_MODE_INVALID = -EINVAL,
 } RegisterMode;
 
+/* --settings=: whether and how NAME.nspawn files are used, as in systemd-nspawn. */
+typedef enum SettingsMode {
+        SETTINGS_YES,           /* trusted files fully, untrusted ones without privileged keys; the command line wins */
+        SETTINGS_NO,
+        SETTINGS_OVERRIDE,      /* as yes, but the file wins over the command line */
+        SETTINGS_TRUSTED,       /* as yes, and a file next to the tree or image is trusted too */
+        _SETTINGS_MODE_MAX,
+        _SETTINGS_MODE_INVALID = -EINVAL,
+} SettingsMode;
+
+const char *settings_mode_to_string(SettingsMode m);
+/* Also takes the booleans systemd takes ("1", "on", "false", ...). */
+SettingsMode settings_mode_from_string(const char *s);
+
 /* Everything the command line asked for; immutable once parsed and resolved. */
 typedef struct Settings {
         char *directory;
@@ -111,6 +125,7 @@ typedef struct Settings {
         struct UnitProperties *properties;  /* --property=, --slice=; NULL when none were given */
         SyscallFilter syscall_filter;       /* --system-call-filter= */
         TimeNamespace time;     /* --private-time, --time-offset= */
+        SettingsMode settings_mode;  /* --settings= */
 } Settings;
 
 void overlay_mount_done(OverlayMount *o);

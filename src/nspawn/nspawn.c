@@ -12,6 +12,7 @@
 #include "nspawn-launch.h"
 #include "nspawn-options.h"
 #include "nspawn-template.h"
+#include "nspawn-settings-file.h"
 
 /* fds 0-2 must exist: otherwise the launcher's own sockets could land on them and reach the payload
  * as its stdio. Only EBADF means "closed"; any other error leaves the fd's state unknown. */
@@ -48,6 +49,7 @@ static int check_ambient_capabilities(const Settings *s) {
 
 int main(int argc, char *argv[]) {
         Settings s = {};
+        OptionAssignments cmdline = {};
         RootStage root = ROOT_STAGE_NULL;
         int r, status = EXIT_FAILURE;
 
@@ -58,7 +60,7 @@ int main(int argc, char *argv[]) {
         if (ensure_stdio() < 0)
                 return EXIT_FAILURE;
 
-        r = settings_parse_argv(argc, argv, &s);
+        r = settings_parse_argv_full(argc, argv, &s, &cmdline);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (s.quiet && log_get_max_level() == LOG_INFO)
@@ -66,10 +68,15 @@ int main(int argc, char *argv[]) {
 
         if (geteuid() != 0)
                 r = log_error_errno(-EPERM, _("Need to be root."));
-        else
-                r = check_ambient_capabilities(&s);
+        /* The settings file is found by the machine's name and next to its tree, so after -M NAME
+         * found the tree; the options are checked against each other once, after the merge. */
         if (r >= 0)
                 r = settings_resolve_directory(&s);
+        if (r >= 0)
+                r = settings_load(&s, &cmdline, settings_file_trusted_dirs);
+        option_assignments_done(&cmdline);
+        if (r >= 0)
+                r = check_ambient_capabilities(&s);
         if (r >= 0 && s.template)
                 r = template_instantiate(s.template, s.directory);
         /* The root is checked before a name is derived from it. */
