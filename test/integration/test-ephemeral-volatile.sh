@@ -100,6 +100,21 @@ assert_eq tree "$OUT" "--template= on btrfs: the new tree runs (stderr: $ERR)"
 assert_eq 256 "$(stat -c %i "$WORK/btrfs/${MP}snap")" "--template= on btrfs: the new tree is a subvolume (a snapshot)"
 umount "$WORK/btrfs"
 
+# The same from a settings file next to the tree (untrusted): Ephemeral=, Volatile= and
+# Inaccessible= apply, Overlay= (host paths) is ignored with a warning.
+printf '[Exec]\nEphemeral=yes\n[Files]\nInaccessible=/etc/marker\nOverlay=%s:/mnt\n' "$WORK/lo1:$WORK/up" > "$WORK/${MP}t.nspawn"
+run_nspawn -q --register=no -D "$T" -P sh -c "$FSTYPE"'; fstype /; cat /etc/marker; touch /new && echo wrote; ls /mnt'
+assert_eq $'overlay\nwrote' "$OUT" "a settings file's Ephemeral= and Inaccessible= apply (stderr: $ERR)"
+assert_match "Overlay= is ignored" "$ERR" "an untrusted settings file's Overlay= is ignored with a warning"
+printf '[Files]\nVolatile=state\n' > "$WORK/${MP}t.nspawn"
+run_nspawn -q --register=no -D "$T" -P sh -c "$FSTYPE"'; fstype /var'
+assert_eq tmpfs "$OUT" "a settings file's Volatile= applies (stderr: $ERR)"
+refused "Ephemeral= with --volatile" "--volatile" --register=no -D "$T" -x /bin/true
+printf '[Exec]\nEphemeral=yes\n' > "$WORK/${MP}t.nspawn"
+refused "Ephemeral= with --template" "--template" --register=no -D "$T" --template="$T" /bin/true
+rm "$WORK/${MP}t.nspawn"
+assert_eq "$BEFORE" "$(tree_sum "$T")" "the tree is unchanged after the settings files"
+
 # Bad input.
 refused "--volatile=bogus" "bogus" --register=no -D "$T" --volatile=bogus /bin/true
 refused "--ephemeral with --template" "--template" --register=no -D "$T" -x --template="$T" /bin/true
