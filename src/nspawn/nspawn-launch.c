@@ -29,6 +29,7 @@
 #include "nspawn-launch.h"
 #include "nspawn-mount.h"
 #include "nspawn-network.h"
+#include "nspawn-overlay.h"
 #include "nspawn-port-forward.h"
 #include "nspawn-register.h"
 #include "nspawn-root.h"
@@ -36,6 +37,7 @@
 #include "nspawn-sync.h"
 #include "nspawn-timens.h"
 #include "nspawn-userns.h"
+#include "nspawn-volatile.h"
 #include "process-util.h"
 #include "string-util.h"
 #include "strv.h"
@@ -151,6 +153,10 @@ typedef struct Launch {
         uint32_t uid_shift;     /* user namespace: the first host id of the container's range */
         int userns_lock_fd;     /* the range's lock, held while the container runs */
         bool idmap_root;        /* map ownership: the root is id-mapped once the maps exist */
+        RootLayers layers;      /* -x, --volatile=: the root is made of layers over the tree */
+        int *early_fds;         /* n_mount_fds slots made before clone() (a layered root, overlays):
+                                 * the child's slots are empty at clone(), these go to it after */
+        OverlaySet overlays;    /* --overlay=, --overlay-ro= */
         int *mount_fds;         /* the detached trees for the child (ChildContext.mount_fds) */
         size_t n_mount_fds;
         NetworkPlan network;    /* the container's links (-n, --network-*=), and what was made */
@@ -183,6 +189,11 @@ static void launch_done(Launch *l) {
         userns_range_unlock(USERNS_LOCK_DIR, l->uid_shift, l->userns_lock_fd);
         for (size_t i = 0; i < l->n_mount_fds; i++)
                 safe_close(l->mount_fds[i]);
+        for (size_t i = 0; l->early_fds && i < l->n_mount_fds; i++)
+                safe_close(l->early_fds[i]);
+        free(l->early_fds);
+        /* The overlays went with the container's mount namespace: their work directories can go. */
+        overlay_set_done(&l->overlays);
         free(l->mount_fds);
         strv_free(l->environment);
         free(l->os_release);
@@ -277,6 +288,8 @@ static int launch_chown_tree(const Settings *s, Launch *l) {
 
         if (l->root.read_only || s->read_only)
                 return log_error_errno(-EROFS, _("--private-users-ownership=chown needs a writable tree."));
+        if (root_layers_protect_tree(l->layers))
+                return log_error_errno(-EROFS, _("The tree's ownership would have to be shifted on disk, which --ephemeral and --volatile= never do: use a tree owned by the host's root or by the container's range."));
         r = userns_chown_tree(l->root.fd, l->uid_shift, &p);
         if (c.shown && c.tty)
                 fputc('\n', stderr);
@@ -354,6 +367,42 @@ static int launch_prepare_userns(const Settings *s, Launch *l) {
         return launch_prepare_ownership(s, l);
 }
 
+/* The container's root made of layers over the tree, handed to the child as the root's slot. In a
+ * user namespace this waits for the namespace: the tree's layer is id-mapped through it. */
+static int launch_make_root_layers(Launch *l, int userns_fd, int *ret_fd) {
+        const char *what = NULL;
+        int r;
+
+        if (l->layers == ROOT_LAYERS_NONE)
+                return 0;
+        r = root_layers_make(l->layers, l->root.fd, userns_fd, l->uid_shift, ret_fd, &what);
+        if (r < 0) {
+                char fstype[64] = "?";
+                (void) fd_mount_fstype(l->root.fd, fstype, sizeof(fstype));
+                return log_error_errno(r, _("Failed to set up the container's %s root (%s, tree on %s): %m"),
+                                       root_layers_to_string(l->layers), strna(what), fstype);
+        }
+        return 0;
+}
+
+/* The slots of the detached trees (mount_fds, early_fds) for every entry of the plan as it is now;
+ * slots that exist keep their fds, new ones are empty. */
+static int launch_size_mount_fds(Launch *l) {
+        size_t n = SYNC_SLOT_ENTRY(l->plan.n_entries);
+        int *m = realloc(l->mount_fds, n * sizeof(int));
+        if (!m)
+                return -ENOMEM;
+        l->mount_fds = m;
+        int *e = realloc(l->early_fds, n * sizeof(int));
+        if (!e)
+                return -ENOMEM;
+        l->early_fds = e;
+        for (size_t i = l->n_mount_fds; i < n; i++)
+                l->mount_fds[i] = l->early_fds[i] = -EBADF;
+        l->n_mount_fds = n;
+        return 0;
+}
+
 static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         int r;
 
@@ -376,6 +425,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         if (r < 0)
                 return log_oom();
         etc_host_facts_get(s, &l->etc_host);
+        if ((s->private_users != PRIVATE_USERS_NO || l->layers != ROOT_LAYERS_NONE || s->n_overlays > 0) &&
+            launch_size_mount_fds(l) < 0)
+                return log_oom();
         l->os_release = read_host_os_release();
         if (mode == CONSOLE_INTERACTIVE && !isatty(STDIN_FILENO))
                 return log_error_errno(-ENOTTY, _("Console mode 'interactive' needs a terminal on standard input."));
@@ -411,6 +463,14 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         r = launch_prepare_userns(s, l);
         if (r < 0)
                 return r;
+        if (s->private_users == PRIVATE_USERS_NO) {
+                r = launch_make_root_layers(l, -EBADF, &l->early_fds[SYNC_SLOT_ROOT]);
+                if (r < 0)
+                        return r;
+        }
+        r = overlay_set_make(&l->overlays, &l->plan, l->root.fd, l->early_fds);
+        if (r < 0)
+                return r;
         r = container_cgroup_create(s->machine, s->keep_unit, s->properties, &l->cgroup);
         if (r < 0)
                 return r;
@@ -420,14 +480,9 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
                                  &l->uuid, &l->plan);
         if (r < 0)
                 return r;
-        if (s->private_users != PRIVATE_USERS_NO) {
-                l->n_mount_fds = SYNC_SLOT_ENTRY(l->plan.n_entries);
-                l->mount_fds = malloc(l->n_mount_fds * sizeof(int));
-                if (!l->mount_fds)
-                        return log_oom();
-                for (size_t i = 0; i < l->n_mount_fds; i++)
-                        l->mount_fds[i] = -EBADF;
-        }
+        /* The journal's binds joined the plan: their slots too. */
+        if ((s->private_users != PRIVATE_USERS_NO || l->mount_fds) && launch_size_mount_fds(l) < 0)
+                return log_oom();
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->pair) < 0)
                 return log_error_errno(-errno, _("Failed to create the set-up channel: %m"));
 
@@ -533,7 +588,11 @@ static int launch_make_trees(const Settings *s, Launch *l, pid_t pid) {
         userns_fd = open(path, O_RDONLY | O_CLOEXEC);
         if (userns_fd < 0)
                 return log_error_errno(-errno, _("Failed to open the container's user namespace: %m"));
-        if (l->idmap_root) {
+        if (l->layers != ROOT_LAYERS_NONE) {
+                r = launch_make_root_layers(l, l->idmap_root ? userns_fd : -EBADF, &l->mount_fds[SYNC_SLOT_ROOT]);
+                if (r < 0)
+                        return r;
+        } else if (l->idmap_root) {
                 r = mount_tree_detached(l->root.fd, true, false, userns_fd, &l->mount_fds[SYNC_SLOT_ROOT]);
                 if (r < 0 && s->users_ownership == USERS_OWNERSHIP_AUTO && (r == -EINVAL || r == -EOPNOTSUPP || r == -EPERM)) {
                         log_debug_errno(r, "The tree cannot be id-mapped, shifting it instead: %m");
@@ -550,7 +609,7 @@ static int launch_make_trees(const Settings *s, Launch *l, pid_t pid) {
                 const MountEntry *e = &l->plan.entries[i];
                 _cleanup_close_ int src = -EBADF;
 
-                if (!e->from_parent)
+                if (!e->from_parent || e->kind != MOUNT_BIND_HOST)
                         continue;
                 src = open(e->what, O_PATH | O_CLOEXEC);
                 if (src < 0) {
@@ -679,7 +738,7 @@ static int launch_handshake(const Settings *s, Launch *l, SyncPlan plan, pid_t p
 }
 
 int container_run(const Settings *s, RootStage *root, int *ret_status) {
-        Launch l = { .root = *root, .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .ports = PORT_RUNTIME_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
+        Launch l = { .root = *root, .layers = root_layers_pick(s->ephemeral, s->volatile_mode), .userns_lock_fd = -EBADF, .netns_path_fd = -EBADF, .network = NETWORK_PLAN_NULL, .ports = PORT_RUNTIME_NULL, .pair = { -EBADF, -EBADF }, .signal_fd = -EBADF, .pidfd = -EBADF,
                      .notify_fd = -EBADF, .saved_time_ns = -EBADF, .cgroup = CONTAINER_CGROUP_NULL };
         ConsoleMode mode = settings_effective_console_mode(s, isatty(STDIN_FILENO), isatty(STDOUT_FILENO));
         int r;
@@ -705,7 +764,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 .environment = l.environment,
                 .console_mode = mode,
                 .capabilities = settings_capability_mask(s),
-                .read_only = s->read_only || l.root.read_only,
+                /* A read-only image under an overlay gives a writable root. */
+                .read_only = s->read_only || root_layers_read_only(l.layers) ||
+                             (l.root.read_only && l.layers == ROOT_LAYERS_NONE),
                 .sync_fd = l.pair[1],
                 .sync_plan = sync_plan_build(s),
                 .notify_fd = l.notify_fd,
@@ -727,6 +788,9 @@ int container_run(const Settings *s, RootStage *root, int *ret_status) {
                 child_run(&ctx);
         }
         l.pair[1] = safe_close(l.pair[1]);
+        /* The child's slots are empty at clone(): what was made before goes with the first step. */
+        for (size_t i = 0; l.early_fds && i < l.n_mount_fds; i++)
+                l.mount_fds[i] = TAKE_FD(l.early_fds[i]);
 
         r = launch_handshake(s, &l, ctx.sync_plan, pid);
         if (r < 0) {

@@ -14,6 +14,7 @@
 #include "path-util.h"
 #include "nspawn-mount.h"
 #include "string-util.h"
+#include "strv.h"
 
 #define MS_API (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -34,6 +35,7 @@ static const char *const mount_kind_table[_MOUNT_KIND_MAX] = {
         [MOUNT_BIND_HOST] = "bind",
         [MOUNT_POPULATE_RUN] = "populate-run",
         [MOUNT_POPULATE_DEV] = "populate-dev",
+        [MOUNT_OVERLAY] = "overlay",
 };
 
 const char *mount_kind_to_string(MountKind k) {
@@ -140,6 +142,29 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         goto fail;
                 }
                 r = plan_add(&p, FS(s->tmpfs[i].path, "tmpfs", MS_NOSUID | MS_NODEV, o));
+                if (r < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; i < s->n_overlays; i++) {
+                const OverlayMount *o = &s->overlays[i];
+                _cleanup_free_ char *lower = strv_join(o->lower, ":");
+                _cleanup_free_ char *opts = lower ? strjoin("lowerdir=", lower, o->upper ? ",upperdir=" : "",
+                                                            o->upper ? (o->upper[0] ? o->upper : "tmpfs") : "") : NULL;
+                if (!opts) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = plan_add(&p, (MountEntry) { .kind = MOUNT_OVERLAY, .where = o->destination, .what = (char *) "overlay",
+                                                .options = opts, .read_only = !o->upper, .from_parent = true,
+                                                .overlay = o });
+                if (r < 0)
+                        goto fail;
+        }
+        /* --inaccessible=: after the binds and tmpfs on the same path (the sort below is stable). */
+        STRV_FOREACH(i, s->inaccessible) {
+                MountEntry e = MASK(*i);
+                e.optional = false;
+                r = plan_add(&p, e);
                 if (r < 0)
                         goto fail;
         }
@@ -382,6 +407,7 @@ static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx, 
                 return bind_mount_at(src, fd, false, true);
         }
         case MOUNT_BIND_HOST:
+        case MOUNT_OVERLAY:
                 return apply_bind_host(e, root_fd, tree);
         case MOUNT_POPULATE_RUN:
                 return populate_run(root_fd, ctx);

@@ -13,6 +13,7 @@ typedef enum MountKind {
         MOUNT_BIND_HOST,        /* a host path bound into the container */
         MOUNT_POPULATE_RUN,     /* fill /run: /run/host, /run/systemd/container */
         MOUNT_POPULATE_DEV,     /* device nodes and the usual symlinks in /dev */
+        MOUNT_OVERLAY,          /* --overlay=, --overlay-ro=: made by the parent (nspawn-overlay.c) */
         _MOUNT_KIND_MAX,
         _MOUNT_KIND_INVALID = -EINVAL,
 } MountKind;
@@ -31,6 +32,7 @@ typedef struct MountEntry {
         bool from_parent;       /* MOUNT_BIND_HOST: the parent opens the source, with the host's
                                  * credentials, and hands the child a detached tree (a user namespace) */
         bool idmap;             /* from_parent: the tree is id-mapped into the container's range */
+        const OverlayMount *overlay;  /* MOUNT_OVERLAY: the layers (in the Settings) */
 } MountEntry;
 
 typedef struct MountPlan {

@@ -10,6 +10,7 @@
 #include "machine-name.h"
 #include "netlink-link.h"
 #include "nspawn-bind.h"
+#include "nspawn-layer-options.h"
 #include "nspawn-option-table.h"
 #include "nspawn-options.h"
 #include "nspawn-port.h"
@@ -629,6 +630,11 @@ const OptionDef option_table[] = {
         /* Image */
         { .long_name = "directory", .short_name = 'D', .argument = OPTION_ARG_REQUIRED, .parse = parse_directory },
         { .long_name = "image", .short_name = 'i', .argument = OPTION_ARG_REQUIRED, .parse = parse_image },
+        { .long_name = "ephemeral", .short_name = 'x', .section = "Exec", .key = "Ephemeral",
+          .parse = option_parse_ephemeral, .mask = SETTING_EPHEMERAL, .example = "yes" },
+        /* A host directory copied into the tree: not from an untrusted file. */
+        { .long_name = "template", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "Template",
+          .parse = option_parse_template, .mask = SETTING_TEMPLATE, .privileged = true, .example = "/var/lib/machines/base" },
 
         /* Execution */
         { .long_name = "boot", .short_name = 'b', .section = "Exec", .key = "Boot",
@@ -716,6 +722,15 @@ const OptionDef option_table[] = {
           .parse = parse_bind, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "/etc/resolv.conf:/etc/resolv.host" },
         { .long_name = "tmpfs", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "TemporaryFileSystem",
           .parse = parse_tmpfs, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "/scratch:size=10M,mode=0700" },
+        { .long_name = "overlay", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "Overlay",
+          .parse = option_parse_overlay, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "+/etc::/etc" },
+        { .long_name = "overlay-ro", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "OverlayReadOnly",
+          .parse = option_parse_overlay_ro, .mask = SETTING_CUSTOM_MOUNTS, .privileged = true, .example = "/srv/a:/srv/b:/srv" },
+        /* Only takes away: allowed in an untrusted file. */
+        { .long_name = "inaccessible", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "Inaccessible",
+          .parse = option_parse_inaccessible, .mask = SETTING_CUSTOM_MOUNTS, .example = "/etc/shadow" },
+        { .long_name = "volatile", .argument = OPTION_ARG_OPTIONAL, .section = "Files", .key = "Volatile",
+          .parse = option_parse_volatile, .mask = SETTING_VOLATILE_MODE, .example = "state" },
 
         { .long_name = "resolv-conf", .argument = OPTION_ARG_REQUIRED, .section = "Exec", .key = "ResolvConf",
           .parse = parse_resolv_conf, .mask = SETTING_RESOLV_CONF, .example = "bind-static" },

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "nspawn-option-table.h"
+#include "nspawn-layer-options.h"
 #include "nspawn-options.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -25,6 +26,8 @@ void options_help(void) {
                  "\nImage:\n"
                  "  -D --directory=PATH       Root directory for the container\n"
                  "  -i --image=PATH           Disk image (file or block device) for the container\n"
+                 "  -x --ephemeral            Run on a throw-away overlay of the tree (or image)\n"
+                 "     --template=PATH        Create the directory from this template first\n"
                  "\nExecution:\n"
                  "  -b --boot                 Boot the tree: run its init as PID 1\n"
                  "  -a --as-pid2              Run the command as PID 2 under a minimal init\n"
@@ -94,6 +97,15 @@ void options_help(void) {
                  "     --bind-ro=SRC[:DST[:OPTS]]\n"
                  "                            Same, read-only\n"
                  "     --tmpfs=PATH[:OPTS]    Mount a tmpfs on a path of the container\n"
+                 "     --volatile[=MODE]      Run with a volatile root: no, yes (tmpfs root with\n"
+                 "                            the tree's /usr), state (tmpfs /var) or overlay\n"
+                 "     --overlay=PATH[:PATH...]:PATH\n"
+                 "                            Mount an overlay of host paths (\"+\": inside the\n"
+                 "                            tree) into the container; the last source is the\n"
+                 "                            writable layer (empty: a tmpfs)\n"
+                 "     --overlay-ro=PATH[:PATH...]:PATH\n"
+                 "                            Same, read-only\n"
+                 "     --inaccessible=PATH    Make a path inside the container inaccessible\n"
                  "     --resolv-conf=MODE     /etc/resolv.conf of the container: off, auto,\n"
                  "                            copy-, replace- or bind- with host, static,\n"
                  "                            uplink or stub, or delete\n"
@@ -326,7 +338,7 @@ int settings_verify(Settings *s) {
          * asked. */
         if (s->users_ownership < 0 || s->private_users == PRIVATE_USERS_NO)
                 s->users_ownership = USERS_OWNERSHIP_OFF;
-        return 0;
+        return settings_verify_layers(s);
 }
 
 /* Where -M NAME alone looks, in this order, as systemd-nspawn does: a directory NAME or an image
@@ -378,7 +390,13 @@ int settings_resolve(Settings *s) {
                 /* An image's name without its ".raw", as systemd-nspawn names it. */
                 if (b && s->image && endswith(b, ".raw") && strlen(b) > 4)
                         b[strlen(b) - 4] = 0;
-                s->machine = b ? machine_name_from_string(b) : NULL;
+                Id128 rnd;
+                if (b && s->ephemeral && id128_randomize(&rnd) >= 0) {
+                        r = ephemeral_machine_name(b, &rnd, &s->machine);
+                        if (r == -ENOMEM)
+                                return log_oom();
+                } else
+                        s->machine = b ? machine_name_from_string(b) : NULL;
                 if (!s->machine) {
                         _cleanup_free_ char *e = escape_for_terminal(b ?: from, ESCAPE_MESSAGE_MAX);
                         return log_error_errno(-EINVAL,

@@ -30,7 +30,6 @@ static const struct {
         const char *section;
         const char *key;
 } settings_file_known_keys[] = {
-        { "Exec", "Ephemeral" },
         { "Exec", "PivotRoot" },
         { "Exec", "Personality" },
         { "Exec", "LimitCPU" }, { "Exec", "LimitFSIZE" }, { "Exec", "LimitDATA" }, { "Exec", "LimitSTACK" },
@@ -43,11 +42,7 @@ static const struct {
         { "Exec", "SuppressSync" },
         { "Exec", "SetCredential" },
         { "Exec", "LoadCredential" },
-        { "Files", "Volatile" },
         { "Files", "BindUser" },
-        { "Files", "Inaccessible" },
-        { "Files", "Overlay" },
-        { "Files", "OverlayReadOnly" },
         { "Files", "PrivateUsersChown" },
 };
 

@@ -28,6 +28,13 @@ ConsoleMode console_mode_from_string(const char *s) {
         return _CONSOLE_MODE_INVALID;
 }
 
+void overlay_mount_done(OverlayMount *o) {
+        strv_free(o->lower);
+        free(o->upper);
+        free(o->destination);
+        *o = (OverlayMount) {};
+}
+
 static const char *const settings_mode_table[_SETTINGS_MODE_MAX] = {
         [SETTINGS_YES] = "yes",
         [SETTINGS_NO] = "no",
@@ -76,6 +83,11 @@ void settings_done(Settings *s) {
                 free(s->tmpfs[i].options);
         }
         free(s->tmpfs);
+        free(s->template);
+        strv_free(s->inaccessible);
+        for (size_t i = 0; i < s->n_overlays; i++)
+                overlay_mount_done(&s->overlays[i]);
+        free(s->overlays);
         unit_properties_free(s->properties);
         syscall_filter_done(&s->syscall_filter);
         *s = (Settings) {};

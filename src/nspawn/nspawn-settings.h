@@ -11,6 +11,7 @@
 #include "nspawn-timens.h"
 #include "parse-util.h"
 #include "nspawn-userns.h"
+#include "nspawn-volatile.h"
 
 typedef enum ConsoleMode {
         CONSOLE_INTERACTIVE,
@@ -41,6 +42,13 @@ typedef struct TmpfsMount {
         char *path;
         char *options;
 } TmpfsMount;
+
+/* --overlay=, --overlay-ro=: an overlay mount at destination inside the container. */
+typedef struct OverlayMount {
+        char **lower;           /* top first; "+PATH" is relative to the container's root */
+        char *upper;            /* NULL: read-only; "": a tmpfs of the container's own */
+        char *destination;
+} OverlayMount;
 
 typedef enum RegisterMode {
         REGISTER_AUTO,          /* register when a registry answers; say so when none does */
@@ -83,6 +91,12 @@ typedef struct Settings {
         size_t n_tmpfs;
 
         bool read_only;
+        bool ephemeral;         /* -x: the root is an overlay of the tree with a tmpfs upper layer */
+        VolatileMode volatile_mode;
+        char *template;         /* --template=: the tree is made from this when it does not exist */
+        char **inaccessible;    /* --inaccessible=: paths made inaccessible inside the container */
+        OverlayMount *overlays;
+        size_t n_overlays;
         bool private_network;
         bool network_veth;      /* -n: a veth pair ve-NAME/host0 (implies private_network) */
         char *network_bridge;   /* --network-bridge=: the veth's host end (vb-NAME) joins it */
@@ -119,6 +133,7 @@ typedef struct Settings {
         SettingsMode settings_mode;  /* --settings= */
 } Settings;
 
+void overlay_mount_done(OverlayMount *o);
 void settings_done(Settings *s);
 /* The capabilities the container keeps: the default set, CAP_NET_ADMIN with a private network,
  * plus --capability=, minus --drop-capability=. */

@@ -11,6 +11,7 @@
 #include "nspawn-image.h"
 #include "nspawn-launch.h"
 #include "nspawn-options.h"
+#include "nspawn-template.h"
 #include "nspawn-settings-file.h"
 
 /* fds 0-2 must exist: otherwise the launcher's own sockets could land on them and reach the payload
@@ -76,9 +77,12 @@ int main(int argc, char *argv[]) {
         option_assignments_done(&cmdline);
         if (r >= 0)
                 r = check_ambient_capabilities(&s);
+        if (r >= 0 && s.template)
+                r = template_instantiate(s.template, s.directory);
         /* The root is checked before a name is derived from it. */
         if (r >= 0)
-                r = s.image ? root_stage_open_image(s.image, s.read_only, &root)
+                /* Layers over an image never write it: read-only, it can be shared. */
+                r = s.image ? root_stage_open_image(s.image, s.read_only || root_layers_protect_tree(root_layers_pick(s.ephemeral, s.volatile_mode)), &root)
                             : root_stage_open(s.directory, &root);
         if (r >= 0)
                 r = settings_resolve(&s);
