@@ -102,6 +102,17 @@ static char *settings_dump(const Settings *s) {
                 fprintf(f, "allow %s\n", *e);
         STRV_FOREACH(e, s->syscall_filter.deny)
                 fprintf(f, "deny %s\n", *e);
+        fprintf(f, "ephemeral=%d volatile=%d template=%s resolv=%d tz=%d journal=%d/%d\n", s->ephemeral,
+                (int) s->volatile_mode, strna(s->template), (int) s->resolv_conf, (int) s->timezone,
+                (int) s->link_journal, s->link_journal_try);
+        STRV_FOREACH(e, s->inaccessible)
+                fprintf(f, "inaccessible %s\n", *e);
+        for (size_t i = 0; i < s->n_overlays; i++) {
+                fprintf(f, "overlay %s %s", strna(s->overlays[i].destination), s->overlays[i].upper ? s->overlays[i].upper : "(ro)");
+                STRV_FOREACH(e, s->overlays[i].lower)
+                        fprintf(f, " %s", *e);
+                fputc('\n', f);
+        }
         fclose(f);
         return buf;
 }
@@ -369,7 +380,7 @@ TEST(warnings_not_errors) {
         _cleanup_settings_ Settings s = {};
         capture_begin();
         int r = parse_file_text("# comment\n; comment\n\n[Exec]\nBoot=yes\nPersonality=x86\nFrobnicate=1\n"
-                                "[Files]\nOverlay=/a:/b\n[Unknown]\nFoo=bar\n[Network]\nnot an assignment\n",
+                                "[Files]\nPrivateUsersChown=yes\n[Unknown]\nFoo=bar\n[Network]\nnot an assignment\n",
                                 true, &s);
         char *err = capture_end();
 
@@ -377,7 +388,7 @@ TEST(warnings_not_errors) {
         ASSERT_TRUE(s.boot);
         ASSERT_TRUE(strstr(err, "test.nspawn:6: Personality= is not supported by nspawn yet"));
         ASSERT_TRUE(strstr(err, "test.nspawn:7: Unknown key Frobnicate= in section [Exec]"));
-        ASSERT_TRUE(strstr(err, "test.nspawn:9: Overlay= is not supported"));
+        ASSERT_TRUE(strstr(err, "test.nspawn:9: PrivateUsersChown= is not supported"));
         ASSERT_TRUE(strstr(err, "test.nspawn:10: Unknown section [Unknown]"));
         ASSERT_TRUE(strstr(err, "test.nspawn:13: Line is neither"));
         /* The line itself is not shown: the file may be anything (see read_bounded). */
