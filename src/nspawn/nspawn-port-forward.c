@@ -38,14 +38,15 @@ static int ports_lock(void) {
 }
 
 /* The state directory of the network namespace nspawn runs in. */
-static char *state_dir(void) {
+static int state_dir(char **ret) {
         struct stat st;
         char buf[sizeof(PORT_STATE_DIR) + 32];
 
         if (stat("/proc/self/ns/net", &st) < 0)
-                return NULL;
+                return -errno;
         snprintf(buf, sizeof(buf), PORT_STATE_DIR "/net-%llu", (unsigned long long) st.st_ino);
-        return strdup(buf);
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* Removes forwards by their keys; each on its own, as some of them may be gone already (a transaction
@@ -126,11 +127,15 @@ int port_reserve(PortRuntime *p, const PortForward *ports, size_t n, const char 
         _cleanup_free_ char *dir = NULL, *path = NULL, *list = NULL;
         int r;
 
-        dir = state_dir();
-        if (!dir)
-                return log_oom();
         /* Without forwards of its own, a start only sweeps up after a killed nspawn, if there is
-         * anything (the usual case costs a stat()). */
+         * anything (the usual case costs a stat()), and never fails for it. */
+        r = state_dir(&dir);
+        if (r < 0 && n == 0)
+                return 0;
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, _("Failed to identify nspawn's network namespace: %m"));
         if (n == 0 && access(dir, F_OK) < 0)
                 return 0;
         lock = ports_lock();
@@ -290,8 +295,7 @@ void port_release(PortRuntime *p) {
         p->have4 = p->have6 = false;
 
         /* The last one out removes the table and the namespace's directory. */
-        dir = state_dir();
-        if (dir && rmdir(dir) >= 0)
+        if (state_dir(&dir) >= 0 && rmdir(dir) >= 0)
                 (void) nft_run("delete table " PORT_NFT_TABLE "\n", NULL);
         free(p->state_path);
         p->state_path = NULL;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netlink-link.h"
@@ -206,6 +208,54 @@ TEST(port_parse) {
         ASSERT_TRUE(PARSE(&s, "--private-network", "-p", "80") < 0);
         ASSERT_TRUE(PARSE(&s, "-n", "-p", "80", "-p", "tcp:80:81") < 0); /* twice */
         ASSERT_TRUE(PARSE(&s, "-n", "-p", "70000") < 0);
+}
+
+TEST(port_nft_text) {
+        PortForward p[2] = {
+                { .protocol = IPPROTO_TCP, .host_port = 8080, .container_port = 80 },
+                { .protocol = IPPROTO_UDP, .host_port = 53, .container_port = 5353 },
+        };
+        struct in_addr a4;
+        struct in6_addr a6;
+        char *t;
+
+        ASSERT_EQ(inet_pton(AF_INET, "10.0.0.2", &a4), 1);
+        ASSERT_EQ(inet_pton(AF_INET6, "fd00::2", &a6), 1);
+        t = port_nft_elements(p, 2, AF_INET, &a4);
+        ASSERT_STREQ(t, "add element inet nspawn ports4 { tcp . 8080 : 10.0.0.2 . 80, udp . 53 : 10.0.0.2 . 5353 }\n");
+        free(t);
+        t = port_nft_elements(p, 2, AF_INET6, &a6);
+        ASSERT_STREQ(t, "add element inet nspawn ports6 { tcp . 8080 : fd00::2 . 80, udp . 53 : fd00::2 . 5353 }\n");
+        free(t);
+        t = port_nft_elements(p + 1, 1, AF_INET6, NULL);
+        ASSERT_STREQ(t, "delete element inet nspawn ports6 { udp . 53 }\n");
+        free(t);
+
+        /* The table replaces an old one in the same transaction, and has both maps and all hooks. */
+        t = port_nft_table();
+        ASSERT_TRUE(startswith(t, "add table inet nspawn\ndelete table inet nspawn\ntable inet nspawn {"));
+        ASSERT_TRUE(strstr(t, "map ports4 { type inet_proto . inet_service : ipv4_addr . inet_service; }"));
+        ASSERT_TRUE(strstr(t, "map ports6 { type inet_proto . inet_service : ipv6_addr . inet_service; }"));
+        ASSERT_TRUE(strstr(t, "hook prerouting priority raw"));
+        ASSERT_TRUE(strstr(t, "type nat hook output"));
+        ASSERT_TRUE(strstr(t, "ct status dnat ip saddr 127.0.0.0/8 masquerade"));
+        free(t);
+
+        /* The state file's list, and back. */
+        t = port_forward_format_list(p, 2);
+        ASSERT_STREQ(t, "tcp:8080:80 udp:53:5353");
+        PortForward *q = NULL;
+        size_t n = 0;
+        ASSERT_EQ(port_forward_parse_list(t, &q, &n), 0);
+        ASSERT_EQ(n, 2u);
+        ASSERT_EQ(memcmp(p, q, sizeof(p)), 0);
+        free(q);
+        free(t);
+        ASSERT_EQ(port_forward_parse_list("", &q, &n), 0);
+        ASSERT_EQ(n, 0u);
+        ASSERT_TRUE(port_forward_parse_list("tcp:80 tcp:80:81", &q, &n) < 0);
+        ASSERT_TRUE(port_forward_parse_list("tcp:80 garbage", &q, &n) < 0);
+        ASSERT_TRUE(port_forward_parse_list("tcp:80:81xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", &q, &n) < 0);
 }
 
 DEFINE_TEST_MAIN
