@@ -475,8 +475,10 @@ static int launch_prepare(const Settings *s, Launch *l, ConsoleMode mode) {
         if (r < 0)
                 return r;
         /* Last of the checks that can refuse the start: what the journal link makes on the host is
-         * meant to stay, so it is made only for a container that gets this far. */
-        r = journal_link_prepare(s, l->root.path, l->root.fd, l->root.image, !(s->read_only || l->root.read_only),
+         * meant to stay, so it is made only for a container that gets this far. An ephemeral
+         * container's journal goes with it: never linked (as systemd-nspawn), or the host would keep
+         * a link into a removed overlay. */
+        r = s->ephemeral ? 0 : journal_link_prepare(s, l->root.path, l->root.fd, l->root.image, !(s->read_only || l->root.read_only),
                                  &l->uuid, &l->plan);
         if (r < 0)
                 return r;

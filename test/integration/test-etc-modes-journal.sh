@@ -67,6 +67,15 @@ for U in "" "-U"; do
         assert_eq "0" "$OUT" "$L no: not bound"
         rm -rf "${J:?}/$ID"
 
+        # Ephemeral: the journal goes with the container, never linked (a guest symlink would point into
+        # an overlay that is gone, a host directory would outlive a machine nobody can start again).
+        for m in guest host; do
+                T=$(fresh eph)
+                run_nspawn -q -D "$T" $U -x --link-journal=$m --pipe sh -c "grep -c ' $J/$ID ' /proc/self/mountinfo"
+                assert_eq "0" "$OUT" "$L -x $m: nothing is mounted on the journal directory ($ERR)"
+                assert_false "$L -x $m: nothing is made on the host" test -e "$J/$ID" -o -L "$J/$ID"
+        done
+
         # auto with nothing on the host: nothing is made, on the host or in the tree.
         T=$(fresh auto)
         run_nspawn -q -D "$T" $U --pipe true
