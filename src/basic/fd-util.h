@@ -25,6 +25,9 @@ static inline void close_pairp(int (*p)[2]) {
 #define _cleanup_close_pair_ _cleanup_(close_pairp)
 
 int fd_nonblock(int fd, bool nonblock);
+/* Opens (creates, mode 0600) the lock file path and takes an exclusive flock() on it, waiting for it:
+ * the fd, which holds the lock until closed. */
+int lock_file_exclusive(const char *path);
 int close_all_fds_from(int first);
 int move_fd(int from, int to);
 

@@ -204,15 +204,7 @@ int network_plan_check(const NetworkPlan *p, const char **ret_what) {
 /* One lock for all zones (one file that stays, not one per zone name): joining and leaving are short. */
 static int zone_lock(void) {
         (void) mkdir("/run/nspawn", 0755);
-        int fd = open(NETWORK_ZONE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        if (flock(fd, LOCK_EX) < 0) {
-                int r = -errno;
-                safe_close(fd);
-                return r;
-        }
-        return fd;
+        return lock_file_exclusive(NETWORK_ZONE_LOCK);
 }
 
 /* Zone bridges without ports are what a killed nspawn left (joining happens under the zones' lock: a

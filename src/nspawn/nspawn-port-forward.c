@@ -26,15 +26,7 @@
 static int ports_lock(void) {
         (void) mkdir("/run/nspawn", 0755);
         (void) mkdir(PORT_STATE_DIR, 0755);
-        int fd = open(PORT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
-        if (flock(fd, LOCK_EX) < 0) {
-                int r = -errno;
-                safe_close(fd);
-                return r;
-        }
-        return fd;
+        return lock_file_exclusive(PORT_LOCK);
 }
 
 /* The state directory of the network namespace nspawn runs in. */

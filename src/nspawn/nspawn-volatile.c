@@ -69,6 +69,18 @@ RootLayers root_layers_pick(bool ephemeral, VolatileMode volatile_mode) {
 #define ROOT_TMPFS_SIZE "50%"
 #define ROOT_TMPFS_INODES "1m"
 
+/* The file system configured in fs, made and mounted (detached). */
+static int fs_create_mount(int fs, int *ret_fd) {
+        int r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
+        if (r < 0)
+                return r;
+        int m = RET_NERRNO(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0));
+        if (m < 0)
+                return m;
+        *ret_fd = m;
+        return 0;
+}
+
 /* A new tmpfs, detached: it lives as long as an fd of it or a mount of it does. */
 static int tmpfs_detached(const char *mode, uint32_t owner, int *ret_fd) {
         _cleanup_close_ int fs = RET_NERRNO(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
@@ -87,14 +99,7 @@ static int tmpfs_detached(const char *mode, uint32_t owner, int *ret_fd) {
                 if (r < 0)
                         return r;
         }
-        r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
-        if (r < 0)
-                return r;
-        int m = RET_NERRNO(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0));
-        if (m < 0)
-                return m;
-        *ret_fd = m;
-        return 0;
+        return fs_create_mount(fs, ret_fd);
 }
 
 /* The tree's layer: a clone of its mount, id-mapped when asked. An fd that can be read (not O_PATH):
@@ -152,14 +157,7 @@ int overlay_detached(const int *lower_fds, size_t n_lower, int upper_fd, int wor
                 if (r < 0)
                         return r;
         }
-        r = RET_NERRNO(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
-        if (r < 0)
-                return r;
-        int m = RET_NERRNO(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0));
-        if (m < 0)
-                return m;
-        *ret_fd = m;
-        return 0;
+        return fs_create_mount(fs, ret_fd);
 }
 
 int tmpfs_layer_dirs(uint32_t owner, const struct stat *model, int *ret_tmp, int *ret_upper, int *ret_work) {
