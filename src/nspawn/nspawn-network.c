@@ -243,20 +243,16 @@ static int make_veth(struct mnl_socket *nl, const char *host, const struct ether
 /* An rtnetlink socket in the container's network namespace, for the links moved in: their indices
  * there, and the move back. */
 static int open_container_socket(NetworkPlan *p, pid_t pid) {
-        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         char path[64];
-        int r;
 
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
         p->netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (own < 0 || p->netns_fd < 0)
+        if (p->netns_fd < 0)
                 return -errno;
-        if (setns(p->netns_fd, CLONE_NEWNET) < 0)
-                return -errno;
-        r = rtnl_open(&p->nl_container);
-        if (setns(own, CLONE_NEWNET) < 0)
+        int r = rtnl_open_in_netns(p->netns_fd, 0, &p->nl_container);
+        if (r == -ENOTRECOVERABLE)
                 /* nspawn would go on in the container's namespace: nothing sensible is left to do. */
-                return log_error_errno(-errno, _("Failed to return to nspawn's network namespace: %m"));
+                return log_error_errno(r, _("Failed to return to nspawn's network namespace: %m"));
         return r;
 }
 

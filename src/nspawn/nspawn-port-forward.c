@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,7 @@ static void port_update(PortRuntime *p) {
 }
 
 int port_watch_start(PortRuntime *p, pid_t pid, const char *host_link) {
-        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns = -EBADF;
+        _cleanup_close_ int ns = -EBADF;
         char path[64];
         int r;
 
@@ -242,15 +243,13 @@ int port_watch_start(PortRuntime *p, pid_t pid, const char *host_link) {
 
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
         ns = open(path, O_RDONLY | O_CLOEXEC);
-        if (own < 0 || ns < 0)
+        if (ns < 0)
                 return log_error_errno(-errno, _("Failed to open the container's network namespace: %m"));
-        if (setns(ns, CLONE_NEWNET) < 0)
-                return log_error_errno(-errno, _("Failed to enter the container's network namespace: %m"));
-        r = rtnl_open_address_watch(&p->watch);
+        r = rtnl_open_in_netns(ns, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, &p->watch);
         if (r >= 0)
-                r = rtnl_open(&p->query);
-        if (setns(own, CLONE_NEWNET) < 0)
-                return log_error_errno(-errno, _("Failed to return to nspawn's network namespace: %m"));
+                r = rtnl_open_in_netns(ns, 0, &p->query);
+        if (r == -ENOTRECOVERABLE)
+                return log_error_errno(r, _("Failed to return to nspawn's network namespace: %m"));
         if (r < 0)
                 return log_error_errno(r, _("Failed to watch the container's addresses: %m"));
         port_update(p);

@@ -10,20 +10,6 @@
 #include "netlink-addr.h"
 #include "netlink-util.h"
 
-int rtnl_open_address_watch(struct mnl_socket **ret) {
-        struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-        if (!nl)
-                return -errno;
-        if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
-                int r = -errno;
-                mnl_socket_close(nl);
-                return r;
-        }
-        *ret = nl;
-        return 0;
-}
-
 int rtnl_drain(struct mnl_socket *nl) {
         char buf[RTNL_BUFFER_SIZE];
         int any = 0;

@@ -7,9 +7,8 @@ struct mnl_socket;
 
 /* Addresses by rtnetlink, in the network namespace of the socket (netlink-util.h). */
 
-/* An rtnetlink socket subscribed to the namespace's IPv4 and IPv6 address changes, non-blocking. */
-int rtnl_open_address_watch(struct mnl_socket **ret);
-/* Reads what the watch socket holds (the announcements themselves do not matter: the caller asks for
+/* Reads what a socket subscribed to address changes (rtnl_open_in_netns() with RTMGRP_IPV4_IFADDR |
+ * RTMGRP_IPV6_IFADDR) holds (the announcements themselves do not matter: the caller asks for
  * the addresses again). 1 when something was read (or the socket overflowed), 0 when nothing. */
 int rtnl_drain(struct mnl_socket *nl);
 

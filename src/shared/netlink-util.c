@@ -1,24 +1,49 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "fd-util.h"
 #include "netlink-util.h"
 
-int rtnl_open(struct mnl_socket **ret) {
-        struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+static int open_with_groups(unsigned groups, struct mnl_socket **ret) {
+        /* A socket that receives announcements must not block the event loop that reads it. */
+        struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
 
         if (!nl)
                 return -errno;
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
                 int r = -errno;
                 mnl_socket_close(nl);
                 return r;
         }
         *ret = nl;
         return 0;
+}
+
+int rtnl_open(struct mnl_socket **ret) {
+        return open_with_groups(0, ret);
+}
+
+int rtnl_open_in_netns(int netns_fd, unsigned groups, struct mnl_socket **ret) {
+        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        int r;
+
+        if (own < 0)
+                return -errno;
+        if (setns(netns_fd, CLONE_NEWNET) < 0)
+                return -errno;
+        r = open_with_groups(groups, ret);
+        if (setns(own, CLONE_NEWNET) < 0) {
+                if (r >= 0)
+                        mnl_socket_close(*ret);
+                return -ENOTRECOVERABLE;
+        }
+        return r;
 }
 
 void rtnl_close(struct mnl_socket *nl) {

@@ -8,6 +8,11 @@ struct nlmsghdr;
 
 /* An rtnetlink socket of the calling process's network namespace (libmnl), bound, O_CLOEXEC. */
 int rtnl_open(struct mnl_socket **ret);
+/* The same in the network namespace netns_fd (an fd of /proc/PID/ns/net), entered for the socket's
+ * making and left again. groups: the multicast groups to join (the socket is then non-blocking), 0
+ * for none. -ENOTRECOVERABLE when the caller could not return to its own network namespace (it is
+ * left in netns_fd's then). */
+int rtnl_open_in_netns(int netns_fd, unsigned groups, struct mnl_socket **ret);
 void rtnl_close(struct mnl_socket *nl);
 
 /* Sends the request built in nlh (its type, flags and payload; sequence number and NLM_F_ACK are set
