@@ -107,7 +107,9 @@ char *port_nft_table(void) {
 
 char *port_nft_elements(const PortForward *ports, size_t n, int family, const void *address) {
         char a[INET6_ADDRSTRLEN];
-        size_t size = 128 + n * (16 + sizeof(a));
+        /* "add element inet nspawn ports6 {" and " }\n", then per forward at most
+         * ", udp . 65535 : ADDRESS . 65535". */
+        size_t size = 64 + n * (32 + sizeof(a));
         char *s = malloc(size);
         size_t l;
 

@@ -231,6 +231,15 @@ TEST(port_nft_text) {
         ASSERT_STREQ(t, "delete element inet nspawn ports6 { udp . 53 }\n");
         free(t);
 
+        /* The longest addresses and ports, many of them: the text is whole. */
+        PortForward many[200];
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = (PortForward) { .protocol = IPPROTO_UDP, .host_port = (uint16_t) (65535 - i), .container_port = 65535 };
+        ASSERT_EQ(inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", &a6), 1);
+        t = port_nft_elements(many, ELEMENTSOF(many), AF_INET6, &a6);
+        ASSERT_TRUE(endswith(t, ", udp . 65336 : ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff . 65535 }\n"));
+        free(t);
+
         /* The table replaces an old one in the same transaction, and has both maps and all hooks. */
         t = port_nft_table();
         ASSERT_TRUE(startswith(t, "add table inet nspawn\ndelete table inet nspawn\ntable inet nspawn {"));
