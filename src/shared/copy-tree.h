@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copies a file or a tree the way "cp -a" does (contents, modes, owners, timestamps, xattrs, symlinks
+ * as symlinks, hard links within the tree, FIFOs, sockets and device nodes), working only through
+ * fds: every node is opened relative to its parent's fd by a single name with O_NOFOLLOW, ".." is
+ * never walked, so neither a symlink in the source nor one planted in the destination while the copy
+ * runs can lead it out of the two directories it was given. */
+
+/* Translates one owner (uid, or gid when is_gid) of a source node into the owner of its copy; a
+ * negative errno refuses the copy (-EOVERFLOW: the id has no counterpart). */
+typedef int (*CopyShiftId)(uint32_t id, bool is_gid, uint32_t *ret, void *userdata);
+
+typedef struct CopyTreeOptions {
+        /* NULL: owners are kept as they are. */
+        CopyShiftId shift_id;
+        void *userdata;
+        /* Replace an existing destination (atomically: the old one is exchanged for the copy, then
+         * removed); without it an existing destination is -EEXIST. */
+        bool replace;
+        /* Extended attributes beyond user.*: ACLs and file capabilities hold ids, so they are only
+         * copied when the owners are not shifted. */
+        bool all_xattrs;
+        /* Filled on failure: the node that failed, relative to the source's parent ("" unknown). */
+        char *error_path;
+        size_t error_path_size;
+} CopyTreeOptions;
+
+/* Copies src_name below src_dir_fd to dst_name below dst_dir_fd (single names, no slashes). The
+ * copy is built under a temporary name in the destination directory and renamed into place when
+ * complete; on failure the temporary copy is removed, so that no half-written copy is left. */
+int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
+                 const CopyTreeOptions *options);
+
+/* Removes name below dir_fd and, for a directory, everything in it, without following symlinks. */
+int remove_tree_at(int dir_fd, const char *name);
