@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "machine-addresses.h"
+#include "machine-dbus-copy.h"
 #include "machine-name.h"
 #include "machine-validate.h"
 #include "machined-bus.h"
@@ -397,6 +398,8 @@ int machine_dbus_register(Manager *m) {
 
         r = sd_bus_add_fallback_vtable(m->bus, NULL, MACHINE1_MACHINE_PREFIX, MACHINE1_MACHINE_INTERFACE,
                                        machine_vtable, machine_object_find, m);
+        if (r >= 0)
+                r = machine_dbus_copy_register(m, machine_object_find);
         if (r < 0)
                 return r;
         return sd_bus_add_node_enumerator(m->bus, NULL, MACHINE1_MACHINE_PREFIX, machine_node_enumerator, m);

@@ -388,12 +388,12 @@ static bool name_is_single(const char *n) {
         return n && n[0] && !strchr(n, '/') && strcmp(n, ".") != 0 && strcmp(n, "..") != 0;
 }
 
-static int temporary_name(char *buf, size_t size) {
+int copy_temporary_name(char buf[static COPY_TEMPORARY_NAME_SIZE]) {
         uint64_t rnd;
 
         if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
                 return -errno;
-        snprintf(buf, size, ".#copy%016llx", (unsigned long long) rnd);
+        snprintf(buf, COPY_TEMPORARY_NAME_SIZE, ".#copy%016llx", (unsigned long long) rnd);
         return 0;
 }
 
@@ -415,7 +415,7 @@ static int install(int ddir, const char *tmp, const char *dname, bool replace) {
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
                  const CopyTreeOptions *options) {
         _cleanup_free_ CopyContext *c = calloc(1, sizeof(CopyContext));
-        char tmp[32];
+        char tmp[COPY_TEMPORARY_NAME_SIZE];
         struct stat st;
         int r;
 
@@ -430,7 +430,14 @@ int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const cha
 
         if (!options->replace && fstatat(dst_dir_fd, dst_name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
                 return -EEXIST;
-        r = temporary_name(tmp, sizeof(tmp));
+        if (options->temporary_name) {
+                if (!name_is_single(options->temporary_name) ||
+                    strlen(options->temporary_name) >= sizeof(tmp))
+                        return -EINVAL;
+                strcpy(tmp, options->temporary_name);
+                r = 0;
+        } else
+                r = copy_temporary_name(tmp);
         if (r >= 0)
                 r = copy_node(c, src_dir_fd, src_name, dst_dir_fd, tmp, 0);
         context_done(c);

@@ -25,6 +25,9 @@ typedef struct CopyTreeOptions {
         /* Extended attributes beyond user.*: ACLs and file capabilities hold ids, so they are only
          * copied when the owners are not shifted. */
         bool all_xattrs;
+        /* The name the copy is built under, NULL: a random one. A caller that may be killed during
+         * the copy names it, so that it can remove what is left (remove_tree_at()). */
+        const char *temporary_name;
         /* Filled on failure: the node that failed, relative to the source's parent ("" unknown). */
         char *error_path;
         size_t error_path_size;
@@ -35,6 +38,10 @@ typedef struct CopyTreeOptions {
  * complete; on failure the temporary copy is removed, so that no half-written copy is left. */
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
                  const CopyTreeOptions *options);
+
+/* A fresh temporary name (".#copy" and 16 hex digits) for CopyTreeOptions.temporary_name. */
+#define COPY_TEMPORARY_NAME_SIZE 32
+int copy_temporary_name(char buf[static COPY_TEMPORARY_NAME_SIZE]);
 
 /* Removes name below dir_fd and, for a directory, everything in it, without following symlinks. */
 int remove_tree_at(int dir_fd, const char *name);

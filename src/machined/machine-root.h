@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+/* A running container's root directory, as machined reaches it from the host: /proc/LEADER/root,
+ * the leader's root in its own mount namespace (its mounts included). Paths below it are resolved
+ * with RESOLVE_IN_ROOT (mount-util.h's open_in_root()), so that the guest's symlinks and ".." stay
+ * inside. */
+
+/* 0 while the pidfd's process lives, -ESRCH when it is gone. */
+int machine_leader_check(int leader_pidfd);
+/* An O_PATH fd of the leader's root; -ESRCH when the leader is gone (checked after opening, so the
+ * root is the pidfd's process's, not a recycled pid's). */
+int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd);
+/* -EPERM when fd is on procfs or sysfs: a guest's API file systems are the kernel's, not its files. */
+int machine_check_not_api_fs(int fd);
