@@ -17,6 +17,9 @@ enum {
         ARG_NO_PAGER,
         ARG_VALUE,
         ARG_KILL_WHOM,
+        ARG_MKDIR,
+        ARG_READ_ONLY,
+        ARG_FORCE,
 };
 
 static void help(void) {
@@ -33,6 +36,9 @@ static void help(void) {
                  "  kill NAME...                Send signal to processes of a VM/container\n"
                  "  freeze NAME...              Freeze all processes of one or more VMs/containers\n"
                  "  thaw NAME...                Thaw frozen VMs/containers\n"
+                 "  bind NAME PATH [PATH]       Bind mount a path from the host into a container\n"
+                 "  copy-to NAME PATH [PATH]    Copy files from the host to a container\n"
+                 "  copy-from NAME PATH [PATH]  Copy files from a container to the host\n"
                  "  start NAME...               Start container as a service (needs systemd)\n"
                  "  stop NAME...                Stop container (same as poweroff)\n"
                  "  enable NAME...              Enable automatic container start at boot (needs systemd)\n"
@@ -49,6 +55,10 @@ static void help(void) {
                  "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
                  "  -s --signal=SIGNAL          Which signal to send\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
+                 "     --read-only              Create read-only bind mount\n"
+                 "     --mkdir                  Create directory before bind mounting, if missing;\n"
+                 "                              with copy-to/copy-from, the destination's parents\n"
+                 "     --force                  Replace the destination of copy-to/copy-from\n"
                  "  -q --quiet                  Suppress informational messages\n"),
                program_invocation_short_name);
 }
@@ -96,6 +106,15 @@ static int parse_option(Args *a, int c, const char *arg) {
         case 'q':
                 a->quiet = true;
                 return 0;
+        case ARG_MKDIR:
+                a->mkdir = true;
+                return 0;
+        case ARG_READ_ONLY:
+                a->read_only = true;
+                return 0;
+        case ARG_FORCE:
+                a->force = true;
+                return 0;
         case ARG_KILL_WHOM:
                 if (!streq(arg, "leader") && !streq(arg, "all"))
                         return log_error_errno(-EINVAL, _("Invalid --kill-whom= value '%s': expected 'leader' or 'all'."), arg);
@@ -130,6 +149,9 @@ int args_parse(int argc, char *argv[], Args *ret) {
                 { "signal",    required_argument, NULL, 's'           },
                 { "output",    required_argument, NULL, 'o'           },
                 { "quiet",     no_argument,       NULL, 'q'           },
+                { "mkdir",     no_argument,       NULL, ARG_MKDIR     },
+                { "read-only", no_argument,       NULL, ARG_READ_ONLY },
+                { "force",     no_argument,       NULL, ARG_FORCE     },
                 {}
         };
         Args a = { .legend = true, .output = OUTPUT_SHORT };

@@ -16,6 +16,9 @@ typedef struct Args {
         bool quiet;
         bool all;
         bool value;
+        bool mkdir;            /* --mkdir: copy-to, copy-from, bind */
+        bool read_only;        /* --read-only: bind */
+        bool force;            /* --force: copy-to, copy-from replace an existing destination */
         OutputMode output;
         char **properties;     /* -p/--property, comma-separated lists split */
         const char *kill_whom; /* NULL: the verb's default */

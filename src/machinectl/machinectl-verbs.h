@@ -15,6 +15,10 @@ int verb_poweroff(sd_bus *bus, char **names, const Args *args);
 int verb_reboot(sd_bus *bus, char **names, const Args *args);
 int verb_freeze(sd_bus *bus, char **names, const Args *args);
 int verb_thaw(sd_bus *bus, char **names, const Args *args);
+/* NAME HOSTPATH [PATH], NAME PATH [HOSTPATH], NAME HOSTPATH [PATH]. */
+int verb_copy_to(sd_bus *bus, char **argv, const Args *args);
+int verb_copy_from(sd_bus *bus, char **argv, const Args *args);
+int verb_bind(sd_bus *bus, char **argv, const Args *args);
 /* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
 int verb_start(sd_bus *bus, char **names, const Args *args);
 int verb_enable(sd_bus *bus, char **names, const Args *args);

@@ -237,7 +237,7 @@ static int open_checked(int dir, const char *name, const struct stat *st, int fl
                 return -errno;
         if (now.st_dev != st->st_dev || now.st_ino != st->st_ino || ((now.st_mode ^ st->st_mode) & S_IFMT))
                 return -EAGAIN;
-        return fd_reopen(path_fd, flags | O_NOFOLLOW);
+        return fd_reopen(path_fd, flags);
 }
 
 static int check_file_system(int fd);
