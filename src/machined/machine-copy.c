@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "copy-tree.h"
@@ -95,6 +96,11 @@ int machine_copy_new(const Machine *machine, bool to_machine, const char *host_p
         if (!c->host_path || !c->guest_path) {
                 machine_copy_free(TAKE_PTR(c));
                 return -ENOMEM;
+        }
+        int r = copy_temporary_name(c->temporary_name);
+        if (r < 0) {
+                machine_copy_free(TAKE_PTR(c));
+                return r;
         }
         *ret = TAKE_PTR(c);
         return 0;
@@ -220,6 +226,42 @@ static void copy_message(const MachineCopy *c, const ShiftContext *s, int r, con
                          at, *at ? "')" : "", strerror(-r));
 }
 
+/* The destination's directory, as the work opened it (without making anything). */
+static int open_destination_dir(const MachineCopy *c, const char **ret_name, int *ret_fd) {
+        _cleanup_close_ int root = -EBADF;
+        int r;
+
+        if (c->to_machine) {
+                r = machine_open_root(c->leader, c->leader_pidfd, &root);
+                if (r < 0)
+                        return r;
+        } else {
+                root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (root < 0)
+                        return -errno;
+        }
+        return open_parent(root, c->to_machine ? c->guest_path : c->host_path, false, ret_name, ret_fd);
+}
+
+void machine_copy_abandon(const MachineCopy *c) {
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return;
+        if (pid == 0) {
+                if (fork() == 0) {
+                        _cleanup_close_ int dir = -EBADF;
+                        const char *name;
+
+                        if (open_destination_dir(c, &name, &dir) >= 0)
+                                (void) remove_tree_at(dir, c->temporary_name);
+                        _exit(EXIT_SUCCESS);
+                }
+                _exit(EXIT_SUCCESS);
+        }
+        (void) waitpid(pid, NULL, 0);
+}
+
 int machine_copy_work(void *userdata, char *message, size_t message_size) {
         const MachineCopy *c = userdata;
         _cleanup_close_ int guest_root = -EBADF, host_root = -EBADF, src_dir = -EBADF, dst_dir = -EBADF;
@@ -265,6 +307,7 @@ int machine_copy_work(void *userdata, char *message, size_t message_size) {
                 .replace = c->flags & MACHINE_COPY_REPLACE,
                 /* ACLs and file capabilities hold ids that a shift would have to rewrite. */
                 .all_xattrs = id_map_is_identity(&s.uid_map) && id_map_is_identity(&s.gid_map),
+                .temporary_name = c->temporary_name,
                 .error_path = error_path,
                 .error_path_size = sizeof(error_path),
         };

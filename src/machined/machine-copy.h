@@ -42,6 +42,9 @@ typedef struct MachineCopy {
         char *host_path;        /* absolute, normalized, not "/" */
         char *guest_path;       /* absolute, normalized, not "/" */
         uint64_t flags;
+        /* The name the copy is built under in the destination's directory: chosen here, so that
+         * machined knows what to remove when the work is killed (machine_copy_abandon()). */
+        char temporary_name[32];
 } MachineCopy;
 
 /* Checks the paths and the flags (-EINVAL: not absolute, not normalized, "/"; -EOPNOTSUPP: unknown
@@ -57,6 +60,11 @@ void machine_copy_free(void *userdata);
  * same number (copy-to), a guest owner its number as the guest sees it (copy-from); an owner that has
  * no counterpart refuses the copy (-EOVERFLOW). On failure, message names the path. */
 int machine_copy_work(void *userdata, char *message, size_t message_size);
+
+/* After a copy that failed without cleaning up (its worker was killed: the client left, or the OOM
+ * killer): removes the temporary copy, in a process of its own (double-forked, so that nobody has to
+ * wait for it), leaving machined's main loop free. */
+void machine_copy_abandon(const MachineCopy *c);
 
 /* For messages: the same text as a path argument shown to a terminal. */
 bool machine_path_is_valid(const char *p);

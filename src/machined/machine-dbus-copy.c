@@ -33,6 +33,17 @@ static int start_error(int r, sd_bus_error *error) {
         return r;
 }
 
+/* The reply, and the temporary copy of a worker that was killed before it could remove it. */
+static int copy_done(Operation *o, sd_bus_message *request, int error, const char *message, void *userdata) {
+        if (error < 0)
+                machine_copy_abandon(userdata);
+        if (error == -ECANCELED)
+                return 0;
+        if (error < 0)
+                return operation_reply_error(request, error, message);
+        return sd_bus_reply_method_return(request, NULL);
+}
+
 int bus_machine_copy(sd_bus_message *msg, Machine *machine, bool to_machine, bool with_flags, sd_bus_error *error) {
         MachineCopy *c = NULL;
         const char *src, *dst;
@@ -65,6 +76,7 @@ int bus_machine_copy(sd_bus_message *msg, Machine *machine, bool to_machine, boo
                 return r;
         OperationSpec spec = {
                 .work = machine_copy_work,
+                .done = copy_done,
                 .userdata = c,
                 .free_userdata = machine_copy_free,
         };
