@@ -82,6 +82,7 @@ static int open_target(int root_fd, const MachineBind *b, bool source_is_dir, in
 
 int machine_bind_work(void *userdata, char *message, size_t message_size) {
         const MachineBind *b = userdata;
+        IdMap uid_map, gid_map;
         _cleanup_close_ int source = -EBADF, tree = -EBADF, root = -EBADF, target = -EBADF;
         struct stat st;
         int r;
@@ -96,6 +97,11 @@ int machine_bind_work(void *userdata, char *message, size_t message_size) {
         if (r < 0)
                 return bind_message(b->host_path, false, "Cannot clone the mount of", r, message, message_size);
         r = machine_open_root(b->leader, b->leader_pidfd, &root);
+        /* Before the setns(): the machine's /proc is of its own pid namespace. */
+        if (r >= 0)
+                r = machine_read_id_maps(b->leader, b->leader_pidfd, &uid_map, &gid_map);
+        if (r >= 0)
+                r = machine_fs_ids_as_guest_root(&uid_map, &gid_map);
         if (r < 0)
                 return r;
         /* Through the pidfd: the namespace is the leader's, whatever became of its pid. */

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/securebits.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -120,6 +123,7 @@ typedef struct ShiftContext {
         IdMap uid_map, gid_map;
         bool to_machine;
         /* The owner that could not be shifted, for the message. */
+        bool failed;
         uint32_t failed_id;
         bool failed_is_gid;
 } ShiftContext;
@@ -130,6 +134,7 @@ static int shift_id(uint32_t id, bool is_gid, uint32_t *ret, void *userdata) {
         int r = s->to_machine ? id_map_to_outside(m, id, ret) : id_map_to_inside(m, id, ret);
 
         if (r < 0) {
+                s->failed = true;
                 s->failed_id = id;
                 s->failed_is_gid = is_gid;
         }
@@ -170,7 +175,7 @@ static int open_parent(int root_fd, const char *path, bool mkdir, const char **r
         return 0;
 }
 
-static int read_id_maps(pid_t leader, int pidfd, ShiftContext *s) {
+int machine_read_id_maps(pid_t leader, int pidfd, IdMap *ret_uid_map, IdMap *ret_gid_map) {
         _cleanup_free_ char *uid_text = NULL, *gid_text = NULL;
         char p[64];
         int r;
@@ -189,10 +194,27 @@ static int read_id_maps(pid_t leader, int pidfd, ShiftContext *s) {
         r = machine_leader_check(pidfd);
         if (r < 0)
                 return r;
-        r = id_map_parse(uid_text, &s->uid_map);
+        r = id_map_parse(uid_text, ret_uid_map);
         if (r >= 0)
-                r = id_map_parse(gid_text, &s->gid_map);
+                r = id_map_parse(gid_text, ret_gid_map);
         return r;
+}
+
+int machine_fs_ids_as_guest_root(const IdMap *uid_map, const IdMap *gid_map) {
+        uint32_t uid, gid;
+
+        if (id_map_to_outside(uid_map, 0, &uid) < 0 || id_map_to_outside(gid_map, 0, &gid) < 0 ||
+            (uid == 0 && gid == 0))
+                return 0;
+        /* Without it, an fsuid that leaves 0 drops CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER from the
+         * effective set, and the copy could set no owners. */
+        if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP) < 0)
+                return -errno;
+        (void) setfsgid(gid);
+        (void) setfsuid(uid);
+        if ((uint32_t) setfsuid((uid_t) -1) != uid || (uint32_t) setfsgid((gid_t) -1) != gid)
+                return -EPERM;
+        return 0;
 }
 
 static const char *side(bool guest) {
@@ -214,7 +236,7 @@ static void copy_message(const MachineCopy *c, const ShiftContext *s, int r, con
                          side(c->to_machine));
         else if (streq(where, "destination"))
                 snprintf(message, size, "Cannot copy to '%s' %s: %s", dst, side(c->to_machine), strerror(-r));
-        else if (r == -EOVERFLOW)
+        else if (r == -EOVERFLOW && s->failed)
                 snprintf(message, size, "Cannot copy '%s': its %s %" PRIu32 " has no counterpart %s "
                          "(the machine's user namespace maps no such id)", at,
                          s->failed_is_gid ? "group" : "owner", s->failed_id, side(c->to_machine));
@@ -274,7 +296,9 @@ int machine_copy_work(void *userdata, char *message, size_t message_size) {
         r = machine_open_root(c->leader, c->leader_pidfd, &guest_root);
         if (r < 0)
                 return r;
-        r = read_id_maps(c->leader, c->leader_pidfd, &s);
+        r = machine_read_id_maps(c->leader, c->leader_pidfd, &s.uid_map, &s.gid_map);
+        if (r >= 0 && c->to_machine)
+                r = machine_fs_ids_as_guest_root(&s.uid_map, &s.gid_map);
         if (r < 0)
                 return r;
         host_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

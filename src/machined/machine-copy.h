@@ -66,5 +66,13 @@ int machine_copy_work(void *userdata, char *message, size_t message_size);
  * wait for it), leaving machined's main loop free. */
 void machine_copy_abandon(const MachineCopy *c);
 
+/* Reads the leader's uid_map and gid_map (checked against its pidfd after reading). */
+int machine_read_id_maps(pid_t leader, int leader_pidfd, IdMap *ret_uid_map, IdMap *ret_gid_map);
+/* Makes the calling process (a worker) create files in the guest as the guest's root: its file system
+ * ids become the host ids of the guest's root, keeping its capabilities. An id-mapped root (nspawn -U
+ * with the default ownership) refuses to create files for an fsuid it cannot map (host root), and
+ * directories made with --mkdir belong to the guest's root, not to an id it cannot see. */
+int machine_fs_ids_as_guest_root(const IdMap *uid_map, const IdMap *gid_map);
+
 /* For messages: the same text as a path argument shown to a terminal. */
 bool machine_path_is_valid(const char *p);

@@ -95,8 +95,9 @@ mkdir -p "$WORK/rel"
 echo relative > "$WORK/rel/r"
 (cd "$WORK/rel" && "$MCTL" copy-to ${MP}a r /root/in/r) 2>/dev/null
 assert_eq "relative" "$(cat "$A/root/in/r" 2>/dev/null)" "copy-to: a relative host path is the cwd's"
-mkdir -p "$A$WORK"
-echo same > "$A$WORK/same"
+# (The guest's /tmp, where $WORK is, is a tmpfs of its own: reached through the leader's root.)
+mkdir -p "/proc/$LA/root$WORK"
+echo same > "/proc/$LA/root$WORK/same"
 mctl copy-from ${MP}a "$WORK/same"
 assert_eq "0:same" "$RC:$(cat "$WORK/same" 2>/dev/null)" "copy-from without a host path: the same path on the host"
 
@@ -113,18 +114,20 @@ ln -s / "$S/root-link"
 chown -h 7:8 "$S/root-link"
 mkfifo "$S/fifo"
 ln "$S/sub/b" "$S/hard"
-setfattr -n user.test -v value "$S/a" 2>/dev/null
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.test", b"value")' "$S/a"
 touch -d '2002-03-04 05:06:07' "$S/sub/deep" "$S/sub" "$S"
 mctl copy-to ${MP}a "$S" /srv/tree
 assert_eq "0:" "$RC:$ERR" "copy-to of a tree succeeds"
 assert_eq "$(describe "$S")" "$(describe "$A/srv/tree")" "copy-to: every node with its type, mode, owner, size, mtime, link"
 assert_eq "$(stat -c '%a %u:%g %Y' "$S")" "$(stat -c '%a %u:%g %Y' "$A/srv/tree")" "copy-to: the top directory's mode, owner, mtime"
 assert_eq "$(stat -c %i "$A/srv/tree/sub/b")" "$(stat -c %i "$A/srv/tree/hard")" "copy-to: a hard link stays a hard link"
-assert_eq "value" "$(getfattr --only-values -n user.test "$A/srv/tree/a" 2>/dev/null)" "copy-to: user xattr kept"
+getxattr() { python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.test").decode())' "$1" 2>/dev/null; }
+assert_eq "value" "$(getxattr "$A/srv/tree/a")" "copy-to: user xattr kept"
 assert_eq "/" "$(readlink "$A/srv/tree/root-link")" "copy-to: a symlink to / is copied as a symlink"
 mctl copy-from ${MP}a /srv/tree "$WORK/tree-back"
 assert_eq "0:" "$RC:$ERR" "copy-from of a tree succeeds"
 assert_eq "$(describe "$S")" "$(describe "$WORK/tree-back")" "copy-from: the same tree back"
+assert_eq "value" "$(getxattr "$WORK/tree-back/a")" "copy-from: user xattr kept"
 assert_true "no temporary copies left" no_temporaries "$A/srv" "$WORK"
 
 # An existing destination: refused, untouched; --force replaces it (a tree by a file as well).
@@ -162,7 +165,7 @@ refused_mctl "copy-to through a guest symlink to a host directory does not write
         copy-to ${MP}a "$WORK/file" /root/hostdir/planted
 mctl copy-to --mkdir ${MP}a "$WORK/file" "/root/up$WORK/host-only/planted"
 assert_eq 0 "$RC" "copy-to --mkdir through a guest symlink to / (stderr: $ERR)"
-assert_true "... lands inside the guest" test -f "$A$WORK/host-only/planted"
+assert_true "... lands inside the guest" test -f "/proc/$LA/root$WORK/host-only/planted"
 mctl copy-to --force ${MP}a "$WORK/file" /root/victim
 assert_eq 0 "$RC" "copy-to --force onto a guest symlink to a host file"
 assert_eq "hello" "$(cat "$A/root/victim" 2>/dev/null)" "... replaces the symlink inside the guest"
@@ -214,8 +217,8 @@ E=$(touch /proc/$LA/root/mnt/ro/x 2>&1)
 assert_match "Read-only file system" "$E" "--read-only: a write through the mount fails"
 mctl bind --mkdir ${MP}a "$WORK/single" /etc/single
 assert_eq "0:single" "$RC:$(cat /proc/$LA/root/etc/single 2>/dev/null)" "bind --mkdir of a file"
-mctl bind ${MP}a "$WORK/share"
-assert_eq 0 "$RC" "bind without a guest path: the same path inside (with the directory made above)"
+mctl bind --mkdir ${MP}a "$WORK/share"
+assert_eq "0:shared" "$RC:$(cat "/proc/$LA/root$WORK/share/s" 2>/dev/null)" "bind without a guest path: the same path inside"
 mkdir -p "$A/opt/mp"
 mctl bind ${MP}a "$WORK/single" /opt/mp
 assert_match "does not match" "$ERR" "bind of a file onto a directory is refused"
