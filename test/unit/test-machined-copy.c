@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "copy-tree.h"
+#include "fd-util.h"
+#include "machine-copy.h"
+#include "tests.h"
+
+TEST(id_map_parse) {
+        IdMap m;
+
+        ASSERT_OK(id_map_parse("         0          0 4294967295\n", &m));
+        ASSERT_EQ(m.n, 1);
+        ASSERT_TRUE(id_map_is_identity(&m));
+        ASSERT_OK(id_map_parse("0 100000 65536\n65536 300000 10\n", &m));
+        ASSERT_EQ(m.n, 2);
+        ASSERT_FALSE(id_map_is_identity(&m));
+        ASSERT_OK(id_map_parse("", &m));
+        ASSERT_EQ(m.n, 0);
+        ASSERT_ERROR(id_map_parse("0 100000\n", &m), EINVAL);
+        ASSERT_ERROR(id_map_parse("0 100000 0\n", &m), EINVAL);
+        ASSERT_ERROR(id_map_parse("4294967295 0 2\n", &m), EINVAL);
+        ASSERT_ERROR(id_map_parse("0 4294967295 2\n", &m), EINVAL);
+        ASSERT_ERROR(id_map_parse("x y z\n", &m), EINVAL);
+}
+
+TEST(id_map_shift) {
+        IdMap m;
+        uint32_t id;
+
+        ASSERT_OK(id_map_parse("0 100000 65536\n65536 300000 10\n", &m));
+        ASSERT_OK(id_map_to_outside(&m, 0, &id));
+        ASSERT_EQ(id, 100000);
+        ASSERT_OK(id_map_to_outside(&m, 65535, &id));
+        ASSERT_EQ(id, 165535);
+        ASSERT_OK(id_map_to_outside(&m, 65537, &id));
+        ASSERT_EQ(id, 300001);
+        ASSERT_ERROR(id_map_to_outside(&m, 65546, &id), EOVERFLOW);
+        ASSERT_OK(id_map_to_inside(&m, 100005, &id));
+        ASSERT_EQ(id, 5);
+        ASSERT_OK(id_map_to_inside(&m, 300009, &id));
+        ASSERT_EQ(id, 65545);
+        ASSERT_ERROR(id_map_to_inside(&m, 0, &id), EOVERFLOW);
+        ASSERT_ERROR(id_map_to_inside(&m, 99999, &id), EOVERFLOW);
+        ASSERT_ERROR(id_map_to_inside(&m, 165536, &id), EOVERFLOW);
+}
+
+TEST(machine_path_is_valid) {
+        ASSERT_TRUE(machine_path_is_valid("/a"));
+        ASSERT_TRUE(machine_path_is_valid("/a/b c"));
+        ASSERT_FALSE(machine_path_is_valid("/"));
+        ASSERT_FALSE(machine_path_is_valid(""));
+        ASSERT_FALSE(machine_path_is_valid("a"));
+        ASSERT_FALSE(machine_path_is_valid("/a/../b"));
+        ASSERT_FALSE(machine_path_is_valid("/.."));
+        ASSERT_FALSE(machine_path_is_valid("/a/./b"));
+        ASSERT_FALSE(machine_path_is_valid("/a//b"));
+        ASSERT_FALSE(machine_path_is_valid("/a/"));
+        ASSERT_FALSE(machine_path_is_valid("/a\nb"));
+}
+
+static char *make_dir(void) {
+        char *d = strdup("/tmp/test-machined-copy.XXXXXX");
+
+        if (!d || !mkdtemp(d))
+                abort();
+        return d;
+}
+
+static void remove_dir(char *d) {
+        char cmd[256];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+        if (system(cmd) != 0)
+                fprintf(stderr, "Failed to remove %s\n", d);
+        free(d);
+}
+
+/* Runs a shell script with the test directory in $D. */
+static int run(const char *script, const char *dir) {
+        if (setenv("D", dir, 1) < 0)
+                return -1;
+        return system(script);
+}
+
+static int keep_id(uint32_t id, bool is_gid, uint32_t *ret, void *userdata) {
+        *ret = id;
+        return 0;
+}
+
+/* A tree of the caller's own files (no root needed): contents, modes, times, a symlink that points
+ * out, a FIFO, a hard link; then the refusals. */
+TEST(copy_tree) {
+        char *d = make_dir();
+        _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char error_path[256];
+        CopyTreeOptions o = { .shift_id = keep_id, .error_path = error_path, .error_path_size = sizeof(error_path) };
+        struct stat a, b;
+        char p[512];
+
+        ASSERT_TRUE(dir >= 0);
+        snprintf(p, sizeof(p), "cd %s && mkdir -p src/sub && echo a > src/a && chmod 0751 src/a && ln -s / src/sub/up && "
+                 "mkfifo src/sub/fifo && ln src/a src/sub/hard && touch -d 2001-01-01 src/sub src", d);
+        ASSERT_EQ(system(p), 0);
+
+        ASSERT_OK(copy_tree_at(dir, "src", dir, "dst", &o));
+        snprintf(p, sizeof(p), "cd %s/src && find . -printf '%%P %%y %%m %%s %%T@ %%l\\n' | sort > ../src.txt && "
+                 "cd ../dst && find . -printf '%%P %%y %%m %%s %%T@ %%l\\n' | sort > ../dst.txt && cmp -s ../src.txt ../dst.txt",
+                 d);
+        ASSERT_EQ(system(p), 0);
+        snprintf(p, sizeof(p), "%s/dst/a", d);
+        ASSERT_OK(stat(p, &a));
+        snprintf(p, sizeof(p), "%s/dst/sub/hard", d);
+        ASSERT_OK(stat(p, &b));
+        ASSERT_EQ(a.st_ino, b.st_ino);
+
+        /* An existing destination: refused, then replaced. */
+        ASSERT_ERROR(copy_tree_at(dir, "src", dir, "dst", &o), EEXIST);
+        o.replace = true;
+        ASSERT_OK(copy_tree_at(dir, "src", dir, "dst", &o));
+        o.replace = false;
+
+        /* Single names only: no path, no "..". */
+        ASSERT_EQ(run("mkdir -p $D/src2/x && touch $D/src2/x/f", d), 0);
+        ASSERT_ERROR(copy_tree_at(dir, "src2", dir, "a/b", &o), EINVAL);
+        ASSERT_ERROR(copy_tree_at(dir, "..", dir, "dst3", &o), EINVAL);
+        ASSERT_EQ(run("test ! -e $D/dst3 && test ! -e $D/a && ! ls -a $D | grep -q '^\\.#copy'", d), 0);
+        remove_dir(d);
+}
+
+static int refuse_all(uint32_t id, bool is_gid, uint32_t *ret, void *userdata) {
+        return -EOVERFLOW;
+}
+
+TEST(copy_tree_failure_leaves_nothing) {
+        char *d = make_dir();
+        _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char error_path[256];
+        CopyTreeOptions o = { .shift_id = refuse_all, .error_path = error_path, .error_path_size = sizeof(error_path),
+                              .temporary_name = ".#copytest" };
+
+        ASSERT_EQ(run("mkdir -p $D/src/x/y && touch $D/src/x/y/f", d), 0);
+        ASSERT_ERROR(copy_tree_at(dir, "src", dir, "dst", &o), EOVERFLOW);
+        /* The deepest node was refused first: the file, before its directories got their owners. */
+        ASSERT_STREQ(error_path, "src/x/y/f");
+        ASSERT_EQ(run("test ! -e $D/dst && test ! -e $D/.#copytest", d), 0);
+        remove_dir(d);
+}
+
+TEST(remove_tree_at) {
+        char *d = make_dir();
+        _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        ASSERT_EQ(run("mkdir -p $D/t/a/b $D/keep && touch $D/t/a/b/f $D/keep/k && ln -s $D/keep $D/t/link", d), 0);
+        ASSERT_OK(remove_tree_at(dir, "t"));
+        /* The symlink was removed, not followed. */
+        ASSERT_EQ(run("test ! -e $D/t && test -f $D/keep/k", d), 0);
+        ASSERT_OK(remove_tree_at(dir, "no-such"));
+        remove_dir(d);
+}
+
+DEFINE_TEST_MAIN
