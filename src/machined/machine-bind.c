@@ -103,7 +103,7 @@ int machine_bind_work(void *userdata, char *message, size_t message_size) {
         if (r >= 0)
                 r = machine_fs_ids_as_guest_root(&uid_map, &gid_map);
         if (r < 0)
-                return r;
+                return machine_gone_message(r, message, message_size);
         /* Through the pidfd: the namespace is the leader's, whatever became of its pid. */
         if (setns(b->leader_pidfd, CLONE_NEWNS) < 0)
                 return bind_message(b->guest_path, true, "Cannot enter the mount namespace for", -errno, message,

@@ -72,6 +72,12 @@ int id_map_to_inside(const IdMap *m, uint32_t outside, uint32_t *ret) {
         return -EOVERFLOW;
 }
 
+int machine_gone_message(int r, char *message, size_t size) {
+        if (r == -ESRCH)
+                snprintf(message, size, "The machine's leader is gone (the machine stopped)");
+        return r;
+}
+
 bool machine_path_is_valid(const char *p) {
         return path_is_absolute(p) && path_is_normalized(p) && !streq(p, "/") && !string_has_cc(p) &&
                strlen(p) < 4096;
@@ -295,12 +301,12 @@ int machine_copy_work(void *userdata, char *message, size_t message_size) {
 
         r = machine_open_root(c->leader, c->leader_pidfd, &guest_root);
         if (r < 0)
-                return r;
+                return machine_gone_message(r, message, message_size);
         r = machine_read_id_maps(c->leader, c->leader_pidfd, &s.uid_map, &s.gid_map);
         if (r >= 0 && c->to_machine)
                 r = machine_fs_ids_as_guest_root(&s.uid_map, &s.gid_map);
         if (r < 0)
-                return r;
+                return machine_gone_message(r, message, message_size);
         host_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (host_root < 0)
                 return -errno;

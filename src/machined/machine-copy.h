@@ -74,5 +74,7 @@ int machine_read_id_maps(pid_t leader, int leader_pidfd, IdMap *ret_uid_map, IdM
  * directories made with --mkdir belong to the guest's root, not to an id it cannot see. */
 int machine_fs_ids_as_guest_root(const IdMap *uid_map, const IdMap *gid_map);
 
-/* For messages: the same text as a path argument shown to a terminal. */
+/* Absolute, normalized (no "." or ".."), not "/", no control characters, shorter than PATH_MAX. */
 bool machine_path_is_valid(const char *p);
+/* For -ESRCH, the message that says the machine went away; returns r. */
+int machine_gone_message(int r, char *message, size_t size);

@@ -33,9 +33,10 @@ static int start_error(int r, sd_bus_error *error) {
         return r;
 }
 
-/* The reply, and the temporary copy of a worker that was killed before it could remove it. */
+/* The reply, and the temporary copy of a worker that was killed before it could remove it: cancelled
+ * (the client left), or dead without a result (-EIO: the OOM killer, say). */
 static int copy_done(Operation *o, sd_bus_message *request, int error, const char *message, void *userdata) {
-        if (error < 0)
+        if (error == -ECANCELED || error == -EIO)
                 machine_copy_abandon(userdata);
         if (error == -ECANCELED)
                 return 0;
