@@ -4,7 +4,9 @@
 #include "machine-bind.h"
 #include "machine-copy.h"
 #include "machine-dbus-copy.h"
+#include "machine-root.h"
 #include "operation.h"
+#include "fd-util.h"
 #include "string-util.h"
 
 /* CopyTo, CopyFrom, BindMount (the Machine objects' methods, and the Manager's *Machine ones through
@@ -122,6 +124,29 @@ int bus_machine_bind(sd_bus_message *msg, Machine *machine, sd_bus_error *error)
         return 1;
 }
 
+int bus_machine_open_root_directory(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        r = check_container(machine, "Opening the root directory", error);
+        if (r < 0)
+                return r;
+        r = bus_verify_root(msg, error);
+        if (r < 0)
+                return r;
+        r = machine_open_root_directory(machine->leader, machine->leader_pidfd, &fd);
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "Machine '%s' is gone.", machine->name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to open the root directory of machine '%s': %m",
+                                               machine->name);
+        return sd_bus_reply_method_return(msg, "h", fd);
+}
+
+static int method_open_root_directory(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_machine_open_root_directory(msg, userdata, error);
+}
+
 static int method_copy_from(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return bus_machine_copy(msg, userdata, false, false, error);
 }
@@ -156,6 +181,8 @@ static const sd_bus_vtable machine_copy_vtable[] = {
                                 SD_BUS_NO_RESULT, method_copy_from_with_flags, U),
         SD_BUS_METHOD_WITH_ARGS("CopyToWithFlags", SD_BUS_ARGS("s", source, "s", destination, "t", flags),
                                 SD_BUS_NO_RESULT, method_copy_to_with_flags, U),
+        SD_BUS_METHOD_WITH_ARGS("OpenRootDirectory", SD_BUS_NO_ARGS, SD_BUS_RESULT("h", fd),
+                                method_open_root_directory, U),
         SD_BUS_VTABLE_END
 };
 

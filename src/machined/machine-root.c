@@ -31,6 +31,22 @@ int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd) {
         return 0;
 }
 
+int machine_open_root_directory(pid_t leader, int leader_pidfd, int *ret_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        char p[64];
+        int r;
+
+        snprintf(p, sizeof(p), "/proc/%d/root", (int) leader);
+        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        r = machine_leader_check(leader_pidfd);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int machine_check_not_api_fs(int fd) {
         struct statfs sfs;
 

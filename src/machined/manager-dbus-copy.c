@@ -55,6 +55,15 @@ static int method_bind_mount_machine(sd_bus_message *msg, void *userdata, sd_bus
         return bus_machine_bind(msg, machine, error);
 }
 
+static int method_open_machine_root_directory(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Machine *machine;
+        int r = read_machine(msg, userdata, &machine, error);
+
+        if (r < 0)
+                return r;
+        return bus_machine_open_root_directory(msg, machine, error);
+}
+
 #define U SD_BUS_VTABLE_UNPRIVILEGED
 
 static const sd_bus_vtable manager_copy_vtable[] = {
@@ -72,6 +81,8 @@ static const sd_bus_vtable manager_copy_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("CopyToMachineWithFlags",
                                 SD_BUS_ARGS("s", name, "s", source, "s", destination, "t", flags),
                                 SD_BUS_NO_RESULT, method_copy_to_machine_with_flags, U),
+        SD_BUS_METHOD_WITH_ARGS("OpenMachineRootDirectory", SD_BUS_ARGS("s", name), SD_BUS_RESULT("h", fd),
+                                method_open_machine_root_directory, U),
         SD_BUS_VTABLE_END
 };
 

@@ -6,8 +6,8 @@
 # and ".." never lead out of the guest (the host's files are neither read nor written); owners shifted
 # for a -U machine (and an owner the machine cannot map refused); bind of a directory and of a file,
 # --read-only, --mkdir, nothing on the host's mount table, gone with the machine; the bad input in one
-# line each; the distribution's machinectl against our machined; a copy cancelled by its client
-# leaves no temporary copy behind.
+# line each; OpenMachineRootDirectory; the distribution's machinectl against our machined; a copy
+# cancelled by its client leaves no temporary copy behind.
 . "$(dirname "$0")/../lib.sh"
 test_begin
 . "$SRCDIR/test/lib-bus.sh"
@@ -231,6 +231,14 @@ GM=$(grep -c " - " /proc/$LA/mountinfo)
 assert_match "/mnt/share " "$(cat /proc/$LA/mountinfo)" "the guest's mount table has the bind"
 assert_no_match " /mnt/(share|ro) | /etc/single " "$(cat /proc/self/mountinfo)" "the host's mount table has none of them"
 assert_false "no mount of the host's share on the host" grep -q "$WORK/host-only " /proc/self/mountinfo
+
+# --- OpenMachineRootDirectory: an fd of the guest's root ------------------------------------------
+RC=0; OUT=$("$OPEN_ROOT_PROBE" ${MP}a /root/in/file 2>&1) || RC=$?
+assert_eq "0:hello" "$RC:$OUT" "OpenMachineRootDirectory gives the guest's root (a file below it read)"
+RC=0; OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OPEN_ROOT_PROBE" ${MP}a /root/in/file 2>&1) || RC=$?
+assert_match "AccessDenied" "$OUT" "OpenMachineRootDirectory needs root (rc $RC)"
+RC=0; OUT=$("$OPEN_ROOT_PROBE" ${MP}nope /etc/passwd 2>&1) || RC=$?
+assert_match "NoSuchMachine" "$OUT" "OpenMachineRootDirectory of an unknown machine (rc $RC)"
 
 # --- the distribution's machinectl against our machined --------------------------------------------
 DM() { unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec /usr/bin/machinectl --no-pager "$@"' sh "$@" 2>&1; }
