@@ -34,6 +34,10 @@ typedef struct CopyContext {
         char path[4096];
         size_t path_len;
         char *xattr_list, *xattr_value;
+        /* The copy's top directory: a source that contains the destination (a tree copied into
+         * itself) would meet it while walking, and copy it into itself again and again. */
+        dev_t top_dev;
+        ino_t top_ino;
 } CopyContext;
 
 static void context_done(CopyContext *c) {
@@ -327,6 +331,13 @@ static int copy_directory(CopyContext *c, int sdir, const char *sname, int ddir,
         dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
+        if (depth == 0) {
+                struct stat top;
+                if (fstat(dfd, &top) < 0)
+                        return -errno;
+                c->top_dev = top.st_dev;
+                c->top_ino = top.st_ino;
+        }
         int list_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
         if (list_fd < 0)
                 return -errno;
@@ -362,6 +373,8 @@ static int copy_node(CopyContext *c, int sdir, const char *sname, int ddir, cons
 
         if (fstatat(sdir, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return fail(c, -errno);
+        if (depth > 0 && S_ISDIR(st.st_mode) && st.st_dev == c->top_dev && st.st_ino == c->top_ino)
+                return 0;
         switch (st.st_mode & S_IFMT) {
         case S_IFREG:
                 r = copy_regular(c, sdir, sname, ddir, dname, &st, depth);

@@ -152,6 +152,21 @@ TEST(copy_tree_failure_leaves_nothing) {
         remove_dir(d);
 }
 
+/* A tree copied into itself: the copy does not contain itself. */
+TEST(copy_tree_into_itself) {
+        char *d = make_dir();
+        _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int src = -EBADF;
+        CopyTreeOptions o = {};
+
+        ASSERT_EQ(run("mkdir -p $D/src/a && touch $D/src/a/f", d), 0);
+        src = openat(dir, "src", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(src >= 0);
+        ASSERT_OK(copy_tree_at(dir, "src", src, "inner", &o));
+        ASSERT_EQ(run("test -f $D/src/inner/a/f && test ! -e $D/src/inner/inner && test $(find $D/src | wc -l) = 6", d), 0);
+        remove_dir(d);
+}
+
 TEST(remove_tree_at) {
         char *d = make_dir();
         _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
