@@ -22,11 +22,17 @@
 #define COPY_TIMEOUT_USEC (UINT64_C(24) * 3600 * 1000000)
 
 /* The host path, absolute and with "." and ".." resolved as words (the host's paths are the
- * caller's own: "../x" means what the shell means). */
-static int host_path_absolute(const char *p, char **ret) {
+ * caller's own: "../x" means what the shell means). With -H the host is another one, where this
+ * cwd means nothing: its paths must be absolute. */
+static int host_path_absolute(const char *p, const char *remote, char **ret) {
         _cleanup_free_ char *cwd = NULL, *joined = NULL;
         char *out, *w;
 
+        if (!path_is_absolute(p) && remote) {
+                _cleanup_free_ char *e = escape_untrusted(p);
+                return log_error_errno(-EINVAL, _("With --host, the host path '%s' must be absolute (it is a path on %s)."),
+                                       e ?: p, remote);
+        }
         if (!path_is_absolute(p)) {
                 cwd = getcwd(NULL, 0);
                 if (!cwd)
@@ -85,11 +91,11 @@ static void paths_done(Paths *p) {
 }
 
 /* host and guest are the arguments; a missing one is the other's. */
-static int paths_from_args(const char *host, const char *guest, Paths *ret) {
+static int paths_from_args(const char *host, const char *guest, const char *remote, Paths *ret) {
         _cleanup_free_ char *abs = NULL;
         int r;
 
-        r = host_path_absolute(host, &abs);
+        r = host_path_absolute(host, remote, &abs);
         if (r < 0)
                 return r;
         if (streq(abs, "/"))
@@ -111,7 +117,8 @@ static int copy(sd_bus *bus, char **argv, const Args *args, bool to_machine) {
         uint64_t flags = (args->force ? MACHINE_COPY_REPLACE : 0) | (args->mkdir ? MACHINE_COPY_MKDIR : 0);
         int r;
 
-        r = to_machine ? paths_from_args(argv[1], argv[2], &p) : paths_from_args(argv[2] ?: argv[1], argv[1], &p);
+        r = to_machine ? paths_from_args(argv[1], argv[2], args->host, &p)
+                       : paths_from_args(argv[2] ?: argv[1], argv[1], args->host, &p);
         if (r < 0)
                 return r;
         /* Without flags the call systemd's machined has known longest. */
@@ -143,7 +150,7 @@ int verb_bind(sd_bus *bus, char **argv, const Args *args) {
         _cleanup_(paths_done) Paths p = {};
         int r;
 
-        r = paths_from_args(argv[1], argv[2], &p);
+        r = paths_from_args(argv[1], argv[2], args->host, &p);
         if (r < 0)
                 return r;
         r = sd_bus_call_method(bus, MACHINE1_SERVICE, MACHINE1_PATH, MACHINE1_MANAGER, "BindMountMachine", &error,
