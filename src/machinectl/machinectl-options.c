@@ -17,6 +17,7 @@ enum {
         ARG_NO_PAGER,
         ARG_VALUE,
         ARG_KILL_WHOM,
+        ARG_READ_ONLY,
 };
 
 static void help(void) {
@@ -37,6 +38,15 @@ static void help(void) {
                  "  stop NAME...                Stop container (same as poweroff)\n"
                  "  enable NAME...              Enable automatic container start at boot (needs systemd)\n"
                  "  disable NAME...             Disable automatic container start at boot (needs systemd)\n\n"
+                 "Image Commands:\n"
+                 "  list-images                 Show available container and VM images\n"
+                 "  image-status NAME...        Show image details\n"
+                 "  show-image [NAME...]        Show properties of image\n"
+                 "  clone NAME NAME             Clone an image\n"
+                 "  rename NAME NAME            Rename an image\n"
+                 "  read-only NAME [BOOL]       Mark or unmark image read-only\n"
+                 "  remove NAME...              Remove an image\n"
+                 "  clean                       Remove hidden (or all) images\n\n"
                  "Options:\n"
                  "  -h --help                   Show this help\n"
                  "     --version                Show package version\n"
@@ -45,7 +55,9 @@ static void help(void) {
                  "  -p --property=NAME          Show only properties by this name\n"
                  "  -P NAME                     Equivalent to --value --property=NAME\n"
                  "     --value                  When showing properties, only print the value\n"
-                 "  -a --all                    Show all properties, including empty ones\n"
+                 "  -a --all                    Show all properties, including empty ones; list and\n"
+                 "                              clean hidden images too\n"
+                 "     --read-only              Create a read-only clone\n"
                  "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
                  "  -s --signal=SIGNAL          Which signal to send\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
@@ -96,6 +108,9 @@ static int parse_option(Args *a, int c, const char *arg) {
         case 'q':
                 a->quiet = true;
                 return 0;
+        case ARG_READ_ONLY:
+                a->read_only = true;
+                return 0;
         case ARG_KILL_WHOM:
                 if (!streq(arg, "leader") && !streq(arg, "all"))
                         return log_error_errno(-EINVAL, _("Invalid --kill-whom= value '%s': expected 'leader' or 'all'."), arg);
@@ -130,6 +145,7 @@ int args_parse(int argc, char *argv[], Args *ret) {
                 { "signal",    required_argument, NULL, 's'           },
                 { "output",    required_argument, NULL, 'o'           },
                 { "quiet",     no_argument,       NULL, 'q'           },
+                { "read-only", no_argument,       NULL, ARG_READ_ONLY },
                 {}
         };
         Args a = { .legend = true, .output = OUTPUT_SHORT };

@@ -16,6 +16,7 @@ typedef struct Args {
         bool quiet;
         bool all;
         bool value;
+        bool read_only;        /* clone --read-only */
         OutputMode output;
         char **properties;     /* -p/--property, comma-separated lists split */
         const char *kill_whom; /* NULL: the verb's default */

@@ -15,6 +15,15 @@ int verb_poweroff(sd_bus *bus, char **names, const Args *args);
 int verb_reboot(sd_bus *bus, char **names, const Args *args);
 int verb_freeze(sd_bus *bus, char **names, const Args *args);
 int verb_thaw(sd_bus *bus, char **names, const Args *args);
+/* The image pool (machinectl-images.c). */
+int verb_list_images(sd_bus *bus, char **names, const Args *args);
+int verb_image_status(sd_bus *bus, char **names, const Args *args);
+int verb_show_image(sd_bus *bus, char **names, const Args *args);
+int verb_clone_image(sd_bus *bus, char **names, const Args *args);
+int verb_rename_image(sd_bus *bus, char **names, const Args *args);
+int verb_remove_image(sd_bus *bus, char **names, const Args *args);
+int verb_read_only_image(sd_bus *bus, char **names, const Args *args);
+int verb_clean_images(sd_bus *bus, char **names, const Args *args);
 /* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
 int verb_start(sd_bus *bus, char **names, const Args *args);
 int verb_enable(sd_bus *bus, char **names, const Args *args);
