@@ -325,7 +325,7 @@ int verb_image_status(sd_bus *bus, char **names, const Args *args) {
                         if ((t = prop_text(&l, "Type")))
                                 print_field(_("Type"), t);
                         print_image_metadata(bus, path);
-                        print_field(_("RO"), prop_number(&l, "ReadOnly", 0) ? _("read-only") : _("writable"));
+                        print_field(_("RO"), streq_ptr(prop_text(&l, "ReadOnly"), "yes") ? _("read-only") : _("writable"));
                         print_time_field(_("Created"), prop_number(&l, "CreationTimestamp", 0));
                         print_time_field(_("Modified"), prop_number(&l, "ModificationTimestamp", 0));
                         print_size_field(_("Usage"), prop_number(&l, "Usage", UINT64_MAX));
