@@ -484,7 +484,6 @@ int clone_job_run(CloneJob *j, CloneProgressFn progress, char *message, size_t m
 
 int clone_job_finish(CloneJob *j) {
         _cleanup_close_ int pool_fd = open(IMAGE_POOL, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        Image *i = NULL;
         int r;
 
         if (pool_fd < 0)
@@ -494,6 +493,13 @@ int clone_job_finish(CloneJob *j) {
                 (void) rm_rf_at(pool_fd, j->work_entry);
                 return r;
         }
+        return 0;
+}
+
+int clone_job_mark_read_only(CloneJob *j) {
+        Image *i = NULL;
+        int r;
+
         if (!j->read_only)
                 return 0;
         r = image_find(j->new_name, &i);

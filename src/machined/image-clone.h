@@ -34,7 +34,9 @@ typedef void (*CloneProgressFn)(uint64_t done, uint64_t total);
  * one-line reason in message). */
 int clone_job_run(CloneJob *j, CloneProgressFn progress, char *message, size_t message_size);
 /* In machined, after the copy: renames the work name into place (-EEXIST when the name was taken
- * meanwhile: the copy goes) and sets the read-only flag when asked. */
+ * meanwhile: the copy goes). */
 int clone_job_finish(CloneJob *j);
+/* Then sets the read-only flag of the clone when asked. */
+int clone_job_mark_read_only(CloneJob *j);
 /* After a failed or cancelled copy: removes what is left of the work name. */
 void clone_job_abort(CloneJob *j);

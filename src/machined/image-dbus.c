@@ -174,6 +174,10 @@ static int clone_done(Operation *o, sd_bus_message *request, int error, const ch
                                                   j->new_name);
         if (r < 0)
                 return sd_bus_reply_method_errnof(request, -r, "Failed to complete the clone %s: %m", j->new_name);
+        r = clone_job_mark_read_only(j);
+        if (r < 0)
+                return sd_bus_reply_method_errnof(request, -r, "Image '%s' was cloned, but could not be marked read-only: %m",
+                                                  j->new_name);
         return sd_bus_reply_method_return(request, NULL);
 }
 
