@@ -491,7 +491,7 @@ int verb_clone_image(sd_bus *bus, char **names, const Args *args) {
                 if (r < 0)
                         return r;
         }
-        if (w.tty && !w.quiet && w.last_step != -2)
+        if (w.tty && !w.quiet)
                 fputs("\r\033[K", stderr);
         if (w.r < 0) {
                 r = log_image_error(names[0], &w.error, w.r, _("Could not clone image"));

@@ -153,6 +153,17 @@ assert_match "^t [0-9]+"$'\n'"t [0-9]+$" "$O" "PoolUsage and PoolLimit answer ($
 assert_no_match "18446744073709551615" "$O" "... with real numbers"
 assert_eq "$START" "$(pool_state)" "reading leaves the pool as it was"
 
+# A hostile image: its os-release and hostname try to take over the terminal.
+E=${MP}evil
+mkdir -p "$P/$E/etc"
+printf 'PRETTY_NAME="\e]52;c;ZWNobyBwd24=\a\e[2JEvil OS"\n' > "$P/$E/etc/os-release"
+printf 'evil\e[31mhost\n' > "$P/$E/etc/hostname"
+mctl image-status "$E"
+assert_eq 0 "$RC" "image-status of a hostile image"
+assert_no_match $'\e' "$OUT" "... prints no raw escape character"
+assert_match 'OS: \\e\]52' "$OUT" "... but the escaped os-release"
+rm -r "${P:?}/$E"
+
 # --- TEST-13: clone, rename, read-only, remove ----------------------------------------------------------
 C=${MP}cloned
 N=${MP}renamed
@@ -211,6 +222,17 @@ refused_mctl "read-only with a bad boolean" "Failed to parse read-only boolean '
 refused_mctl "clone of a name with a slash" "Invalid image name" clone "../etc" "${MP}x"
 O=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MACHINECTL" remove "$T" 2>&1)
 assert_match "Access denied" "$O" "remove by an unprivileged caller: access denied"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+for call in "RemoveImage s $T" "RenameImage ss $T ${MP}x" "CloneImage ssb $T ${MP}x false" \
+            "MarkImageReadOnly sb $T true" "CleanPool s all" "SetPoolLimit t 1" "SetImageLimit st $T 1"; do
+        # shellcheck disable=SC2086 # the call's words
+        O=$($NOBODY busctl call $DEST $OBJ $MGR $call 2>&1)
+        assert_match "Access denied" "$O" "${call%% *} by an unprivileged caller: access denied"
+done
+O=$($NOBODY busctl call $DEST "$PIMG/${MPO}tree" $IIF Remove 2>&1)
+assert_match "Access denied" "$O" "Image.Remove by an unprivileged caller: access denied"
+O=$($NOBODY busctl call $DEST $OBJ $MGR GetImageHostname s "$T" 2>&1)
+assert_eq "s \"${MP}host\"" "$O" "GetImageHostname by an unprivileged caller works"
 O=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MACHINECTL" list-images --no-legend 2>&1)
 assert_match "$T +directory" "$O" "list-images by an unprivileged caller works"
 assert_eq "$START" "$(pool_state)" "bad input leaves the pool as it was"
