@@ -49,22 +49,7 @@ static char *format_bytes(char *buf, size_t size, uint64_t bytes) {
 }
 
 static int log_image_error(const char *name, const sd_bus_error *error, int r, const char *what) {
-        _cleanup_free_ char *e = escape_untrusted(name);
-
-        if (!e)
-                return log_oom();
-        if (sd_bus_error_has_name(error, MACHINE1_NO_SUCH_IMAGE)) {
-                log_error(_("No image '%s' known"), e);
-                return -ENOENT;
-        }
-        if (sd_bus_error_is_set(error)) {
-                _cleanup_free_ char *m = escape_untrusted(error->message ?: error->name);
-                if (!m)
-                        return log_oom();
-                log_error("%s '%s': %s", what, e, m);
-        } else
-                log_error_errno(r, "%s '%s': %m", what, e);
-        return r < 0 ? r : -EIO;
+        return log_object_error(name, error, r, what, MACHINE1_NO_SUCH_IMAGE, _("No image '%s' known"), -ENOENT);
 }
 
 typedef struct ImageRow {

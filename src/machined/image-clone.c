@@ -26,30 +26,19 @@
 
 int clone_job_new(const Image *src, const char *new_name, bool read_only, CloneJob **ret) {
         CloneJob *j;
-        Image *other = NULL;
-        struct timespec ts;
-        char suffix[48];
-        int r;
+        int r = image_name_check_free(new_name);
 
-        if (!image_name_is_valid(new_name))
-                return -EINVAL;
-        r = image_find(new_name, &other);
-        image_free(other);
-        if (r >= 0)
-                return -EEXIST;
-        if (r != -ENOENT)
+        if (r < 0)
                 return r;
         j = calloc(1, sizeof(*j));
         if (!j)
                 return -ENOMEM;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(suffix, sizeof(suffix), "-%d-%lx", (int) getpid(), (unsigned long) ts.tv_nsec);
         *j = (CloneJob) {
                 .src_path = strdup(src->path),
                 .type = src->type,
                 .new_name = strdup(new_name),
                 .read_only = read_only,
-                .work_entry = strjoin(IMAGE_TEMP_PREFIX "clone-", new_name, suffix),
+                .work_entry = image_work_name("clone", new_name),
                 .final_entry = src->type == IMAGE_RAW ? strjoin(new_name, ".raw") : strdup(new_name),
         };
         if (!j->src_path || !j->new_name || !j->work_entry || !j->final_entry) {

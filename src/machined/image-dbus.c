@@ -288,34 +288,13 @@ int bus_image_get_machine_id(sd_bus_message *msg, Image *i, sd_bus_error *error)
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int reply_pairs(sd_bus_message *msg, char **l) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{ss}");
-        if (r < 0)
-                return r;
-        for (char **k = l; k && k[0] && k[1]; k += 2) {
-                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
 int bus_image_get_machine_info(sd_bus_message *msg, Image *i, sd_bus_error *error) {
         _cleanup_(image_metadata_done) ImageMetadata md = {};
         int r = read_metadata(i, &md, error);
 
         if (r < 0)
                 return r;
-        return reply_pairs(msg, md.machine_info);
+        return bus_reply_pairs(msg, md.machine_info);
 }
 
 int bus_image_get_os_release(sd_bus_message *msg, Image *i, sd_bus_error *error) {
@@ -324,7 +303,7 @@ int bus_image_get_os_release(sd_bus_message *msg, Image *i, sd_bus_error *error)
 
         if (r < 0)
                 return r;
-        return reply_pairs(msg, md.os_release);
+        return bus_reply_pairs(msg, md.os_release);
 }
 
 static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

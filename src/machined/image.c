@@ -243,6 +243,25 @@ fail:
         return r;
 }
 
+int image_name_check_free(const char *name) {
+        Image *other = NULL;
+        int r = image_find(name, &other);
+
+        image_free(other);
+        if (r >= 0)
+                return -EEXIST;
+        return r == -ENOENT ? 0 : r;
+}
+
+char *image_work_name(const char *kind, const char *name) {
+        struct timespec ts;
+        char suffix[48];
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(suffix, sizeof(suffix), "-%d-%lx", (int) getpid(), (unsigned long) ts.tv_nsec);
+        return strjoin(IMAGE_TEMP_PREFIX, kind, "-", name, suffix);
+}
+
 int image_find(const char *name, Image **ret) {
         if (!image_name_is_valid(name))
                 return -EINVAL;
@@ -312,19 +331,13 @@ int image_rename(Image *i, const char *new_name) {
         _cleanup_free_ char *dir = NULL, *new_entry = NULL, *old_settings = NULL, *new_settings = NULL, *new_path = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
         const char *entry;
-        bool symlink = image_is_symlink(i), directory = i->type == IMAGE_DIRECTORY && !symlink;
-        Image *other = NULL;
+        bool directory = i->type == IMAGE_DIRECTORY && !image_is_symlink(i);
         int r, was_immutable = 0;
 
-        if (!image_name_is_valid(new_name))
-                return -EINVAL;
         if (i->vendor)
                 return -EROFS;
-        r = image_find(new_name, &other);
-        image_free(other);
-        if (r >= 0)
-                return -EEXIST;
-        if (r != -ENOENT)
+        r = image_name_check_free(new_name);
+        if (r < 0)
                 return r;
         r = image_split(i, &dir, &entry);
         if (r < 0)
@@ -493,8 +506,8 @@ int rm_rf_at(int dir_fd, const char *name) {
 int image_remove_begin(Image *i, char **ret_work) {
         _cleanup_free_ char *dir = NULL, *work = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
+        _cleanup_free_ char *work_entry = NULL;
         const char *entry;
-        char suffix[32];
         int r;
 
         if (i->vendor)
@@ -519,10 +532,8 @@ int image_remove_begin(Image *i, char **ret_work) {
         r = chattr_immutable_at(dir_fd, entry, false, true);
         if (r < 0 && r != -EOPNOTSUPP)
                 return r;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(suffix, sizeof(suffix), "-%d-%lx", (int) getpid(), (unsigned long) ts.tv_nsec);
-        work = strjoin(dir, "/" IMAGE_TEMP_PREFIX "remove-", i->name, suffix);
+        work_entry = image_work_name("remove", i->name);
+        work = work_entry ? strjoin(dir, "/", work_entry) : NULL;
         if (!work)
                 return -ENOMEM;
         r = RET_NERRNO(renameat2(dir_fd, entry, AT_FDCWD, work, RENAME_NOREPLACE));

@@ -55,6 +55,11 @@ static inline bool image_is_hidden(const Image *i) {
 /* The pools searched, in order (NULL-terminated); the first is the writable one. */
 extern const char *const image_pools[];
 
+/* 0 when no pool has an image of that name; -EEXIST when one has, -EINVAL for an invalid name. */
+int image_name_check_free(const char *name);
+/* A hidden work name for the writable pool: IMAGE_TEMP_PREFIX KIND "-" NAME "-" something unique. */
+char *image_work_name(const char *kind, const char *name);
+
 /* Looks the name up in the pools: -ENOENT when no pool has it, -EINVAL for an invalid name. */
 int image_find(const char *name, Image **ret);
 /* Every image of every pool, sorted by name (the first pool's wins for a name in several). */
