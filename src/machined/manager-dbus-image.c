@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +8,7 @@
 #include "log.h"
 #include "machined-bus.h"
 #include "manager-image.h"
+#include "operation.h"
 #include "string-util.h"
 
 /* The image part of org.freedesktop.machine1.Manager: a second vtable on the Manager's path and
@@ -152,14 +155,61 @@ DEFINE_IMAGE_GETTER(method_get_image_machine_id, bus_image_get_machine_id)
 DEFINE_IMAGE_GETTER(method_get_image_machine_info, bus_image_get_machine_info)
 DEFINE_IMAGE_GETTER(method_get_image_os_release, bus_image_get_os_release)
 
-static int method_clean_pool(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+typedef struct CleanJob {
+        CleanedImage *cleaned;
+        size_t n;
+} CleanJob;
+
+static void clean_job_free(void *userdata) {
+        CleanJob *j = userdata;
+
+        cleaned_images_free(j->cleaned, j->n);
+        free(j);
+}
+
+static int clean_work(void *userdata, char *message, size_t message_size) {
+        CleanJob *j = userdata;
+
+        for (size_t k = 0; k < j->n; k++) {
+                int r = j->cleaned[k].work ? rm_rf_at(AT_FDCWD, j->cleaned[k].work) : 0;
+                if (r < 0) {
+                        snprintf(message, message_size, "Failed to remove image '%s': %s", j->cleaned[k].name,
+                                 strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int clean_done(Operation *o, sd_bus_message *request, int error, const char *message, void *userdata) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *failed = NULL;
-        CleanedImage *cleaned = NULL;
-        const char *mode;
-        size_t n = 0;
-        bool all;
+        CleanJob *j = userdata;
         int r;
+
+        /* A tree that could not be deleted keeps its work name: the next start sweeps it. */
+        if (error == -ECANCELED)
+                return 0;
+        if (error < 0)
+                return operation_reply_error(request, error, message);
+        r = sd_bus_message_new_method_return(request, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(st)");
+        for (size_t k = 0; k < j->n && r >= 0; k++)
+                r = sd_bus_message_append(reply, "(st)", j->cleaned[k].name, j->cleaned[k].usage);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* The images leave the pool at once; their trees are deleted in an operation. */
+static int method_clean_pool(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *failed = NULL;
+        CleanJob *j;
+        const char *mode;
+        bool all;
+        int r, k;
 
         r = sd_bus_message_read(msg, "s", &mode);
         if (r < 0)
@@ -174,23 +224,28 @@ static int method_clean_pool(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = bus_verify_root(msg, error);
         if (r < 0)
                 return r;
-        r = manager_clean_pool(userdata, all, &cleaned, &n, &failed);
-        if (r < 0) {
+        /* Checked before anything leaves the pool (the operation could not start after). */
+        if (operation_count(userdata) >= OPERATIONS_MAX)
+                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED, "Too many operations in progress");
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        k = manager_clean_pool(userdata, all, &j->cleaned, &j->n, &failed);
+        OperationSpec spec = { .work = clean_work, .done = clean_done, .userdata = j, .free_userdata = clean_job_free };
+        if (k < 0) {
+                /* What was taken out already still goes. */
+                (void) clean_work(j, (char[OPERATION_MESSAGE_MAX]) {}, OPERATION_MESSAGE_MAX);
+                clean_job_free(j);
                 if (failed)
-                        return sd_bus_error_set_errnof(error, r, "Failed to remove image '%s': %m", failed);
-                return sd_bus_error_set_errnof(error, r, "Failed to clean the image pool: %m");
+                        return sd_bus_error_set_errnof(error, k, "Failed to remove image '%s': %m", failed);
+                return sd_bus_error_set_errnof(error, k, "Failed to clean the image pool: %m");
         }
-        r = sd_bus_message_new_method_return(msg, &reply);
+        r = operation_start(userdata, msg, &spec, NULL);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(st)");
-        for (size_t k = 0; k < n && r >= 0; k++)
-                r = sd_bus_message_append(reply, "(st)", cleaned[k].name, cleaned[k].usage);
-        cleaned_images_free(cleaned, n);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+                return 1;
+        /* The work names stay hidden; the next start of machined deletes them. */
+        return sd_bus_error_set_errnof(error, r, "Failed to start the removal of the images (they are out of the pool "
+                                       "and go at the next start of machined): %m");
 }
 
 static int property_get_pool_path(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -32,8 +32,10 @@ int manager_image_in_use(Manager *m, const Image *i, const char **ret_machine) {
 }
 
 void cleaned_images_free(CleanedImage *l, size_t n) {
-        for (size_t k = 0; k < n; k++)
+        for (size_t k = 0; k < n; k++) {
                 free(l[k].name);
+                free(l[k].work);
+        }
         free(l);
 }
 
@@ -61,24 +63,20 @@ int manager_clean_pool(Manager *m, bool all, CleanedImage **ret, size_t *ret_n, 
                         break;
                 }
                 done = nd;
-                r = image_remove(i);
-                if (r < 0) {
-                        *ret_failed = strdup(i->name);
-                        break;
-                }
                 done[n_done] = (CleanedImage) { .name = strdup(i->name), .usage = i->usage };
                 if (!done[n_done].name) {
                         r = -ENOMEM;
                         break;
                 }
+                r = image_remove_begin(i, &done[n_done].work);
+                if (r < 0) {
+                        *ret_failed = TAKE_PTR(done[n_done].name);
+                        break;
+                }
                 n_done++;
         }
         image_array_free(images, n);
-        if (r < 0) {
-                cleaned_images_free(done, n_done);
-                return r;
-        }
         *ret = done;
         *ret_n = n_done;
-        return 0;
+        return r < 0 ? r : 0;
 }

@@ -17,11 +17,14 @@ int manager_image_in_use(Manager *m, const Image *i, const char **ret_machine);
 typedef struct CleanedImage {
         char *name;
         uint64_t usage;
+        char *work;     /* the hidden work name of a tree still to be deleted (rm_rf_at()), or NULL */
 } CleanedImage;
 
 void cleaned_images_free(CleanedImage *l, size_t n);
 
-/* Removes the images of the writable pool: the hidden ones (all == false) or all, as systemd's
- * CleanPool: vendor images and images in use are kept. On failure the first error is returned and
- * *ret_failed names the image (what was removed before stays removed). */
+/* Takes the images of the writable pool out of it: the hidden ones (all == false) or all, as
+ * systemd's CleanPool: vendor images and images in use are kept. Files go at once, trees are renamed
+ * to work names (image_remove_begin()), to be deleted by the caller (an operation). On failure the
+ * first error is returned and *ret_failed names the image; what was taken out before is returned
+ * too (its trees still to be deleted). */
 int manager_clean_pool(Manager *m, bool all, CleanedImage **ret, size_t *ret_n, char **ret_failed);
