@@ -61,7 +61,9 @@ static void help(void) {
                  "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
                  "  -s --signal=SIGNAL          Which signal to send\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
-                 "  -q --quiet                  Suppress informational messages\n"),
+                 "  -q --quiet                  Suppress informational messages\n"
+                 "  -H --host=[USER@]HOST[:PORT]\n"
+                 "                              Operate on a remote host (through ssh)\n"),
                program_invocation_short_name);
 }
 
@@ -71,6 +73,24 @@ OutputMode output_mode_from_string(const char *s) {
         if (streq(s, "json") || streq(s, "json-pretty") || streq(s, "json-short"))
                 return OUTPUT_JSON;
         return _OUTPUT_INVALID;
+}
+
+bool remote_host_is_valid(const char *s) {
+        const char *host = s, *at;
+
+        if (!s || !s[0] || s[0] == '-' || strlen(s) > 1024)
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f || strchr("/,;'\"\\`$", *p))
+                        return false;
+        at = strrchr(s, '@');
+        if (at) {
+                if (at == s)
+                        return false;
+                host = at + 1;
+        }
+        /* The host itself may not be empty or look like an option either. */
+        return host[0] && host[0] != '-' && host[0] != ':';
 }
 
 static int add_properties(Args *a, const char *list) {
@@ -122,6 +142,11 @@ static int parse_option(Args *a, int c, const char *arg) {
                         return log_error_errno(-EINVAL, _("Failed to parse signal string '%s'."), arg);
                 a->signal = r;
                 return 0;
+        case 'H':
+                if (!remote_host_is_valid(arg))
+                        return log_error_errno(-EINVAL, _("Invalid host '%s': expected [USER@]HOST[:PORT]."), arg);
+                a->host = arg;
+                return 0;
         case 'o':
                 a->output = output_mode_from_string(arg);
                 if (a->output < 0)
@@ -146,6 +171,7 @@ int args_parse(int argc, char *argv[], Args *ret) {
                 { "output",    required_argument, NULL, 'o'           },
                 { "quiet",     no_argument,       NULL, 'q'           },
                 { "read-only", no_argument,       NULL, ARG_READ_ONLY },
+                { "host",      required_argument, NULL, 'H'           },
                 {}
         };
         Args a = { .legend = true, .output = OUTPUT_SHORT };
@@ -154,7 +180,7 @@ int args_parse(int argc, char *argv[], Args *ret) {
         /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl. */
         optind = 0;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "hp:P:aqs:o:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hp:P:aqs:o:H:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -165,7 +191,7 @@ int args_parse(int argc, char *argv[], Args *ret) {
                         args_done(&a);
                         return 0;
                 case '?':
-                        if (optopt != 0 && optopt < 0x100 && strchr("pPso", optopt))
+                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoH", optopt))
                                 log_error(_("Option '-%c' requires an argument."), optopt);
                         else
                                 log_error(_("Unknown option '%s'."), argv[optind - 1]);

@@ -21,6 +21,7 @@ typedef struct Args {
         char **properties;     /* -p/--property, comma-separated lists split */
         const char *kill_whom; /* NULL: the verb's default */
         int signal;            /* 0: the verb's default */
+        const char *host;      /* -H/--host: [USER@]HOST[:PORT], the bus reached through ssh */
         char **verb_args;      /* points into argv: the verb and its arguments */
 } Args;
 
@@ -28,3 +29,6 @@ typedef struct Args {
 int args_parse(int argc, char *argv[], Args *ret);
 void args_done(Args *a);
 OutputMode output_mode_from_string(const char *s);
+/* -H's argument: [USER@]HOST[:PORT] with no ssh option in disguise (a leading '-'), no spaces or
+ * control characters, no '/' (a container on the remote host is not supported). */
+bool remote_host_is_valid(const char *s);
