@@ -292,20 +292,27 @@ int image_find(const char *name, Image **ret) {
         return -ENOENT;
 }
 
-/* Sets or clears the immutable flag of path; returns the old state (> 0 set) or a negative errno. */
-static int chattr_immutable_at(int dir_fd, const char *name, bool b, bool directory) {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK |
-                                        (directory ? O_DIRECTORY : 0));
+/* Sets or clears the immutable flag of the file fd refers to; returns the old state (> 0 set) or a
+ * negative errno (-EOPNOTSUPP: the filesystem has no such flag). */
+static int fd_set_immutable(int fd, bool b) {
         int flags, new_flags;
 
-        if (fd < 0)
-                return -errno;
         if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
                 return errno == ENOTTY || errno == EINVAL ? -EOPNOTSUPP : -errno;
         new_flags = b ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
         if (new_flags != flags && ioctl(fd, FS_IOC_SETFLAGS, &new_flags) < 0)
                 return errno == ENOTTY || errno == EINVAL ? -EOPNOTSUPP : -errno;
         return !!(flags & FS_IMMUTABLE_FL);
+}
+
+/* The same for name below dir_fd, never through a symlink. */
+static int chattr_immutable_at(int dir_fd, const char *name, bool b, bool directory) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK |
+                                        (directory ? O_DIRECTORY : 0));
+
+        if (fd < 0)
+                return -errno;
+        return fd_set_immutable(fd, b);
 }
 
 static int image_split(const Image *i, char **ret_dir, const char **ret_entry) {
@@ -400,7 +407,11 @@ int image_set_read_only(Image *i, bool b) {
                 break;
         }
         case IMAGE_DIRECTORY:
-                r = chattr_immutable_at(AT_FDCWD, i->path, b, true);
+                /* The image may be a symlink to its tree (as systemd allows): the tree is marked. */
+                fd = open(i->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                r = fd_set_immutable(fd, b);
                 if (r < 0)
                         return r;
                 break;
@@ -412,14 +423,14 @@ int image_set_read_only(Image *i, bool b) {
                         return -errno;
                 /* The flag first when clearing: an immutable file's mode cannot change. */
                 if (!b) {
-                        r = chattr_immutable_at(AT_FDCWD, i->path, false, false);
+                        r = fd_set_immutable(fd, false);
                         if (r < 0 && r != -EOPNOTSUPP)
                                 return r;
                 }
                 if (fchmod(fd, (st.st_mode & 0444) | (b ? 0000 : 0200)) < 0)
                         return -errno;
                 if (b)
-                        (void) chattr_immutable_at(AT_FDCWD, i->path, true, false);
+                        (void) fd_set_immutable(fd, true);
                 break;
         case IMAGE_BLOCK: {
                 int ro = b;
