@@ -211,6 +211,22 @@ mctl remove "$C"
 assert_eq 0 "$RC" "remove of the raw clone"
 assert_eq "$START" "$(pool_state)" "clone, rename, read-only, remove leave the pool as it was"
 
+# An image that is a symlink to a tree elsewhere (as systemd allows): marked read-only through the
+# symlink; removing it removes the symlink, not the tree.
+mkdir -p "$WORK/elsewhere/etc"
+on_exit "chattr -i $WORK/elsewhere 2>/dev/null"
+ln -s "$WORK/elsewhere" "$P/${MP}linked"
+mctl read-only "${MP}linked"
+assert_eq 0 "$RC" "read-only of a symlinked tree ($ERR)"
+assert_match "^----i" "$(lsattr -d "$WORK/elsewhere")" "... marks the tree"
+assert_match "(^|"$'\n'")${MP}linked +directory +yes " "$($MACHINECTL list-images)" "... which is listed read-only"
+mctl remove "${MP}linked"
+assert_eq 0 "$RC" "remove of a symlinked image"
+assert_false "... removes the symlink" test -L "$P/${MP}linked"
+assert_true "... not the tree" test -d "$WORK/elsewhere/etc"
+chattr -i "$WORK/elsewhere"
+assert_eq "$START" "$(pool_state)" "a symlinked image leaves the pool as it was"
+
 # --- bad input ------------------------------------------------------------------------------------------
 refused_mctl "clone to an invalid name" "Invalid image name 'bad_name'" clone "$T" bad_name
 refused_mctl "clone to an existing image" "An image '$R' exists already" clone "$T" "$R"
