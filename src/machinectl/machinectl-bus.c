@@ -113,14 +113,19 @@ int machine1_connect(const char *host, sd_bus **ret) {
         return 0;
 }
 
-int log_machine_error(const char *name, const sd_bus_error *error, int r, const char *what) {
+int log_object_error(const char *name, const sd_bus_error *error, int r, const char *what, const char *no_such,
+                     const char *no_such_format, int no_such_errno) {
         _cleanup_free_ char *e = escape_untrusted(name);
 
         if (!e)
                 return log_oom();
-        if (sd_bus_error_has_name(error, MACHINE1_NO_SUCH_MACHINE)) {
-                log_error(_("No machine '%s' known"), e);
-                return -ENXIO;
+        if (sd_bus_error_has_name(error, no_such)) {
+                /* The callers' formats are checked (_printf_(6, 0) in the header). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+                log_error(no_such_format, e);
+#pragma GCC diagnostic pop
+                return no_such_errno;
         }
         if (sd_bus_error_is_set(error)) {
                 _cleanup_free_ char *m = escape_untrusted(error->message ?: error->name);
@@ -130,6 +135,10 @@ int log_machine_error(const char *name, const sd_bus_error *error, int r, const 
         } else
                 log_error_errno(r, "%s '%s': %m", what, e);
         return r < 0 ? r : -EIO;
+}
+
+int log_machine_error(const char *name, const sd_bus_error *error, int r, const char *what) {
+        return log_object_error(name, error, r, what, MACHINE1_NO_SUCH_MACHINE, _("No machine '%s' known"), -ENXIO);
 }
 
 int machine1_get_machine_path(sd_bus *bus, const char *name, char **ret) {

@@ -25,6 +25,10 @@ int bus_open_system_at(const char *host, sd_bus **ret);
 /* Logs a failed call about a machine: "No machine 'x' known" for NoSuchMachine, else
  * "<what> 'x': <message>". Returns a negative errno. */
 int log_machine_error(const char *name, const sd_bus_error *error, int r, const char *what);
+/* The same for any object: no_such is its "no such object" error name, logged as no_such_format
+ * (one %s: the name, escaped) and returned as no_such_errno. */
+int log_object_error(const char *name, const sd_bus_error *error, int r, const char *what, const char *no_such,
+                     const char *no_such_format, int no_such_errno) _printf_(6, 0);
 
 /* Manager.GetMachine(name); logs. */
 int machine1_get_machine_path(sd_bus *bus, const char *name, char **ret);

@@ -17,7 +17,7 @@ typedef struct Args {
         bool all;
         bool value;
         bool mkdir;            /* --mkdir: copy-to, copy-from, bind */
-        bool read_only;        /* --read-only: bind */
+        bool read_only;        /* --read-only: bind, clone */
         bool force;            /* --force: copy-to, copy-from replace an existing destination */
         OutputMode output;
         char **properties;     /* -p/--property, comma-separated lists split */

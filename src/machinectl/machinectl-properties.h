@@ -26,3 +26,7 @@ int properties_get_all(sd_bus *bus, const char *path, const char *interface, Pro
 int properties_parse(sd_bus_message *m, PropertyList *ret);
 const Property *properties_find(const PropertyList *l, const char *name);
 void property_list_done(PropertyList *l);
+
+struct Args;
+/* As "show" prints them: NAME=VALUE lines (escaped; -p, --value, -a) or one JSON object (-o json). */
+int print_properties(const PropertyList *l, const struct Args *args);

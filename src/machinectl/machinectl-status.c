@@ -95,7 +95,7 @@ static int print_properties_json(const PropertyList *l, const Args *args) {
         return 0;
 }
 
-static int print_properties(const PropertyList *l, const Args *args) {
+int print_properties(const PropertyList *l, const Args *args) {
         return args->output == OUTPUT_JSON ? print_properties_json(l, args) : print_properties_text(l, args);
 }
 

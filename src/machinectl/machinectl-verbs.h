@@ -19,6 +19,15 @@ int verb_thaw(sd_bus *bus, char **names, const Args *args);
 int verb_copy_to(sd_bus *bus, char **argv, const Args *args);
 int verb_copy_from(sd_bus *bus, char **argv, const Args *args);
 int verb_bind(sd_bus *bus, char **argv, const Args *args);
+/* The image pool (machinectl-images.c). */
+int verb_list_images(sd_bus *bus, char **names, const Args *args);
+int verb_image_status(sd_bus *bus, char **names, const Args *args);
+int verb_show_image(sd_bus *bus, char **names, const Args *args);
+int verb_clone_image(sd_bus *bus, char **names, const Args *args);
+int verb_rename_image(sd_bus *bus, char **names, const Args *args);
+int verb_remove_image(sd_bus *bus, char **names, const Args *args);
+int verb_read_only_image(sd_bus *bus, char **names, const Args *args);
+int verb_clean_images(sd_bus *bus, char **names, const Args *args);
 /* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
 int verb_start(sd_bus *bus, char **names, const Args *args);
 int verb_enable(sd_bus *bus, char **names, const Args *args);

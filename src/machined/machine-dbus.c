@@ -160,7 +160,6 @@ int bus_machine_freeze(sd_bus_message *msg, Machine *machine, bool freeze, sd_bu
 }
 
 int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -178,21 +177,7 @@ int bus_machine_get_os_release(sd_bus_message *msg, Machine *machine, sd_bus_err
         r = os_release_parse(text, &l);
         if (r < 0)
                 return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{ss}");
-        if (r < 0)
-                return r;
-        for (char **k = l; k && k[0] && k[1]; k += 2) {
-                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_reply_pairs(msg, l);
 }
 
 int bus_machine_get_addresses(sd_bus_message *msg, Machine *machine, sd_bus_error *error) {

@@ -137,3 +137,24 @@ void bus_pending_reply_error(BusPending *p, const sd_bus_error *error) {
                 log_warning_errno(r, "Failed to send the error reply to %s(), ignoring: %m",
                                   strempty(sd_bus_message_get_member(p->msg)));
 }
+
+int bus_reply_pairs(sd_bus_message *msg, char **l) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (char **k = l; k && k[0] && k[1]; k += 2) {
+                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}

@@ -52,6 +52,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(BusPending *, bus_pending_free);
 /* Sends error as the reply to the pending call (a reply that cannot be sent is logged). */
 void bus_pending_reply_error(BusPending *p, const sd_bus_error *error);
 
+/* Replies to msg with an a{ss} of l's alternating keys and values (os-release, machine-info). */
+int bus_reply_pairs(sd_bus_message *msg, char **l);
+
 /* Also registers the bus code as an observer of the registry (MachineNew, MachineRemoved), which
  * closes the connection when the manager is freed. */
 int manager_dbus_register(Manager *m);

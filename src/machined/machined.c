@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "i18n.h"
+#include "image-dbus.h"
 #include "log.h"
 #include "machined-bus.h"
 #include "machined-systemd.h"
@@ -44,6 +45,11 @@ static int manager_connect_bus(Manager *m) {
         r = machine_dbus_register(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the machine objects: %m");
+        r = manager_dbus_image_register(m);
+        if (r >= 0)
+                r = image_dbus_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the image objects: %m");
         /* Without its bus the registry is unreachable: exit (a service manager restarts it, and it
          * re-adopts its machines from the state files) instead of lingering with a dead connection.
          * Exiting also keeps the sender cache of a connection from outliving it. */

@@ -16,8 +16,6 @@
 
 /* The org.freedesktop.machine1.Manager object: marshal, validate, authorize, call, reply. */
 
-#define POOL_PATH "/var/lib/machines"
-
 static int lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_error *error) {
         Machine *machine;
 
@@ -389,24 +387,12 @@ static int method_get_machine_addresses(sd_bus_message *msg, void *userdata, sd_
         return bus_machine_get_addresses(msg, machine, error);
 }
 
-static int property_get_pool_path(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", POOL_PATH);
-}
-
-static int property_get_unknown_size(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "t", UINT64_MAX);
-}
-
 #define CREATE_ARGS "s", name, "ay", id, "s", service, "s", class, "u", leader, "s", root_directory
 #define U SD_BUS_VTABLE_UNPRIVILEGED
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("PoolPath", "s", property_get_pool_path, 0, 0),
-        SD_BUS_PROPERTY("PoolUsage", "t", property_get_unknown_size, 0, 0),
-        SD_BUS_PROPERTY("PoolLimit", "t", property_get_unknown_size, 0, 0),
+        /* PoolPath, PoolUsage, PoolLimit and the image methods: manager-dbus-image.c. */
         SD_BUS_METHOD_WITH_ARGS("GetMachine", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", machine),
                                 method_get_machine, U),
         SD_BUS_METHOD_WITH_ARGS("GetMachineByPID", SD_BUS_ARGS("u", pid), SD_BUS_RESULT("o", machine),

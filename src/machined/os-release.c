@@ -20,7 +20,7 @@
 
 /* Looks before opening (O_PATH first): a device node planted by the guest is never opened, so opening
  * has no side effects, and a FIFO cannot block. */
-static int openat_in_root(int root_fd, const char *path) {
+int openat_in_root(int root_fd, const char *path) {
         struct open_how how = {
                 .flags = O_PATH | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
@@ -41,21 +41,12 @@ static int openat_in_root(int root_fd, const char *path) {
         return r < 0 ? r : fd;
 }
 
-int os_release_read_pid(pid_t pid, int pidfd, char **ret_text) {
+int os_release_read_root(int root_fd, char **ret_text) {
         static const char *const candidates[] = { "etc/os-release", "usr/lib/os-release" };
-        _cleanup_close_ int root = -EBADF;
-        char p[64];
         int r = -ENOENT;
 
-        snprintf(p, sizeof(p), "/proc/%d/root", (int) pid);
-        root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
-                return -ESRCH;
-
         for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
-                _cleanup_close_ int fd = openat_in_root(root, candidates[i]);
+                _cleanup_close_ int fd = openat_in_root(root_fd, candidates[i]);
                 if (fd < 0) {
                         r = fd;
                         if (r == -ENOENT)
@@ -65,6 +56,19 @@ int os_release_read_pid(pid_t pid, int pidfd, char **ret_text) {
                 return read_fd_limited(fd, OS_RELEASE_MAX, ret_text);
         }
         return r;
+}
+
+int os_release_read_pid(pid_t pid, int pidfd, char **ret_text) {
+        _cleanup_close_ int root = -EBADF;
+        char p[64];
+
+        snprintf(p, sizeof(p), "/proc/%d/root", (int) pid);
+        root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        if (pidfd >= 0 && pidfd_send_signal_(pidfd, 0) < 0)
+                return -ESRCH;
+        return os_release_read_root(root, ret_text);
 }
 
 static bool utf8_is_valid(const char *s) {

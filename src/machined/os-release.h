@@ -7,6 +7,11 @@
  * /proc/PID/root and checked against the pidfd afterwards (a recycled pid is refused); the file is
  * looked up with openat2(RESOLVE_IN_ROOT), so the guest's symlinks resolve inside the guest. */
 int os_release_read_pid(pid_t pid, int pidfd, char **ret_text);
+/* The same below a tree's root directory (root_fd). */
+int os_release_read_root(int root_fd, char **ret_text);
+/* Opens path below root_fd for reading as a regular file, resolving it inside root_fd
+ * (RESOLVE_IN_ROOT: the guest's symlinks resolve inside the guest), never a file of procfs or sysfs. */
+int openat_in_root(int root_fd, const char *path);
 
 /* Parses os-release text (shell-style quoting) into a strv of alternating keys and values. Lines
  * that are not assignments, and values that are not valid UTF-8, are skipped. */

@@ -63,8 +63,10 @@ on_exit "rm -f $STATE/${MP}* $STATE/unit:machine-${MP}*"
 
 # Manager properties.
 assert_eq 's "/var/lib/machines"' "$(busctl --system get-property $DEST $OBJ $MGR PoolPath)" "PoolPath"
-assert_eq "t 18446744073709551615" "$(busctl --system get-property $DEST $OBJ $MGR PoolLimit)" "PoolLimit is unknown"
-assert_eq "t 18446744073709551615" "$(busctl --system get-property $DEST $OBJ $MGR PoolUsage)" "PoolUsage is unknown"
+# The pool's filesystem (statvfs): its size, and what is used of it (which moves while the test runs).
+assert_eq "t $(stat -fc '%b * %S' /var/lib/machines | bc)" "$(busctl --system get-property $DEST $OBJ $MGR PoolLimit)" "PoolLimit is the size of the pool's filesystem"
+assert_match "^t [1-9][0-9]*$" "$(busctl --system get-property $DEST $OBJ $MGR PoolUsage)" "PoolUsage is what is used of it"
+assert_no_match "18446744073709551615" "$(busctl --system get-property $DEST $OBJ $MGR PoolUsage)" "... a real number"
 
 # RegisterMachine: no cgroup of its own, the leader's unit (none here: the leader is in the root cgroup
 # or in some non-unit cgroup).

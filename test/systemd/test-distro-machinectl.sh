@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The distribution's machinectl (/usr/bin/machinectl from systemd-container, systemd 252) against
 # our machined in the guest: it lists, shows and gives the status of a machine that nspawn@.service
-# registered, powers it off and terminates it. Its `start` (StartUnit of systemd-nspawn@NAME.service,
-# the distribution's unit) stops at GetImage, which our machined does not have.
+# registered, powers it off and terminates it, and lists the image pool. Its `start` finds the image
+# with our GetImage and starts systemd-nspawn@NAME.service (the distribution's unit).
 . "$(dirname "$0")/../lib.sh"
 test_begin
 . "$SRCDIR/test/lib-systemd.sh"
@@ -53,12 +53,18 @@ assert_true "$MC terminate succeeds" sd_guest_run "$MC" terminate inner
 assert_true "... the unit stops" wait_until 30 unit_down
 assert_eq "" "$(sd_guest_run machinectl list --no-legend 2>&1)" "... and the machine is gone"
 
-# `machinectl start` is StartUnit(systemd-nspawn@inner.service): the distribution's unit and
-# systemd-nspawn, registering with our machined (RegisterMachineWithNetwork).
-RC=0
-OUT=$(sd_guest_run timeout 60 "$MC" start inner 2>&1) || RC=$?
-# systemd 252's machinectl asks GetImage first; our machined has no image API (machined(8), LIMITS).
-assert_match "Unknown method GetImage" "$OUT" "$MC start refuses: our machined has no image API (exit $RC: $OUT)"
-assert_eq inactive "$(state systemd-nspawn@inner.service)" "... and starts nothing"
+# `machinectl start` is GetImage (our image API finds /var/lib/machines/inner) and then
+# StartUnit(systemd-nspawn@inner.service), the distribution's unit. That unit's systemd-nspawn 252 then
+# fails in this guest before it registers ("Failed to adjust UID/GID shift of OS tree: Operation not
+# permitted": its -U chown of the overlay tree), which is neither machinectl's nor machined's part:
+# what is checked here is that the image is found and the unit is started.
+SN=systemd-nspawn@inner.service
+OUT=$(sd_guest_run timeout 60 "$MC" start inner 2>&1)
+assert_no_match "GetImage|No image|not known" "$OUT" "$MC start finds the image with our GetImage ($OUT)"
+assert_match "^[0-9a-f]{32}$" "$(state "$SN" InvocationID)" "... and starts $SN"
+sd_guest_run systemctl stop "$SN" >/dev/null 2>&1
+sd_guest_run systemctl reset-failed "$SN" >/dev/null 2>&1
+assert_match "^inner +directory " "$(sd_guest_run "$MC" list-images --no-legend 2>&1)" "$MC list-images shows the image"
+assert_match "Path: /var/lib/machines/inner" "$(sd_guest_run "$MC" image-status inner 2>&1)" "$MC image-status shows it"
 
 test_end

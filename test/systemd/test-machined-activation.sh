@@ -42,10 +42,27 @@ OUT=$(user_call OpenMachineShell string:x string:root string:/bin/sh array:strin
 assert_match "AccessDenied: Rejected send message" "$OUT" "the policy keeps a user's OpenMachineShell off the bus"
 
 # The unit's sandbox holds: machined runs with no_new_privs, its capability bounding set (with what
-# copies and binds need, test-systemd-copy) and its system call filter, and works (it answered above).
+# copies and binds need, test-systemd-copy, and the image pool's CAP_LINUX_IMMUTABLE) and its system
+# call filter, and works (it answered above).
 STATUS=$(sd_guest_run cat "/proc/$OWNER/status")
 assert_match $'NoNewPrivs:\t1' "$STATUS" "machined runs with no_new_privs"
-assert_match $'CapBnd:\t00000000082c01ff' "$STATUS" "... with the unit's capability bounding set"
+assert_match $'CapBnd:\t00000000082c03ff' "$STATUS" "... with the unit's capability bounding set"
 assert_match $'Seccomp:\t2' "$STATUS" "... and a system call filter"
+
+# The image pool through that sandbox: /var/lib/machines is writable for it, a clone keeps owners,
+# set-id bits and device nodes, the read-only flag is set, the images go again.
+sd_guest_run_sh 'mkdir -p /var/lib/machines/actimg/etc && echo x > /var/lib/machines/actimg/etc/f &&
+        chown 4242:4242 /var/lib/machines/actimg/etc/f && chmod 4755 /var/lib/machines/actimg/etc/f &&
+        mknod /var/lib/machines/actimg/null c 1 3'
+OUT=$(sd_guest_run machinectl clone actimg actimg2 2>&1)
+assert_eq 0 "$?" "machinectl clone through the sandboxed machined ($OUT)"
+assert_eq "4242:4242 4755" "$(sd_guest_run stat -c '%u:%g %a' /var/lib/machines/actimg2/etc/f 2>&1)" "... owner and set-id bit kept"
+assert_true "... device node kept" sd_guest_run test -c /var/lib/machines/actimg2/null
+OUT=$(sd_guest_run machinectl read-only actimg2 2>&1)
+assert_eq 0 "$?" "machinectl read-only through the sandboxed machined ($OUT)"
+assert_match "(^|"$'\n'")actimg2 +directory +yes " "$(sd_guest_run machinectl list-images --no-legend 2>&1)" "... the clone is read-only"
+OUT=$(sd_guest_run machinectl remove actimg actimg2 2>&1)
+assert_eq 0 "$?" "machinectl remove through the sandboxed machined ($OUT)"
+assert_eq "" "$(sd_guest_run machinectl list-images --no-legend 2>&1)" "... the pool is empty again"
 
 test_end
