@@ -8,6 +8,7 @@
 #include "log.h"
 #include "machine-name.h"
 #include "machine-validate.h"
+#include "machine-dbus-pty.h"
 #include "machined-bus.h"
 #include "process-util.h"
 #include "string-util.h"
@@ -531,5 +532,6 @@ int manager_dbus_register(Manager *m) {
                 m->bus = sd_bus_flush_close_unref(m->bus);
                 return r;
         }
-        return sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
+        return r < 0 ? r : manager_dbus_pty_register(m);
 }

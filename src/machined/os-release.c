@@ -20,7 +20,7 @@
 
 /* Looks before opening (O_PATH first): a device node planted by the guest is never opened, so opening
  * has no side effects, and a FIFO cannot block. */
-static int openat_in_root(int root_fd, const char *path) {
+int openat_in_root(int root_fd, const char *path) {
         struct open_how how = {
                 .flags = O_PATH | O_CLOEXEC,
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
