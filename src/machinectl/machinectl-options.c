@@ -17,6 +17,7 @@ enum {
         ARG_NO_PAGER,
         ARG_VALUE,
         ARG_KILL_WHOM,
+        ARG_UID,
 };
 
 static void help(void) {
@@ -36,7 +37,11 @@ static void help(void) {
                  "  start NAME...               Start container as a service (needs systemd)\n"
                  "  stop NAME...                Stop container (same as poweroff)\n"
                  "  enable NAME...              Enable automatic container start at boot (needs systemd)\n"
-                 "  disable NAME...             Disable automatic container start at boot (needs systemd)\n\n"
+                 "  disable NAME...             Disable automatic container start at boot (needs systemd)\n"
+                 "  login NAME                  Get a login prompt in a container\n"
+                 "  shell [[USER@]NAME [COMMAND...]]\n"
+                 "                              Invoke a shell (or other command) in a container;\n"
+                 "                              exits with the command's exit status\n\n"
                  "Options:\n"
                  "  -h --help                   Show this help\n"
                  "     --version                Show package version\n"
@@ -48,6 +53,8 @@ static void help(void) {
                  "  -a --all                    Show all properties, including empty ones\n"
                  "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
                  "  -s --signal=SIGNAL          Which signal to send\n"
+                 "     --uid=USER               Specify user ID to invoke shell as\n"
+                 "  -E --setenv=VAR[=VALUE]     Add an environment variable for shell\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
                  "  -q --quiet                  Suppress informational messages\n"),
                program_invocation_short_name);
@@ -107,6 +114,15 @@ static int parse_option(Args *a, int c, const char *arg) {
                         return log_error_errno(-EINVAL, _("Failed to parse signal string '%s'."), arg);
                 a->signal = r;
                 return 0;
+        case 'E':
+                if (!arg[0] || arg[0] == '=')
+                        return log_error_errno(-EINVAL, _("Invalid environment assignment '%s'."), arg);
+                return strv_extend(&a->setenv, arg) < 0 ? log_oom() : 0;
+        case ARG_UID:
+                if (!arg[0])
+                        return log_error_errno(-EINVAL, _("Invalid --uid= value: empty."));
+                a->uid = arg;
+                return 0;
         case 'o':
                 a->output = output_mode_from_string(arg);
                 if (a->output < 0)
@@ -117,51 +133,82 @@ static int parse_option(Args *a, int c, const char *arg) {
         }
 }
 
-int args_parse(int argc, char *argv[], Args *ret) {
-        static const struct option options[] = {
-                { "help",      no_argument,       NULL, 'h'           },
-                { "version",   no_argument,       NULL, ARG_VERSION   },
-                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
-                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
-                { "property",  required_argument, NULL, 'p'           },
-                { "value",     no_argument,       NULL, ARG_VALUE     },
-                { "all",       no_argument,       NULL, 'a'           },
-                { "kill-whom", required_argument, NULL, ARG_KILL_WHOM },
-                { "signal",    required_argument, NULL, 's'           },
-                { "output",    required_argument, NULL, 'o'           },
-                { "quiet",     no_argument,       NULL, 'q'           },
-                {}
-        };
-        Args a = { .legend = true, .output = OUTPUT_SHORT };
+static const struct option options[] = {
+        { "help",      no_argument,       NULL, 'h'           },
+        { "version",   no_argument,       NULL, ARG_VERSION   },
+        { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+        { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
+        { "property",  required_argument, NULL, 'p'           },
+        { "value",     no_argument,       NULL, ARG_VALUE     },
+        { "all",       no_argument,       NULL, 'a'           },
+        { "kill-whom", required_argument, NULL, ARG_KILL_WHOM },
+        { "signal",    required_argument, NULL, 's'           },
+        { "output",    required_argument, NULL, 'o'           },
+        { "quiet",     no_argument,       NULL, 'q'           },
+        { "setenv",    required_argument, NULL, 'E'           },
+        { "uid",       required_argument, NULL, ARG_UID       },
+        {}
+};
+
+/* Runs getopt_long() until it returns -1: 0 then, > 0 when --help or --version was handled, < 0 on
+ * error (logged). */
+static int parse_options(int argc, char *argv[], const char *optstring, Args *a) {
         int c, r;
 
-        /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl. */
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "hp:P:aqs:o:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
-                        args_done(&a);
-                        return 0;
+                        return 1;
                 case ARG_VERSION:
                         printf("machinectl %s\n", PROJECT_VERSION);
-                        args_done(&a);
-                        return 0;
+                        return 1;
                 case '?':
-                        if (optopt != 0 && optopt < 0x100 && strchr("pPso", optopt))
+                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoE", optopt))
                                 log_error(_("Option '-%c' requires an argument."), optopt);
                         else
                                 log_error(_("Unknown option '%s'."), argv[optind - 1]);
-                        args_done(&a);
                         return -EINVAL;
                 default:
-                        r = parse_option(&a, c, optarg);
-                        if (r < 0) {
-                                args_done(&a);
+                        r = parse_option(a, c, optarg);
+                        if (r < 0)
                                 return r;
-                        }
                 }
+        }
+        return 0;
+}
+
+int args_parse(int argc, char *argv[], Args *ret) {
+        Args a = { .legend = true, .output = OUTPUT_SHORT };
+        int r;
+
+        /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl; but
+         * for shell only up to the machine name: what follows is the command's ("shell x ls -l"). So
+         * the options before the verb are read first, in order; for any other verb all of them are
+         * then read again, in any order. */
+        optind = 0;
+        opterr = 0;
+        r = parse_options(argc, argv, "+hp:P:aqs:o:E:", &a);
+        if (r == 0 && optind < argc && streq(argv[optind], "shell")) {
+                int verb = optind++;
+
+                r = parse_options(argc, argv, "+hp:P:aqs:o:E:", &a);
+                if (r == 0) {
+                        /* The verb goes next to its arguments, after the options that followed it. */
+                        char *v = argv[verb];
+                        memmove(argv + verb, argv + verb + 1, (size_t) (optind - verb - 1) * sizeof(char *));
+                        argv[optind - 1] = v;
+                        optind--;
+                }
+        } else if (r == 0) {
+                args_done(&a);
+                a = (Args) { .legend = true, .output = OUTPUT_SHORT };
+                optind = 0;
+                r = parse_options(argc, argv, "hp:P:aqs:o:E:", &a);
+        }
+        if (r != 0) {
+                args_done(&a);
+                return r < 0 ? r : 0;
         }
         a.verb_args = argv + optind;
         *ret = a;
@@ -171,4 +218,6 @@ int args_parse(int argc, char *argv[], Args *ret) {
 void args_done(Args *a) {
         strv_free(a->properties);
         a->properties = NULL;
+        strv_free(a->setenv);
+        a->setenv = NULL;
 }

@@ -20,6 +20,8 @@ typedef struct Args {
         char **properties;     /* -p/--property, comma-separated lists split */
         const char *kill_whom; /* NULL: the verb's default */
         int signal;            /* 0: the verb's default */
+        char **setenv;         /* -E/--setenv: "VAR=VALUE" or "VAR" */
+        const char *uid;       /* --uid: the shell's user when NAME has no "USER@" */
         char **verb_args;      /* points into argv: the verb and its arguments */
 } Args;
 

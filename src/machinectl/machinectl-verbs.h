@@ -15,6 +15,9 @@ int verb_poweroff(sd_bus *bus, char **names, const Args *args);
 int verb_reboot(sd_bus *bus, char **names, const Args *args);
 int verb_freeze(sd_bus *bus, char **names, const Args *args);
 int verb_thaw(sd_bus *bus, char **names, const Args *args);
+/* shell returns the command's exit status (0 when unknown); login ends when the pty does. */
+int verb_shell(sd_bus *bus, char **argv, const Args *args);
+int verb_login(sd_bus *bus, char **argv, const Args *args);
 /* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
 int verb_start(sd_bus *bus, char **names, const Args *args);
 int verb_enable(sd_bus *bus, char **names, const Args *args);
