@@ -354,6 +354,24 @@ static _Noreturn void helper_shell(const JoinPlan *p, int master, int slave, uin
         _exit(WEXITSTATUS(status));
 }
 
+/* Connected by a child, which is in the guest's pid namespace: systemd refuses a peer whose pid it
+ * cannot see, and SO_PEERCRED is taken from the task that connects. */
+static int helper_connect(int fd, const struct sockaddr_un *sa) {
+        volatile int connect_errno = 0;
+        int status;
+        pid_t pid = vfork();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                if (connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) < 0)
+                        connect_errno = errno;
+                _exit(0);
+        }
+        (void) waitpid(pid, &status, 0);
+        return -connect_errno;
+}
+
 static _Noreturn void helper_run(const JoinPlan *p) {
         int master, slave, bus_fd = -EBADF, r, unlock = 0;
         unsigned number;
@@ -423,8 +441,11 @@ static _Noreturn void helper_run(const JoinPlan *p) {
                 struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/private" };
 
                 bus_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                if (bus_fd < 0 || connect(bus_fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                if (bus_fd < 0)
                         helper_fail(p, JOIN_STEP_CONNECT, -errno);
+                r = helper_connect(bus_fd, &sa);
+                if (r < 0)
+                        helper_fail(p, JOIN_STEP_CONNECT, r);
         }
         r = helper_report(p, number, master, bus_fd);
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
