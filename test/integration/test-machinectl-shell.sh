@@ -154,6 +154,18 @@ assert_match "LOGGED-IN-42" "$OUT" "root logs in and gets a shell"
 assert_match "@@EXIT=0" "$OUT" "login ends when the guest's login session does"
 assert_match "@@RESTORED=yes" "$OUT" "the terminal is restored after login"
 
+# --- the distribution's machinectl (systemd-container 252) against our machined -----------------------
+# It refuses to run unless /run/systemd/system exists: a private /run/systemd gives it one.
+assert_true "the distribution's machinectl is installed (tools/deps: systemd-container)" test -x /usr/bin/machinectl
+DM="unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec /usr/bin/machinectl \"\$@\"' sh"
+RC=0; OUT=$(eval "$DM shell ${MP}a /bin/sh -c 'echo DISTRO-\$(hostname); exit 3'" </dev/null 2>&1) || RC=$?
+assert_match "DISTRO-${MP//./\\.}a" "$OUT" "the distribution's machinectl shell works in a guest without systemd or D-Bus"
+assert_eq 0 "$RC" "... and exits 0 whatever the command's status (systemd's issue #4215)"
+OUT=$($PTY 30 100 'wait:login: ' 'send:root\n' 'wait:Password: ' 'send:nspawn-test\n' 'wait:# ' \
+        'send:echo DISTRO-LOGIN-$((6*7))\n' 'wait:DISTRO-LOGIN-42' 'send:exit\n' 'wait:login: ' 'send:\x1d\x1d\x1d' -- \
+        unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec /usr/bin/machinectl login "$0"' ${MP}a)
+assert_match "DISTRO-LOGIN-42" "$OUT" "the distribution's machinectl login logs in to a busybox guest"
+
 # --- bad input --------------------------------------------------------------------------------------
 one_line() { [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]; }
 mctl shell ${MP}nosuch /bin/true
