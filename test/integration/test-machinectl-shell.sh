@@ -133,8 +133,10 @@ assert_eq 3 "$RC" "exit status from a -U machine"
 
 # --- a terminal: raw mode, window size, ^]^]^], restored ---------------------------------------------
 PTY="python3 $SRCDIR/test/pty-run.py"
-OUT=$($PTY 30 100 'wait:# ' 'send:stty size; tty\n' 'wait:30 100' 'send:exit 5\n' -- "$MCTL" shell ${MP}a)
+OUT=$($PTY 30 100 'wait:# ' 'send:stty size; tty\n' 'wait:30 100' 'winch:40:120' 'send:stty size\n' 'wait:40 120' \
+        'send:exit 5\n' -- "$MCTL" shell ${MP}a)
 assert_match "30 100" "$OUT" "the window size is passed on"
+assert_match "40 120" "$OUT" "a new window size is passed on (SIGWINCH)"
 assert_match "/dev/pts/[0-9]+" "$OUT" "the login shell has the pty as its terminal"
 assert_match "@@EXIT=5" "$OUT" "an interactive shell's exit status is machinectl's"
 assert_match "@@RESTORED=yes" "$OUT" "the terminal is restored after the shell exits"
@@ -165,6 +167,27 @@ OUT=$($PTY 30 100 'wait:login: ' 'send:root\n' 'wait:Password: ' 'send:nspawn-te
         'send:echo DISTRO-LOGIN-$((6*7))\n' 'wait:DISTRO-LOGIN-42' 'send:exit\n' 'wait:login: ' 'send:\x1d\x1d\x1d' -- \
         unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec /usr/bin/machinectl login "$0"' ${MP}a)
 assert_match "DISTRO-LOGIN-42" "$OUT" "the distribution's machinectl login logs in to a busybox guest"
+
+# --- the bus API itself -------------------------------------------------------------------------------
+OUT=$(busctl call $DEST $OBJ $MGR OpenMachinePTY s ${MP}a 2>&1)
+assert_match "^hs [0-9]+ \"/dev/pts/[0-9]+\"$" "$OUT" "OpenMachinePTY: a pty master and its path in the guest"
+MPATH=$(busctl call $DEST $OBJ $MGR GetMachine s ${MP}a | cut -d'"' -f2)
+OUT=$(busctl call $DEST "$MPATH" $MI OpenPTY 2>&1)
+assert_match "^hs [0-9]+ \"/dev/pts/[0-9]+\"$" "$OUT" "the machine's OpenPTY"
+OUT=$(busctl call $DEST "$MPATH" $MI OpenShell ssasas "" /bin/true 0 0 2>&1)
+assert_match "^hs [0-9]+ \"/dev/pts/[0-9]+\"$" "$OUT" "the machine's OpenShell"
+OUT=$(busctl introspect $DEST $OBJ $MGR 2>&1)
+assert_match "\.OpenMachineShell +method +sssasas +hs " "$OUT" "OpenMachineShell is introspected on the Manager interface, systemd's signature"
+assert_match "\.ListMachines +method" "$OUT" "... beside the other methods (the vtables are merged)"
+OUT=$(busctl introspect $DEST $OBJ io.nspawn.machine1.Manager 2>&1)
+assert_match "\.OpenMachineShellWithStatus +method +sssasast +hsh " "$OUT" "the extension interface has OpenMachineShellWithStatus"
+"$MCTL" freeze ${MP}a
+mctl shell ${MP}a /bin/true
+assert_eq 1 "$RC" "a frozen machine is refused"
+assert_match "frozen" "$ERR" "a frozen machine: says so"
+"$MCTL" thaw ${MP}a
+mctl shell ${MP}a /bin/true
+assert_eq 0 "$RC" "the thawed machine takes shells again"
 
 # --- bad input --------------------------------------------------------------------------------------
 one_line() { [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ]; }
