@@ -321,10 +321,10 @@ static _Noreturn void helper_shell(const JoinPlan *p, int master, int slave, uin
         if (pid == 0) {
                 /* The slave may have landed on 0, 1 or 2 (the helper closed machined's): dup2() onto
                  * itself would keep its O_CLOEXEC, and the command would start without it. */
-                if (slave < 3)
-                        slave = fcntl(slave, F_DUPFD_CLOEXEC, 3);
-                if (slave < 0 || setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-                    dup2(slave, 2) < 0) {
+                int s = slave < 3 ? fcntl(slave, F_DUPFD_CLOEXEC, 3) : slave;
+
+                if (s < 0 || setsid() < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || dup2(s, 0) < 0 || dup2(s, 1) < 0 ||
+                    dup2(s, 2) < 0) {
                         exec_step = JOIN_STEP_PTY;
                         exec_errno = errno;
                         _exit(127);
@@ -381,8 +381,7 @@ static _Noreturn void helper_run(const JoinPlan *p) {
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 helper_fail(p, JOIN_STEP_PREPARE, -errno);
         {
-                int keep[4] = { p->sock, p->leader_pidfd, -1, -1 };
-                size_t n = 2;
+                int keep[] = { p->sock, p->leader_pidfd };
 
                 /* The v1 cgroup.procs fds are written first: they are the only host files kept. */
                 for (size_t i = 0; i < p->n_v1; i++) {
@@ -390,7 +389,7 @@ static _Noreturn void helper_run(const JoinPlan *p) {
                                 helper_fail(p, JOIN_STEP_CGROUP, -errno);
                         safe_close(p->v1_fds[i]);
                 }
-                r = close_all_but(keep, n);
+                r = close_all_but(keep, ELEMENTSOF(keep));
                 if (r < 0)
                         helper_fail(p, JOIN_STEP_PREPARE, r);
         }
