@@ -594,31 +594,25 @@ static int plan_leader_status(JoinPlan *p) {
         return 0;
 }
 
-/* The namespaces the leader does not share with machined. The user namespace only where it differs:
- * setns() refuses to join the one a process is in. */
+/* All of the leader's namespaces: setns() to one that is already ours is a no-op, except for the user
+ * namespace, which it refuses (EINVAL): that one is joined only where it differs. The time namespace
+ * only where the kernel has it. */
 static int plan_namespaces(JoinPlan *p) {
-        static const struct { const char *name; int flag; } table[] = {
-                { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
-                { "uts", CLONE_NEWUTS }, { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET },
-                { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-        };
+        static int have_timens = -1;
+        struct stat sa, sb;
+        char a[64];
 
-        p->ns_flags = 0;
-        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
-                char a[64], b[64];
-                struct stat sa, sb;
-
-                snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int) p->leader, table[i].name);
-                snprintf(b, sizeof(b), "/proc/self/ns/%s", table[i].name);
-                if (stat(a, &sa) < 0)
-                        return errno == ENOENT ? (table[i].flag == CLONE_NEWUSER ? -ESRCH : 0) : -errno;
-                if (stat(b, &sb) < 0)
-                        continue; /* a namespace type this kernel does not have */
-                if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
-                        p->ns_flags |= table[i].flag;
-        }
-        /* The mount namespace always: it is where the guest's root and devpts are. */
-        p->ns_flags |= CLONE_NEWNS;
+        if (have_timens < 0)
+                have_timens = access("/proc/self/ns/time", F_OK) >= 0;
+        p->ns_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
+                      (have_timens ? CLONE_NEWTIME : 0);
+        snprintf(a, sizeof(a), "/proc/%d/ns/user", (int) p->leader);
+        if (stat(a, &sa) < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        if (stat("/proc/self/ns/user", &sb) < 0)
+                return -errno;
+        if (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev)
+                p->ns_flags |= CLONE_NEWUSER;
         return pidfd_send_signal_(p->leader_pidfd, 0) < 0 ? -ESRCH : 0;
 }
 
