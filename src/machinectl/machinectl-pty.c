@@ -35,6 +35,7 @@ typedef struct Forward {
         bool in_tty, out_tty, login;
         bool in_eof, eof_sent, master_eof, out_broken, status_done;
         int exit_status; /* -1: unknown */
+        int signal;      /* the signal that ended the session, or 0 */
         char in_buf[4096];
         size_t in_len;
         char out_buf[16384];
@@ -132,15 +133,20 @@ static void send_eof(Forward *f) {
 }
 
 static void read_master(Forward *f) {
-        ssize_t k = read(f->master, f->out_buf + f->out_len, sizeof(f->out_buf) - f->out_len);
+        ssize_t k;
 
+        if (f->out_len == sizeof(f->out_buf))
+                return; /* stdout first */
+        k = read(f->master, f->out_buf + f->out_len, sizeof(f->out_buf) - f->out_len);
         if (k > 0) {
                 f->out_len += (size_t) k;
                 f->eio_since_ms = 0;
                 return;
         }
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+        if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+                f->eio_since_ms = 0; /* somebody holds the other side (again) */
                 return;
+        }
         /* EIO: nobody has the pty's other side open any more. */
         if (f->login) {
                 uint64_t t = now_ms();
@@ -204,7 +210,9 @@ static int forward_loop(Forward *f) {
                         i_in = (ssize_t) n;
                         p[n++] = (struct pollfd) { .fd = STDIN_FILENO, .events = POLLIN };
                 }
-                if (!f->master_eof) {
+                /* login, while nobody holds the other side: polled by reading again after a while
+                 * (poll() would report the hangup at once, over and over). */
+                if (!f->master_eof && f->eio_since_ms == 0) {
                         i_master = (ssize_t) n;
                         p[n++] = (struct pollfd) {
                                 .fd = f->master,
@@ -243,8 +251,10 @@ static int forward_loop(Forward *f) {
                         if (read(f->sigfd, &si, sizeof(si)) == sizeof(si)) {
                                 if (si.ssi_signo == SIGWINCH)
                                         pass_window_size(f);
-                                else
+                                else {
+                                        f->signal = (int) si.ssi_signo;
                                         return -EINTR;
+                                }
                         }
                 }
                 if (i_in >= 0 && p[i_in].revents) {
@@ -252,7 +262,8 @@ static int forward_loop(Forward *f) {
                         if (r != 0)
                                 return r; /* 1: ^]^]^] */
                 }
-                if (i_master >= 0 && (p[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
+                if ((i_master >= 0 && (p[i_master].revents & (POLLIN | POLLHUP | POLLERR))) ||
+                    (f->eio_since_ms != 0 && !f->master_eof))
                         read_master(f);
                 if (i_master >= 0 && (p[i_master].revents & POLLOUT) && f->in_len > 0) {
                         r = write_master(f);
@@ -326,7 +337,7 @@ int pty_forward(int master, int status_fd, bool login, const char *machine, int 
         }
         if (r == -EINTR) {
                 log_info(_("Connection to machine %s terminated by a signal."), machine);
-                *ret_exit_status = -1;
+                *ret_exit_status = 128 + f.signal;
                 return 0;
         }
         if (r < 0)

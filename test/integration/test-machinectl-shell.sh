@@ -110,6 +110,8 @@ mctl shell ${MP}a /bin/sh -c 'for p in /proc/[0-9]*; do readlink $p/exe; done; e
 assert_no_match "machined" "$OUT" "no process in the guest shows machined's binary (A1)"
 assert_match "done$" "$OUT" "(the guest's processes were listed)"
 kill "$SHELLCLIENT"
+RC=0; wait "$SHELLCLIENT" || RC=$?
+assert_eq 143 "$RC" "machinectl ended by SIGTERM exits 128+15"
 assert_true "the command goes with the client (the pty's hangup)" wait_until 10 sh -c "! kill -0 $SLEEP 2>/dev/null"
 assert_true "machined reaped the helper" wait_until 10 sh -c "! kill -0 $HELPER 2>/dev/null"
 
