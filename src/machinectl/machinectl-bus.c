@@ -13,6 +13,9 @@
 
 /* Long enough for a loaded machined, short enough that a missing one is reported at once. */
 #define REACH_TIMEOUT_USEC (2 * USEC_PER_SEC)
+/* Through ssh: its handshake, and maybe a passphrase typed on the terminal. A refused or failed
+ * connection ends sooner: ssh exits and the bus sees the end of its stream. */
+#define REACH_REMOTE_TIMEOUT_USEC (60 * USEC_PER_SEC)
 
 typedef struct PingState {
         bool done;
@@ -40,14 +43,17 @@ static uint64_t now_usec(void) {
 
 /* sd_bus_call() waits for the authentication without the method call timeout (a hung or stopped
  * bus would block us for 25 s or more), so the first call runs against a deadline of our own. */
-static int ping_registry(sd_bus *bus, sd_bus_error *ret_error) {
+static int ping_registry(sd_bus *bus, uint64_t timeout, sd_bus_error *ret_error) {
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         PingState s = { .bus_error = SD_BUS_ERROR_NULL };
-        uint64_t deadline = now_usec() + REACH_TIMEOUT_USEC;
+        uint64_t deadline = now_usec() + timeout;
         int r;
 
-        r = sd_bus_call_method_async(bus, &slot, MACHINE1_SERVICE, MACHINE1_PATH, "org.freedesktop.DBus.Peer",
-                                     "Ping", on_ping_reply, &s, NULL);
+        /* Not Peer.Ping: systemd-stdio-bridge (the far end of -H) answers that itself, for any
+         * destination, and may answer it before Hello, which sd-bus takes for a broken bus (EIO).
+         * A property of the registry's is answered by machined alone. */
+        r = sd_bus_call_method_async(bus, &slot, MACHINE1_SERVICE, MACHINE1_PATH, "org.freedesktop.DBus.Properties",
+                                     "Get", on_ping_reply, &s, "ss", MACHINE1_MANAGER, "PoolPath");
         while (r >= 0 && !s.done) {
                 uint64_t n = now_usec();
                 if (n >= deadline) {
@@ -66,20 +72,36 @@ static int ping_registry(sd_bus *bus, sd_bus_error *ret_error) {
         return r < 0 ? r : 0;
 }
 
-int machine1_connect(sd_bus **ret) {
+int bus_open_system_at(const char *host, sd_bus **ret) {
+        /* sd-bus runs "ssh -xT [-p PORT] -- [USER@]HOST systemd-stdio-bridge": the remote side needs
+         * nothing of ours but machined on its system bus. */
+        if (host)
+                return sd_bus_open_system_remote(ret, host);
+        return sd_bus_open_system(ret);
+}
+
+int machine1_connect(const char *host, sd_bus **ret) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+        uint64_t timeout = host ? REACH_REMOTE_TIMEOUT_USEC : REACH_TIMEOUT_USEC;
         int r;
 
-        r = sd_bus_open_system(&bus);
+        r = bus_open_system_at(host, &bus);
         if (r >= 0)
-                r = sd_bus_set_method_call_timeout(bus, REACH_TIMEOUT_USEC);
+                r = sd_bus_set_method_call_timeout(bus, timeout);
         if (r >= 0)
-                r = ping_registry(bus, &error);
+                r = ping_registry(bus, timeout, &error);
         if (r < 0) {
+                _cleanup_free_ char *message = NULL;
+
                 if (sd_bus_error_is_set(&error))
-                        log_error(_("Could not reach the machine registry (machined) on the system bus: %s"),
-                                  error.message ?: error.name);
+                        message = escape_untrusted(error.message ?: error.name);
+                if (host && message)
+                        log_error(_("Could not reach the machine registry (machined) on host %s: %s"), host, message);
+                else if (host)
+                        log_error_errno(r, _("Could not reach the machine registry (machined) on host %s (through ssh): %m"), host);
+                else if (message)
+                        log_error(_("Could not reach the machine registry (machined) on the system bus: %s"), message);
                 else
                         log_error_errno(r, _("Could not reach the machine registry (machined) on the system bus: %m"));
                 return r;

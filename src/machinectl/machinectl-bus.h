@@ -14,10 +14,13 @@
 #define MACHINE1_MACHINE "org.freedesktop.machine1.Machine"
 #define MACHINE1_NO_SUCH_MACHINE "org.freedesktop.machine1.NoSuchMachine"
 
-/* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured) and checks, with a short timeout,
+/* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured; on host, when not NULL, through
+ * ssh) and checks, with a short timeout,
  * that the registry answers: without it every verb would wait for the full method call timeout. Logs
  * one line on failure. */
-int machine1_connect(sd_bus **ret);
+int machine1_connect(const char *host, sd_bus **ret);
+/* The system bus, here (host NULL) or on [USER@]HOST[:PORT] through ssh. */
+int bus_open_system_at(const char *host, sd_bus **ret);
 
 /* Logs a failed call about a machine: "No machine 'x' known" for NoSuchMachine, else
  * "<what> 'x': <message>". Returns a negative errno. */

@@ -56,7 +56,9 @@ static void help(void) {
                  "     --uid=USER               Specify user ID to invoke shell as\n"
                  "  -E --setenv=VAR[=VALUE]     Add an environment variable for shell\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
-                 "  -q --quiet                  Suppress informational messages\n"),
+                 "  -q --quiet                  Suppress informational messages\n"
+                 "  -H --host=[USER@]HOST[:PORT]\n"
+                 "                              Operate on a remote host (through ssh)\n"),
                program_invocation_short_name);
 }
 
@@ -66,6 +68,24 @@ OutputMode output_mode_from_string(const char *s) {
         if (streq(s, "json") || streq(s, "json-pretty") || streq(s, "json-short"))
                 return OUTPUT_JSON;
         return _OUTPUT_INVALID;
+}
+
+bool remote_host_is_valid(const char *s) {
+        const char *host = s, *at;
+
+        if (!s || !s[0] || s[0] == '-' || strlen(s) > 1024)
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f || strchr("/,;'\"\\`$", *p))
+                        return false;
+        at = strrchr(s, '@');
+        if (at) {
+                if (at == s)
+                        return false;
+                host = at + 1;
+        }
+        /* The host itself may not be empty or look like an option either. */
+        return host[0] && host[0] != '-' && host[0] != ':';
 }
 
 static int add_properties(Args *a, const char *list) {
@@ -123,6 +143,11 @@ static int parse_option(Args *a, int c, const char *arg) {
                         return log_error_errno(-EINVAL, _("Invalid --uid= value: empty."));
                 a->uid = arg;
                 return 0;
+        case 'H':
+                if (!remote_host_is_valid(arg))
+                        return log_error_errno(-EINVAL, _("Invalid host '%s': expected [USER@]HOST[:PORT]."), arg);
+                a->host = arg;
+                return 0;
         case 'o':
                 a->output = output_mode_from_string(arg);
                 if (a->output < 0)
@@ -147,6 +172,7 @@ static const struct option options[] = {
         { "quiet",     no_argument,       NULL, 'q'           },
         { "setenv",    required_argument, NULL, 'E'           },
         { "uid",       required_argument, NULL, ARG_UID       },
+        { "host",      required_argument, NULL, 'H'           },
         {}
 };
 
@@ -164,7 +190,7 @@ static int parse_options(int argc, char *argv[], const char *optstring, Args *a)
                         printf("machinectl %s\n", PROJECT_VERSION);
                         return 1;
                 case '?':
-                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoE", optopt))
+                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoEH", optopt))
                                 log_error(_("Option '-%c' requires an argument."), optopt);
                         else
                                 log_error(_("Unknown option '%s'."), argv[optind - 1]);
@@ -188,11 +214,11 @@ int args_parse(int argc, char *argv[], Args *ret) {
          * then read again, in any order. */
         optind = 0;
         opterr = 0;
-        r = parse_options(argc, argv, "+hp:P:aqs:o:E:", &a);
+        r = parse_options(argc, argv, "+hp:P:aqs:o:E:H:", &a);
         if (r == 0 && optind < argc && streq(argv[optind], "shell")) {
                 int verb = optind++;
 
-                r = parse_options(argc, argv, "+hp:P:aqs:o:E:", &a);
+                r = parse_options(argc, argv, "+hp:P:aqs:o:E:H:", &a);
                 if (r == 0) {
                         /* The verb goes next to its arguments, after the options that followed it. */
                         char *v = argv[verb];
@@ -204,7 +230,7 @@ int args_parse(int argc, char *argv[], Args *ret) {
                 args_done(&a);
                 a = (Args) { .legend = true, .output = OUTPUT_SHORT };
                 optind = 0;
-                r = parse_options(argc, argv, "hp:P:aqs:o:E:", &a);
+                r = parse_options(argc, argv, "hp:P:aqs:o:E:H:", &a);
         }
         if (r != 0) {
                 args_done(&a);

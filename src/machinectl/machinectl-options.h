@@ -22,6 +22,7 @@ typedef struct Args {
         int signal;            /* 0: the verb's default */
         char **setenv;         /* -E/--setenv: "VAR=VALUE" or "VAR" */
         const char *uid;       /* --uid: the shell's user when NAME has no "USER@" */
+        const char *host;      /* -H/--host: [USER@]HOST[:PORT], the bus reached through ssh */
         char **verb_args;      /* points into argv: the verb and its arguments */
 } Args;
 
@@ -29,3 +30,6 @@ typedef struct Args {
 int args_parse(int argc, char *argv[], Args *ret);
 void args_done(Args *a);
 OutputMode output_mode_from_string(const char *s);
+/* -H's argument: [USER@]HOST[:PORT] with no ssh option in disguise (a leading '-'), no spaces or
+ * control characters, no '/' (a container on the remote host is not supported). */
+bool remote_host_is_valid(const char *s);

@@ -43,14 +43,15 @@ static const Verb verbs[] = {
 };
 
 /* start, enable, disable: the machine's unit is systemd's. */
-static int systemd_connect(const char *verb, sd_bus **ret) {
+static int systemd_connect(const char *verb, const char *host, sd_bus **ret) {
         int r;
 
-        if (!systemd_is_pid1())
+        /* On another host, its systemd answers for itself (or the bus says there is none). */
+        if (!host && !systemd_is_pid1())
                 return log_error_errno(-EOPNOTSUPP,
                                        _("'%s' needs systemd as PID 1 (it starts and enables nspawn@.service); this system runs without it."),
                                        verb);
-        r = sd_bus_open_system(ret);
+        r = bus_open_system_at(host, ret);
         if (r < 0)
                 return log_error_errno(r, _("Failed to connect to the system bus: %m"));
         return 0;
@@ -77,7 +78,7 @@ static int dispatch(const Args *args) {
         if (n > v->max_args)
                 return log_error_errno(-EINVAL, _("Too many arguments for '%s'."), name);
 
-        r = v->systemd ? systemd_connect(name, &bus) : machine1_connect(&bus);
+        r = v->systemd ? systemd_connect(name, args->host, &bus) : machine1_connect(args->host, &bus);
         if (r < 0)
                 return r;
         r = v->run(bus, args->verb_args[0] ? args->verb_args + 1 : NULL, args);

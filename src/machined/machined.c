@@ -74,7 +74,8 @@ static int run(void) {
         int r;
 
         bump_fd_limit();
-        r = sigprocmask_many(SIG_BLOCK, NULL, SIGTERM, SIGINT, -1);
+        /* SIGCHLD too: sd-event watches the children of operations (and shells) only with it blocked. */
+        r = sigprocmask_many(SIG_BLOCK, NULL, SIGTERM, SIGINT, SIGCHLD, -1);
         if (r < 0)
                 return log_error_errno(r, "Failed to block signals: %m");
         r = manager_new(MACHINES_STATE_DIR, &m);

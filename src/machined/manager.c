@@ -17,6 +17,7 @@
 #include "machine-validate.h"
 #include "machine-state.h"
 #include "manager.h"
+#include "operation.h"
 #include "process-util.h"
 #include "scope-gc.h"
 #include "string-util.h"
@@ -113,6 +114,8 @@ static void manager_notify(Manager *m, Machine *machine, bool added) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* Before the transports: an operation holds its call (and so the bus connection). */
+        operation_free_all(m);
         while (m->observers) {
                 MachineObserver *o = m->observers;
                 m->observers = o->next;

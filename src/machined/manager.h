@@ -33,6 +33,9 @@ struct Manager {
         /* Scopes machined made that no machine owns any more, removed once empty (scope-gc.c). */
         struct ScopeWatch *scope_watches;
         MachineObserver *observers;
+        /* Long work in children of machined's (operation.c). */
+        struct Operation *operations;
+        size_t n_operations;
 };
 
 /* A transport's view of the registry. added: a machine was registered (it may still be opening;

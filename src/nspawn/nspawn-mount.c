@@ -31,6 +31,7 @@
 static const char *const mount_kind_table[_MOUNT_KIND_MAX] = {
         [MOUNT_FS] = "fs",
         [MOUNT_READ_ONLY_SELF] = "read-only",
+        [MOUNT_WRITABLE_SELF] = "writable",
         [MOUNT_MASK] = "mask",
         [MOUNT_BIND_HOST] = "bind",
         [MOUNT_POPULATE_RUN] = "populate-run",
@@ -113,6 +114,12 @@ int mount_plan_build(const Settings *s, MountPlan *ret) {
                         e = (MountEntry) { .kind = MOUNT_BIND_HOST, .where = (char *) "/sys", .what = (char *) "/sys",
                                            .read_only = true, .recursive = false, .from_parent = true };
                 r = plan_add(&p, e);
+                /* With a network namespace of its own, the container may set its network's sysctls
+                 * (a networkd guest sets per-link ones): they are the namespace's, not the host's.
+                 * As systemd-nspawn does. */
+                if (r >= 0 && s->private_network && e.kind == MOUNT_READ_ONLY_SELF && streq(e.where, "/proc/sys"))
+                        r = plan_add(&p, (MountEntry) { .kind = MOUNT_WRITABLE_SELF, .where = (char *) "/proc/sys/net",
+                                                        .optional = true });
                 if (r >= 0 && bind_sys)
                         /* An empty read-only tmpfs between the bound /sys and the container's cgroup2: the
                          * cgroup2 mount never lands on the root of a mount of its own superblock (EBUSY
@@ -393,6 +400,11 @@ static int apply_one(const MountEntry *e, int root_fd, const MountContext *ctx, 
                 if (r < 0)
                         return r;
                 return remount_read_only_at(fd);
+        case MOUNT_WRITABLE_SELF:
+                r = open_in_root(root_fd, e->where, O_PATH, &fd);
+                if (r < 0)
+                        return r;
+                return remount_writable_at(fd);
         case MOUNT_MASK: {
                 struct stat st;
                 r = open_in_root(root_fd, e->where, O_PATH, &fd);

@@ -9,6 +9,7 @@
 typedef enum MountKind {
         MOUNT_FS,               /* a new file system instance */
         MOUNT_READ_ONLY_SELF,   /* a path of the container bound onto itself, read-only */
+        MOUNT_WRITABLE_SELF,    /* a path below a read-only one bound onto itself, writable again */
         MOUNT_MASK,             /* an inaccessible node from /run/host/inaccessible bound over a path */
         MOUNT_BIND_HOST,        /* a host path bound into the container */
         MOUNT_POPULATE_RUN,     /* fill /run: /run/host, /run/systemd/container */

@@ -630,8 +630,10 @@ const OptionDef option_table[] = {
         /* Image */
         { .long_name = "directory", .short_name = 'D', .argument = OPTION_ARG_REQUIRED, .parse = parse_directory },
         { .long_name = "image", .short_name = 'i', .argument = OPTION_ARG_REQUIRED, .parse = parse_image },
+        /* Not from an untrusted file (as systemd since v260): an image must not make the user's
+         * changes to it vanish when the container stops. */
         { .long_name = "ephemeral", .short_name = 'x', .section = "Exec", .key = "Ephemeral",
-          .parse = option_parse_ephemeral, .mask = SETTING_EPHEMERAL, .example = "yes" },
+          .parse = option_parse_ephemeral, .mask = SETTING_EPHEMERAL, .privileged = true, .example = "yes" },
         /* A host directory copied into the tree: not from an untrusted file. */
         { .long_name = "template", .argument = OPTION_ARG_REQUIRED, .section = "Files", .key = "Template",
           .parse = option_parse_template, .mask = SETTING_TEMPLATE, .privileged = true, .example = "/var/lib/machines/base" },

@@ -118,6 +118,19 @@ int remount_read_only_at(int fd) {
         return bind_mount_at(fd, fd, true, true);
 }
 
+/* A clone of the mount at fd without the read-only flag, over it: the flag is cleared on the clone
+ * only, which the kernel allows where the flag is not locked (it was set in this user namespace). */
+int remount_writable_at(int fd) {
+        struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int tree = RET_NERRNO(syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                                      AT_EMPTY_PATH));
+        if (tree < 0)
+                return tree;
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return -errno;
+        return move_mount_onto(tree, fd);
+}
+
 int mount_set_read_only(int fd, bool recursive) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
         return RET_NERRNO(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),

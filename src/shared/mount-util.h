@@ -26,6 +26,7 @@ int bind_mount_at(int source_fd, int target_fd, bool recursive, bool read_only);
 int remount_read_only_at(int fd);
 /* Sets the read-only flag of the mount whose root fd is. */
 int mount_set_read_only(int fd, bool recursive);
+int remount_writable_at(int fd);
 /* Mounts device (a block device node) as fstype with the new mount API into a detached mount (nodev,
  * read-only if asked), returned as *ret_mount_fd. On failure the kernel's error line, when it gave one,
  * is left in errbuf ("" otherwise). */

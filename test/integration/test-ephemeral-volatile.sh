@@ -100,18 +100,24 @@ assert_eq tree "$OUT" "--template= on btrfs: the new tree runs (stderr: $ERR)"
 assert_eq 256 "$(stat -c %i "$WORK/btrfs/${MP}snap")" "--template= on btrfs: the new tree is a subvolume (a snapshot)"
 umount "$WORK/btrfs"
 
-# The same from a settings file next to the tree (untrusted): Ephemeral=, Volatile= and
-# Inaccessible= apply, Overlay= (host paths) is ignored with a warning.
+# The same from a settings file next to the tree (untrusted): Volatile= and Inaccessible= apply;
+# Ephemeral= (as systemd since v260: an image must not make the changes to it vanish) and Overlay=
+# (host paths) are ignored with a warning; in a trusted file (--settings=trusted) Ephemeral= applies.
 printf '[Exec]\nEphemeral=yes\n[Files]\nInaccessible=/etc/marker\nOverlay=%s:/mnt\n' "$WORK/lo1:$WORK/up" > "$WORK/${MP}t.nspawn"
-run_nspawn -q --register=no -D "$T" -P sh -c "$FSTYPE"'; fstype /; cat /etc/marker; touch /new && echo wrote; ls /mnt'
-assert_eq $'overlay\nwrote' "$OUT" "a settings file's Ephemeral= and Inaccessible= apply (stderr: $ERR)"
+run_nspawn -q --register=no -D "$T" -P sh -c "$FSTYPE"'; fstype /; cat /etc/marker; ls /mnt'
+assert_eq 0 "$RC" "a tree with an untrusted settings file runs (stderr: $ERR)"
+assert_no_match "overlay" "$OUT" "an untrusted settings file's Ephemeral= is ignored: the root is the tree itself"
+assert_no_match "tree" "$OUT" "an untrusted settings file's Inaccessible= applies (the marker is masked)"
+assert_match "Ephemeral= is ignored" "$ERR" "an untrusted settings file's Ephemeral= is ignored with a warning"
 assert_match "Overlay= is ignored" "$ERR" "an untrusted settings file's Overlay= is ignored with a warning"
+run_nspawn -q --register=no -D "$T" --settings=trusted -P sh -c "$FSTYPE"'; fstype /; touch /new && echo wrote'
+assert_eq $'overlay\nwrote' "$OUT" "a trusted settings file's Ephemeral= applies (stderr: $ERR)"
 printf '[Files]\nVolatile=state\n' > "$WORK/${MP}t.nspawn"
 run_nspawn -q --register=no -D "$T" -P sh -c "$FSTYPE"'; fstype /var'
 assert_eq tmpfs "$OUT" "a settings file's Volatile= applies (stderr: $ERR)"
 refused "Ephemeral= with --volatile" "--volatile" --register=no -D "$T" -x /bin/true
 printf '[Exec]\nEphemeral=yes\n' > "$WORK/${MP}t.nspawn"
-refused "Ephemeral= with --template" "--template" --register=no -D "$T" --template="$T" /bin/true
+refused "Ephemeral= with --template" "--template" --register=no -D "$T" --settings=trusted --template="$T" /bin/true
 rm "$WORK/${MP}t.nspawn"
 assert_eq "$BEFORE" "$(tree_sum "$T")" "the tree is unchanged after the settings files"
 

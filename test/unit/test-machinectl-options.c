@@ -76,6 +76,31 @@ TEST(bad_options) {
         ASSERT_ERROR(PARSE(&a, (char *) "list", (char *) "-p"), EINVAL);
 }
 
+TEST(host) {
+        Args a;
+        ASSERT_EQ(PARSE(&a, (char *) "list", (char *) "-H", (char *) "root@10.0.0.1:2222"), 1);
+        ASSERT_STREQ(a.host, "root@10.0.0.1:2222");
+        args_done(&a);
+        ASSERT_EQ(PARSE(&a, (char *) "--host=example.org", (char *) "status", (char *) "x"), 1);
+        ASSERT_STREQ(a.host, "example.org");
+        args_done(&a);
+        ASSERT_TRUE(remote_host_is_valid("user.name@host-1.example:22"));
+        ASSERT_TRUE(remote_host_is_valid("[::1]:22"));
+        /* An ssh option in disguise, quoting, blanks, a container part, nothing. */
+        ASSERT_FALSE(remote_host_is_valid("-oProxyCommand=x"));
+        ASSERT_FALSE(remote_host_is_valid("root@-oProxyCommand=x"));
+        ASSERT_FALSE(remote_host_is_valid("a b"));
+        ASSERT_FALSE(remote_host_is_valid("a\tb"));
+        ASSERT_FALSE(remote_host_is_valid("a'b"));
+        ASSERT_FALSE(remote_host_is_valid("host/container"));
+        ASSERT_FALSE(remote_host_is_valid("@host"));
+        ASSERT_FALSE(remote_host_is_valid("root@"));
+        ASSERT_FALSE(remote_host_is_valid(":22"));
+        ASSERT_FALSE(remote_host_is_valid(""));
+        ASSERT_ERROR(PARSE(&a, (char *) "-H", (char *) "-x", (char *) "list"), EINVAL);
+        ASSERT_ERROR(PARSE(&a, (char *) "list", (char *) "-H"), EINVAL);
+}
+
 TEST(output_mode_from_string) {
         ASSERT_EQ(output_mode_from_string("short"), OUTPUT_SHORT);
         ASSERT_EQ(output_mode_from_string("json"), OUTPUT_JSON);

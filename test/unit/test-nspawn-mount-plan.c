@@ -47,6 +47,22 @@ static ssize_t find_last(const MountPlan *p, const char *where) {
         return r;
 }
 
+TEST(proc_sys_net_writable_with_private_network) {
+        Settings s = {};
+        _cleanup_plan_ MountPlan p = {};
+        ASSERT_OK(mount_plan_build(&s, &p));
+        ASSERT_EQ(find(&p, MOUNT_WRITABLE_SELF, "/proc/sys/net"), -1);
+        mount_plan_done(&p);
+
+        s.private_network = true;
+        ASSERT_OK(mount_plan_build(&s, &p));
+        ssize_t ro = find(&p, MOUNT_READ_ONLY_SELF, "/proc/sys"), rw = find(&p, MOUNT_WRITABLE_SELF, "/proc/sys/net");
+        ASSERT_TRUE(ro >= 0);
+        /* After the read-only /proc/sys, or the latter would cover it again. */
+        ASSERT_TRUE(rw > ro);
+        ASSERT_STREQ(mount_kind_to_string(MOUNT_WRITABLE_SELF), "writable");
+}
+
 TEST(base_entries_present) {
         Settings s = {};
         _cleanup_plan_ MountPlan p = {};
