@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-event.h>
@@ -192,8 +193,17 @@ static int helper_read_seccomp(const JoinPlan *p) {
         size_t total = 0;
         int status, sig = 0, r = 0;
 
-        if (ptrace(PTRACE_SEIZE, p->leader, 0, 0) < 0)
-                return -errno;
+        /* Another shell's helper may hold the leader for its own copy (a tracee has one tracer):
+         * that takes microseconds, so a busy leader is tried again for up to 2 s. */
+        for (unsigned i = 0;; i++) {
+                struct timespec ts = { .tv_nsec = 1000000 };
+
+                if (ptrace(PTRACE_SEIZE, p->leader, 0, 0) >= 0)
+                        break;
+                if (errno != EPERM || i >= 2000)
+                        return -errno;
+                (void) nanosleep(&ts, NULL);
+        }
         if (ptrace(PTRACE_INTERRUPT, p->leader, 0, 0) < 0) {
                 r = -errno;
                 goto detach;

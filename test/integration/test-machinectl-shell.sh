@@ -79,6 +79,15 @@ assert_eq hello "$OUT" "echo x | machinectl shell NAME /bin/cat"
 mctl shell ${MP}a
 assert_eq 0 "$RC" "no command: the user's login shell, ended by the EOF of stdin"
 
+# Shells at once: each gets its own exit status (their helpers take turns at the leader's filter).
+PAR=()
+for i in $(seq 12); do
+        ( RC=0; timeout 30 "$MCTL" shell ${MP}a /bin/sh -c "exit $i" </dev/null >/dev/null 2>&1 || RC=$?; echo "$i:$RC" ) >> "$WORK/parallel" &
+        PAR+=($!)
+done
+wait "${PAR[@]}"
+assert_eq "$(seq 12 | sed 's/.*/&:&/')" "$(sort -n "$WORK/parallel")" "12 shells at once, each with its own exit status"
+
 # --- the process: namespaces, cgroup, capabilities, seccomp, fds -----------------------------------
 mctl shell ${MP}a /bin/sh -c 'for n in cgroup ipc mnt net pid uts user; do readlink /proc/self/ns/$n; done'
 HOSTNS=$(for n in cgroup ipc mnt net pid uts user; do readlink /proc/$L/ns/$n; done)
