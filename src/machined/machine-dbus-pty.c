@@ -89,10 +89,9 @@ static void on_ready(int error, JoinStep step, int master, const char *pty_path,
         safe_close(bus_fd);
         if (error < 0) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                const char *user = NULL;
 
-                (void) sd_bus_message_rewind(c->pending->msg, true);
-                (void) join_error(&e, error, step, c->machine, user);
+                /* The user was looked up before the helper ran: no "No user" here. */
+                (void) join_error(&e, error, step, c->machine, NULL);
                 bus_pending_reply_error(c->pending, &e);
         } else {
                 if (c->status_fd >= 0)
