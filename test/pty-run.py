@@ -4,7 +4,7 @@
 # input steps, and reports the output, the exit status, and whether the terminal's mode was restored.
 # Usage: pty-run.py ROWS COLS [STEP...] -- COMMAND...
 #   STEP: "wait:TEXT" (wait for TEXT in the output), "send:TEXT" (\n, \x1d escapes allowed),
-#   "sleep:SECONDS".
+#   "sleep:SECONDS", "winch:ROWS:COLS" (resize the terminal: the command gets SIGWINCH).
 import fcntl, os, pty, select, struct, sys, termios, time
 
 def main():
@@ -44,6 +44,9 @@ def main():
             for ch in arg.encode('latin-1'):
                 os.write(fd, bytes([ch]))
                 time.sleep(0.02)
+        elif kind == 'winch':
+            r, c = (int(x) for x in arg.split(':'))
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', r, c, 0, 0))
         elif kind == 'sleep':
             end = time.time() + float(arg)
             while time.time() < end:

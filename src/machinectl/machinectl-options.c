@@ -20,6 +20,7 @@ enum {
         ARG_MKDIR,
         ARG_READ_ONLY,
         ARG_FORCE,
+        ARG_UID,
 };
 
 static void help(void) {
@@ -42,7 +43,11 @@ static void help(void) {
                  "  start NAME...               Start container as a service (needs systemd)\n"
                  "  stop NAME...                Stop container (same as poweroff)\n"
                  "  enable NAME...              Enable automatic container start at boot (needs systemd)\n"
-                 "  disable NAME...             Disable automatic container start at boot (needs systemd)\n\n"
+                 "  disable NAME...             Disable automatic container start at boot (needs systemd)\n"
+                 "  login NAME                  Get a login prompt in a container\n"
+                 "  shell [[USER@]NAME [COMMAND...]]\n"
+                 "                              Invoke a shell (or other command) in a container;\n"
+                 "                              exits with the command's exit status\n\n"
                  "Image Commands:\n"
                  "  list-images                 Show available container and VM images\n"
                  "  image-status NAME...        Show image details\n"
@@ -64,6 +69,8 @@ static void help(void) {
                  "                              clean hidden images too\n"
                  "     --kill-whom=WHOM         Whom to send signal to (leader or all)\n"
                  "  -s --signal=SIGNAL          Which signal to send\n"
+                 "     --uid=USER               Specify user ID to invoke shell as\n"
+                 "  -E --setenv=VAR[=VALUE]     Add an environment variable for shell\n"
                  "  -o --output=MODE            Output mode (short or json)\n"
                  "     --read-only              Create a read-only bind mount or clone\n"
                  "     --mkdir                  Create directory before bind mounting, if missing;\n"
@@ -156,6 +163,15 @@ static int parse_option(Args *a, int c, const char *arg) {
                         return log_error_errno(-EINVAL, _("Failed to parse signal string '%s'."), arg);
                 a->signal = r;
                 return 0;
+        case 'E':
+                if (!arg[0] || arg[0] == '=')
+                        return log_error_errno(-EINVAL, _("Invalid environment assignment '%s'."), arg);
+                return strv_extend(&a->setenv, arg) < 0 ? log_oom() : 0;
+        case ARG_UID:
+                if (!arg[0])
+                        return log_error_errno(-EINVAL, _("Invalid --uid= value: empty."));
+                a->uid = arg;
+                return 0;
         case 'H':
                 if (!remote_host_is_valid(arg))
                         return log_error_errno(-EINVAL, _("Invalid host '%s': expected [USER@]HOST[:PORT]."), arg);
@@ -171,55 +187,86 @@ static int parse_option(Args *a, int c, const char *arg) {
         }
 }
 
-int args_parse(int argc, char *argv[], Args *ret) {
-        static const struct option options[] = {
-                { "help",      no_argument,       NULL, 'h'           },
-                { "version",   no_argument,       NULL, ARG_VERSION   },
-                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
-                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
-                { "property",  required_argument, NULL, 'p'           },
-                { "value",     no_argument,       NULL, ARG_VALUE     },
-                { "all",       no_argument,       NULL, 'a'           },
-                { "kill-whom", required_argument, NULL, ARG_KILL_WHOM },
-                { "signal",    required_argument, NULL, 's'           },
-                { "output",    required_argument, NULL, 'o'           },
-                { "quiet",     no_argument,       NULL, 'q'           },
-                { "mkdir",     no_argument,       NULL, ARG_MKDIR     },
-                { "read-only", no_argument,       NULL, ARG_READ_ONLY },
-                { "force",     no_argument,       NULL, ARG_FORCE     },
-                { "host",      required_argument, NULL, 'H'           },
-                {}
-        };
-        Args a = { .legend = true, .output = OUTPUT_SHORT };
+static const struct option options[] = {
+        { "help",      no_argument,       NULL, 'h'           },
+        { "version",   no_argument,       NULL, ARG_VERSION   },
+        { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+        { "no-pager",  no_argument,       NULL, ARG_NO_PAGER  },
+        { "property",  required_argument, NULL, 'p'           },
+        { "value",     no_argument,       NULL, ARG_VALUE     },
+        { "all",       no_argument,       NULL, 'a'           },
+        { "kill-whom", required_argument, NULL, ARG_KILL_WHOM },
+        { "signal",    required_argument, NULL, 's'           },
+        { "output",    required_argument, NULL, 'o'           },
+        { "quiet",     no_argument,       NULL, 'q'           },
+        { "setenv",    required_argument, NULL, 'E'           },
+        { "uid",       required_argument, NULL, ARG_UID       },
+        { "mkdir",     no_argument,       NULL, ARG_MKDIR     },
+        { "read-only", no_argument,       NULL, ARG_READ_ONLY },
+        { "force",     no_argument,       NULL, ARG_FORCE     },
+        { "host",      required_argument, NULL, 'H'           },
+        {}
+};
+
+/* Runs getopt_long() until it returns -1: 0 then, > 0 when --help or --version was handled, < 0 on
+ * error (logged). */
+static int parse_options(int argc, char *argv[], const char *optstring, Args *a) {
         int c, r;
 
-        /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl. */
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, "hp:P:aqs:o:H:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, optstring, options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
-                        args_done(&a);
-                        return 0;
+                        return 1;
                 case ARG_VERSION:
                         printf("machinectl %s\n", PROJECT_VERSION);
-                        args_done(&a);
-                        return 0;
+                        return 1;
                 case '?':
-                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoH", optopt))
+                        if (optopt != 0 && optopt < 0x100 && strchr("pPsoEH", optopt))
                                 log_error(_("Option '-%c' requires an argument."), optopt);
                         else
                                 log_error(_("Unknown option '%s'."), argv[optind - 1]);
-                        args_done(&a);
                         return -EINVAL;
                 default:
-                        r = parse_option(&a, c, optarg);
-                        if (r < 0) {
-                                args_done(&a);
+                        r = parse_option(a, c, optarg);
+                        if (r < 0)
                                 return r;
-                        }
                 }
+        }
+        return 0;
+}
+
+int args_parse(int argc, char *argv[], Args *ret) {
+        Args a = { .legend = true, .output = OUTPUT_SHORT };
+        int r;
+
+        /* Options may follow the verb ("machinectl show x -p Name"), as with systemd's machinectl; but
+         * for shell only up to the machine name: what follows is the command's ("shell x ls -l"). So
+         * the options before the verb are read first, in order; for any other verb all of them are
+         * then read again, in any order. */
+        optind = 0;
+        opterr = 0;
+        r = parse_options(argc, argv, "+hp:P:aqs:o:E:H:", &a);
+        if (r == 0 && optind < argc && streq(argv[optind], "shell")) {
+                int verb = optind++;
+
+                r = parse_options(argc, argv, "+hp:P:aqs:o:E:H:", &a);
+                if (r == 0) {
+                        /* The verb goes next to its arguments, after the options that followed it. */
+                        char *v = argv[verb];
+                        memmove(argv + verb, argv + verb + 1, (size_t) (optind - verb - 1) * sizeof(char *));
+                        argv[optind - 1] = v;
+                        optind--;
+                }
+        } else if (r == 0) {
+                args_done(&a);
+                a = (Args) { .legend = true, .output = OUTPUT_SHORT };
+                optind = 0;
+                r = parse_options(argc, argv, "hp:P:aqs:o:E:H:", &a);
+        }
+        if (r != 0) {
+                args_done(&a);
+                return r < 0 ? r : 0;
         }
         a.verb_args = argv + optind;
         *ret = a;
@@ -229,4 +276,6 @@ int args_parse(int argc, char *argv[], Args *ret) {
 void args_done(Args *a) {
         strv_free(a->properties);
         a->properties = NULL;
+        strv_free(a->setenv);
+        a->setenv = NULL;
 }

@@ -23,6 +23,8 @@ typedef struct Args {
         char **properties;     /* -p/--property, comma-separated lists split */
         const char *kill_whom; /* NULL: the verb's default */
         int signal;            /* 0: the verb's default */
+        char **setenv;         /* -E/--setenv: "VAR=VALUE" or "VAR" */
+        const char *uid;       /* --uid: the shell's user when NAME has no "USER@" */
         const char *host;      /* -H/--host: [USER@]HOST[:PORT], the bus reached through ssh */
         char **verb_args;      /* points into argv: the verb and its arguments */
 } Args;

@@ -28,6 +28,9 @@ int verb_rename_image(sd_bus *bus, char **names, const Args *args);
 int verb_remove_image(sd_bus *bus, char **names, const Args *args);
 int verb_read_only_image(sd_bus *bus, char **names, const Args *args);
 int verb_clean_images(sd_bus *bus, char **names, const Args *args);
+/* shell returns the command's exit status (0 when unknown); login ends when the pty does. */
+int verb_shell(sd_bus *bus, char **argv, const Args *args);
+int verb_login(sd_bus *bus, char **argv, const Args *args);
 /* These talk to systemd (org.freedesktop.systemd1), not to the registry: bus is the system bus. */
 int verb_start(sd_bus *bus, char **names, const Args *args);
 int verb_enable(sd_bus *bus, char **names, const Args *args);

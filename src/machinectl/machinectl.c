@@ -19,6 +19,8 @@ typedef struct Verb {
         int (*run)(sd_bus *bus, char **names, const Args *args);
         /* Talks to systemd (PID 1), not to the registry. */
         bool systemd;
+        /* run's non-negative return is machinectl's exit status (shell: the command's). */
+        bool exit_status;
 } Verb;
 
 static const Verb verbs[] = {
@@ -47,6 +49,8 @@ static const Verb verbs[] = {
         { "start",     1, ARGS_MAX, verb_start,   true },
         { "enable",    1, ARGS_MAX, verb_enable,  true },
         { "disable",   1, ARGS_MAX, verb_disable, true },
+        { "shell",     1, ARGS_MAX, verb_shell,   false, true },
+        { "login",     1, 1,        verb_login     },
 };
 
 /* start, enable, disable: the machine's unit is systemd's. */
@@ -88,7 +92,8 @@ static int dispatch(const Args *args) {
         r = v->systemd ? systemd_connect(name, args->host, &bus) : machine1_connect(args->host, &bus);
         if (r < 0)
                 return r;
-        return v->run(bus, args->verb_args[0] ? args->verb_args + 1 : NULL, args);
+        r = v->run(bus, args->verb_args[0] ? args->verb_args + 1 : NULL, args);
+        return r < 0 || v->exit_status ? r : 0;
 }
 
 int main(int argc, char *argv[]) {
@@ -110,5 +115,5 @@ int main(int argc, char *argv[]) {
 
         r = dispatch(&args);
         args_done(&args);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return r < 0 ? EXIT_FAILURE : r;
 }

@@ -9,6 +9,7 @@
 #include "machine-dbus-copy.h"
 #include "machine-name.h"
 #include "machine-validate.h"
+#include "machine-dbus-pty.h"
 #include "machined-bus.h"
 #include "os-release.h"
 #include "string-util.h"
@@ -331,7 +332,7 @@ static int machine_name_from_path(const char *path, char **ret) {
 }
 
 /* ".../machine/self" is the caller's own machine. */
-static int machine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+int machine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                                void **ret_found, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *name = NULL;
@@ -385,6 +386,8 @@ int machine_dbus_register(Manager *m) {
                                        machine_vtable, machine_object_find, m);
         if (r >= 0)
                 r = machine_dbus_copy_register(m, machine_object_find);
+        if (r >= 0)
+                r = machine_dbus_pty_register(m);
         if (r < 0)
                 return r;
         return sd_bus_add_node_enumerator(m->bus, NULL, MACHINE1_MACHINE_PREFIX, machine_node_enumerator, m);

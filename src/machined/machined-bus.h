@@ -59,6 +59,9 @@ int bus_reply_pairs(sd_bus_message *msg, char **l);
  * closes the connection when the manager is freed. */
 int manager_dbus_register(Manager *m);
 int machine_dbus_register(Manager *m);
+/* The Machine objects' find callback (".../machine/self" is the caller's machine), for more vtables. */
+int machine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
+                        sd_bus_error *error);
 
 /* Shared by the Manager methods that take a name and the Machine object's methods. */
 int bus_machine_terminate(sd_bus_message *msg, Machine *machine, sd_bus_error *error);

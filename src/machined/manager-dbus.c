@@ -9,6 +9,7 @@
 #include "machine-name.h"
 #include "machine-validate.h"
 #include "machine-dbus-copy.h"
+#include "machine-dbus-pty.h"
 #include "machined-bus.h"
 #include "process-util.h"
 #include "string-util.h"
@@ -521,5 +522,7 @@ int manager_dbus_register(Manager *m) {
         r = sd_bus_add_object_vtable(m->bus, NULL, MACHINE1_PATH, MACHINE1_MANAGER_INTERFACE, manager_vtable, m);
         if (r >= 0)
                 r = manager_dbus_copy_register(m);
+        if (r >= 0)
+                r = manager_dbus_pty_register(m);
         return r;
 }

@@ -4,9 +4,8 @@
 # inside. The only processes of a container that run nspawn's code are the child before it executes the
 # payload (nothing else runs in the container then) and the stub init of --as-pid2, which runs for the
 # container's lifetime: the probe goes after it, over and over, directly and through an O_PATH fd
-# reopened for writing. There is no "machinectl shell" (nor any other helper that joins a running
-# container) yet, so the joining half of the row has nothing to test: when one is added, it must be
-# non-dumpable before setns() and this test must run the probe while it joins. Both modes.
+# reopened for writing. The joining half of the row (machined's helper for `machinectl shell`, which is
+# non-dumpable before setns() and never visible in the guest) is test-a01-a02-a06-shell's. Both modes.
 . "$(dirname "$0")/lib-security.sh"
 test_begin
 
