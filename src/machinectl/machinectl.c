@@ -6,6 +6,7 @@
 #include "log.h"
 #include "machinectl-bus.h"
 #include "machinectl-options.h"
+#include "machinectl-remote.h"
 #include "machinectl-unit.h"
 #include "machinectl-verbs.h"
 #include "string-util.h"
@@ -21,6 +22,8 @@ typedef struct Verb {
         bool systemd;
         /* run's non-negative return is machinectl's exit status (shell: the command's). */
         bool exit_status;
+        /* Hands fds around, which cannot cross to another host: with -H it runs there (ssh). */
+        bool local_fds;
 } Verb;
 
 static const Verb verbs[] = {
@@ -49,8 +52,8 @@ static const Verb verbs[] = {
         { "start",     1, ARGS_MAX, verb_start,   true },
         { "enable",    1, ARGS_MAX, verb_enable,  true },
         { "disable",   1, ARGS_MAX, verb_disable, true },
-        { "shell",     1, ARGS_MAX, verb_shell,   false, true },
-        { "login",     1, 1,        verb_login     },
+        { "shell",     1, ARGS_MAX, verb_shell,   false, true, true },
+        { "login",     1, 1,        verb_login,   false, false, true },
 };
 
 /* start, enable, disable: the machine's unit is systemd's. */
@@ -89,6 +92,8 @@ static int dispatch(const Args *args) {
         if (n > v->max_args)
                 return log_error_errno(-EINVAL, _("Too many arguments for '%s'."), name);
 
+        if (args->host && v->local_fds)
+                return remote_exec_verb(args);
         r = v->systemd ? systemd_connect(name, args->host, &bus) : machine1_connect(args->host, &bus);
         if (r < 0)
                 return r;

@@ -54,7 +54,9 @@ if [ ! -d /run/dbus ]; then
 fi
 mkdir "$WORK/run-dbus"
 ln -s "$WORK/bus" "$WORK/run-dbus/system_bus_socket"
-unshare -m --propagation private sh -c 'mount --bind "$0" /run/dbus && exec "$@"' "$WORK/run-dbus" \
+# And the "remote host" has our machinectl installed as its machinectl (shell and login run there).
+unshare -m --propagation private sh -c 'mount --bind "$0" /run/dbus && mount --bind "$1" /usr/bin/machinectl &&
+        shift && exec "$@"' "$WORK/run-dbus" "$MACHINECTL" \
         /usr/sbin/sshd -D -f "$SSHDIR/sshd_config" -E "$SSHDIR/sshd.log" &
 SSHD=$!
 on_exit "kill $SSHD 2>/dev/null; wait $SSHD 2>/dev/null"
@@ -131,6 +133,27 @@ for bad in "-oProxyCommand=touch $WORK/pwned" "root@-oProxyCommand=x" "a b" "@ho
         assert_match "^Invalid host '" "$ERR" "-H '$bad': message"
 done
 assert_false "no ssh option was smuggled in" test -e "$WORK/pwned"
+
+# shell and login hand fds around, which the bus over ssh cannot carry: they run on the remote host
+# (ssh, with a terminal only when there is one here), and the command's exit status comes back.
+listed() { "$MACHINECTL" list --no-legend 2>/dev/null | grep -q "^$1 "; }
+"$NSPAWN" -q -D "$TREE" -M "${MP}s" --pipe sh -c 'while :; do sleep 1; done' </dev/null >/dev/null 2>&1 &
+on_exit "kill -9 $! 2>/dev/null"
+assert_true "a busybox container runs on the remote host" wait_until 10 listed "${MP}s"
+remote -H "root@127.0.0.1:$PORT" shell "${MP}s" /bin/sh -c 'hostname; cat /proc/1/comm; exit 7'
+assert_eq 7 "$RC" "shell -H: the command's exit status comes back ($ERR)"
+assert_eq "${MP}s"$'\n'"sh" "$OUT" "shell -H: the command ran in the container"
+FROM_HERE="a 'quoted' \$value" remote -H "root@127.0.0.1:$PORT" -E "X=1 2" -E FROM_HERE shell "${MP}s" \
+        /bin/sh -c 'echo "$X|$FROM_HERE"; echo "$0"' "arg with 'quotes'"
+assert_eq 0 "$RC" "shell -H with -E ($ERR)"
+assert_eq "1 2|a 'quoted' \$value"$'\n'"arg with 'quotes'" "$OUT" "shell -H: arguments and -E values arrive as they were"
+remote -H "root@127.0.0.1:$PORT" shell "${MP}nosuch" /bin/true
+assert_eq 1 "$RC" "shell -H of an unknown machine fails"
+assert_eq "No machine '${MP}nosuch' known" "$ERR" "shell -H of an unknown machine: the remote machinectl's line"
+remote -H "root@127.0.0.1:$DEAD_PORT" shell "${MP}s" /bin/true
+assert_eq 255 "$RC" "shell -H to a dead port: ssh's failure"
+remote -H "root@127.0.0.1:$PORT" terminate "${MP}s"
+assert_true "the container is gone" wait_until 10 sh -c "! '$MACHINECTL' list --no-legend | grep -q '^${MP}s '"
 
 # terminate through the remote bus: the machine goes.
 remote -H "root@127.0.0.1:$PORT" terminate "${MP}r"

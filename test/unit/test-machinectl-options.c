@@ -5,6 +5,7 @@
 
 #include "machinectl-cgroup.h"
 #include "machinectl-options.h"
+#include "machinectl-remote.h"
 #include "strv.h"
 #include "tests.h"
 
@@ -99,6 +100,55 @@ TEST(host) {
         ASSERT_FALSE(remote_host_is_valid(""));
         ASSERT_ERROR(PARSE(&a, (char *) "-H", (char *) "-x", (char *) "list"), EINVAL);
         ASSERT_ERROR(PARSE(&a, (char *) "list", (char *) "-H"), EINVAL);
+}
+
+TEST(remote_host_split) {
+        struct { const char *in, *dest, *port; } ok[] = {
+                { "host", "host", NULL },
+                { "root@host", "root@host", NULL },
+                { "root@10.0.0.1:2222", "root@10.0.0.1", "2222" },
+                { "host:22", "host", "22" },
+                { "[::1]:2222", "::1", "2222" },
+                { "root@[fe80::1]", "root@fe80::1", NULL },
+                { "fe80::1", "fe80::1", NULL },
+        };
+        const char *bad[] = { "host:", "host:x", "host:70000", "host:0", "[::1", "[]:22", "[::1]x", "root@:22" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_free_ char *dest = NULL, *port = NULL;
+                ASSERT_OK(remote_host_split(ok[i].in, &dest, &port));
+                ASSERT_STREQ(dest, ok[i].dest);
+                if (ok[i].port)
+                        ASSERT_STREQ(port, ok[i].port);
+                else
+                        ASSERT_TRUE(port == NULL);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *dest = NULL, *port = NULL;
+                ASSERT_ERROR(remote_host_split(bad[i], &dest, &port), EINVAL);
+        }
+}
+
+TEST(remote_command_line) {
+        char *argv[] = { (char *) "machinectl", (char *) "shell", (char *) "web", (char *) "/bin/sh",
+                         (char *) "-c", (char *) "echo 'a b'; exit 7", (char *) "", NULL };
+        _cleanup_free_ char *line = remote_command_line(argv);
+        ASSERT_STREQ(line, "'machinectl' 'shell' 'web' '/bin/sh' '-c' 'echo '\\''a b'\\''; exit 7' ''");
+}
+
+TEST(remote_machinectl_argv) {
+        _cleanup_strv_free_ char **v = NULL;
+        Args a;
+
+        setenv("NSPAWN_TEST_VAR", "from here", 1);
+        unsetenv("NSPAWN_TEST_UNSET");
+        ASSERT_EQ(PARSE(&a, (char *) "-H", (char *) "h", (char *) "-q", (char *) "--uid=1000", (char *) "-E",
+                        (char *) "A=1", (char *) "-E", (char *) "NSPAWN_TEST_VAR", (char *) "-E",
+                        (char *) "NSPAWN_TEST_UNSET", (char *) "shell", (char *) "web", (char *) "ls", (char *) "-l"), 1);
+        ASSERT_OK(remote_machinectl_argv(&a, &v));
+        _cleanup_free_ char *joined = strv_join(v, "|");
+        ASSERT_STREQ(joined, "machinectl|-q|--uid|1000|-E|A=1|-E|NSPAWN_TEST_VAR=from here|shell|web|ls|-l");
+        args_done(&a);
 }
 
 TEST(output_mode_from_string) {
