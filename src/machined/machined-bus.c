@@ -158,3 +158,24 @@ int bus_reply_pairs(sd_bus_message *msg, char **l) {
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
+
+int bus_lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_error *error) {
+        Machine *machine;
+
+        if (!machine_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(name));
+        machine = manager_get_machine(m, name);
+        if (!machine || !manager_machine_gc(m, machine))
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
+        *ret = machine;
+        return 0;
+}
+
+int bus_read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error) {
+        const char *name;
+        int r = sd_bus_message_read(msg, "s", &name);
+
+        if (r < 0)
+                return r;
+        return bus_lookup_machine(m, name, ret, error);
+}

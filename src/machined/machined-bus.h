@@ -63,6 +63,11 @@ int machine_dbus_register(Manager *m);
 int machine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **ret_found,
                         sd_bus_error *error);
 
+/* The running machine called name (its leader alive), for a Manager method: InvalidArgs for a bad
+ * name, NoSuchMachine for an unknown or dead one. bus_read_machine() reads the name first. */
+int bus_lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_error *error);
+int bus_read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error);
+
 /* Shared by the Manager methods that take a name and the Machine object's methods. */
 int bus_machine_terminate(sd_bus_message *msg, Machine *machine, sd_bus_error *error);
 int bus_machine_kill(sd_bus_message *msg, Machine *machine, const char *whom, int sig, sd_bus_error *error);

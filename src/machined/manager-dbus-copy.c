@@ -1,29 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "machine-dbus-copy.h"
-#include "machine-name.h"
 
 /* The Manager's copy and bind methods: the machine by name, then as its object's methods. A second
  * vtable on the Manager interface: sd-bus merges it with manager-dbus.c's. */
 
-static int read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error) {
-        Machine *machine;
-        const char *name;
-        int r = sd_bus_message_read(msg, "s", &name);
-
-        if (r < 0)
-                return r;
-        if (!machine_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(name));
-        machine = manager_get_machine(m, name);
-        if (!machine || !manager_machine_gc(m, machine))
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
-        *ret = machine;
-        return 0;
-}
-
 static int copy(sd_bus_message *msg, Manager *m, bool to_machine, bool with_flags, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, m, &machine, error);
+        int r = bus_read_machine(msg, m, &machine, error);
 
         if (r < 0)
                 return r;
@@ -48,7 +31,7 @@ static int method_copy_to_machine_with_flags(sd_bus_message *msg, void *userdata
 
 static int method_bind_mount_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -57,7 +40,7 @@ static int method_bind_mount_machine(sd_bus_message *msg, void *userdata, sd_bus
 
 static int method_open_machine_root_directory(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;

@@ -1,51 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "machine-dbus-pty.h"
-#include "machine-name.h"
 #include "machined-bus.h"
 
 /* OpenMachinePTY, OpenMachineLogin, OpenMachineShell on the Manager, as systemd-machined has them, and
  * our extension OpenMachineShellWithStatus on io.nspawn.machine1.Manager. */
 
-static int read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error) {
-        const char *name;
-        Machine *machine;
-        int r = sd_bus_message_read(msg, "s", &name);
-
-        if (r < 0)
-                return r;
-        if (!machine_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(name));
-        machine = manager_get_machine(m, name);
-        if (!machine || !manager_machine_gc(m, machine))
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
-        *ret = machine;
-        return 0;
-}
-
 static int method_open_machine_pty(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         return r < 0 ? r : bus_machine_open_pty(msg, machine, error);
 }
 
 static int method_open_machine_login(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         return r < 0 ? r : bus_machine_open_login(msg, machine, error);
 }
 
 static int method_open_machine_shell(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         return r < 0 ? r : bus_machine_open_shell(msg, machine, false, error);
 }
 
 static int method_open_machine_shell_with_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         return r < 0 ? r : bus_machine_open_shell(msg, machine, true, error);
 }

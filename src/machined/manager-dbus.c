@@ -17,18 +17,6 @@
 
 /* The org.freedesktop.machine1.Manager object: marshal, validate, authorize, call, reply. */
 
-static int lookup_machine(Manager *m, const char *name, Machine **ret, sd_bus_error *error) {
-        Machine *machine;
-
-        if (!machine_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid machine name '%s'", BUS_ARG(name));
-        machine = manager_get_machine(m, name);
-        if (!machine || !manager_machine_gc(m, machine))
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_MACHINE, "No machine '%s' known", name);
-        *ret = machine;
-        return 0;
-}
-
 static int reply_machine_path(sd_bus_message *msg, const char *name) {
         _cleanup_free_ char *path = NULL;
         int r = bus_machine_path(name, &path);
@@ -74,7 +62,7 @@ static int method_get_machine(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = lookup_machine(userdata, name, &machine, error);
+        r = bus_lookup_machine(userdata, name, &machine, error);
         if (r < 0)
                 return r;
         return reply_machine_path(msg, machine->name);
@@ -306,18 +294,9 @@ static int method_register_machine_with_network(sd_bus_message *msg, void *userd
 }
 
 /* Reads the name and finds the machine; authorization is left to the caller (before any effect). */
-static int read_machine(sd_bus_message *msg, Manager *m, Machine **ret, sd_bus_error *error) {
-        const char *name;
-        int r = sd_bus_message_read(msg, "s", &name);
-
-        if (r < 0)
-                return r;
-        return lookup_machine(m, name, ret, error);
-}
-
 static int method_unregister_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -331,7 +310,7 @@ static int method_unregister_machine(sd_bus_message *msg, void *userdata, sd_bus
 
 static int method_terminate_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -342,7 +321,7 @@ static int method_kill_machine(sd_bus_message *msg, void *userdata, sd_bus_error
         const char *whom;
         Machine *machine;
         int32_t sig;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -354,7 +333,7 @@ static int method_kill_machine(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_freeze_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -363,7 +342,7 @@ static int method_freeze_machine(sd_bus_message *msg, void *userdata, sd_bus_err
 
 static int method_thaw_machine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -372,7 +351,7 @@ static int method_thaw_machine(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_get_machine_os_release(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
@@ -381,7 +360,7 @@ static int method_get_machine_os_release(sd_bus_message *msg, void *userdata, sd
 
 static int method_get_machine_addresses(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Machine *machine;
-        int r = read_machine(msg, userdata, &machine, error);
+        int r = bus_read_machine(msg, userdata, &machine, error);
 
         if (r < 0)
                 return r;
