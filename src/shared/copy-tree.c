@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -506,7 +507,7 @@ static int install(int ddir, const char *tmp, const char *dname, bool replace) {
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
                  const CopyTreeOptions *options) {
         _cleanup_free_ CopyContext *c = calloc(1, sizeof(CopyContext));
-        char tmp[COPY_TEMPORARY_NAME_SIZE];
+        char tmp[NAME_MAX + 1];     /* a temporary name of the caller: any single name */
         struct stat st;
         int r;
 

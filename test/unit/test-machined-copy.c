@@ -231,7 +231,8 @@ TEST(copy_tree_same_file_system) {
         char *d = make_dir();
         _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
         uint64_t total = 0;
-        CopyTreeOptions o = { .same_file_system = true, .temporary_name = ".#work" };
+        /* A work name longer than copy_temporary_name()'s, as machined's clone uses. */
+        CopyTreeOptions o = { .same_file_system = true, .temporary_name = ".#work-of-a-clone-with-a-long-name-0123456789abcdef" };
         char p[512];
 
         ASSERT_TRUE(dir >= 0);
@@ -245,9 +246,9 @@ TEST(copy_tree_same_file_system) {
         ASSERT_EQ(total, 2);
         /* dst_name NULL: the copy stays under its work name. */
         ASSERT_OK(copy_tree_at(dir, "src", dir, NULL, &o));
-        ASSERT_EQ(run("test -d $D/.#work/m && test -z \"$(ls -A $D/.#work/m)\" && test -f $D/.#work/n/f && "
-                      "test $(stat -c %a $D/.#work/m) = 711 && "
-                      "test $(stat -c %Y $D/.#work/m) = $(stat -c %Y $D/src/m)", d), 0);
+        ASSERT_EQ(run("W=$D/.#work-of-a-clone-with-a-long-name-0123456789abcdef && "
+                      "test -d $W/m && test -z \"$(ls -A $W/m)\" && test -f $W/n/f && test $(stat -c %a $W/m) = 711 && "
+                      "test $(stat -c %Y $W/m) = $(stat -c %Y $D/src/m) && test ! -e $D/dst", d), 0);
 
         o = (CopyTreeOptions) {};
         ASSERT_OK(copy_tree_size(dir, "src", false, &total));
