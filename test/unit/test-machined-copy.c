@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,14 +230,19 @@ TEST(copy_tree_sparse_and_progress) {
  * mount's root's attributes; without it, its contents are copied. Mounting needs root, as CI has. */
 TEST(copy_tree_same_file_system) {
         char *d = make_dir();
-        _cleanup_close_ int dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = -EBADF;
         uint64_t total = 0;
         /* A work name longer than copy_temporary_name()'s, as machined's clone uses. */
         CopyTreeOptions o = { .same_file_system = true, .temporary_name = ".#work-of-a-clone-with-a-long-name-0123456789abcdef" };
         char p[512];
 
-        ASSERT_TRUE(dir >= 0);
         ASSERT_EQ(geteuid(), 0);
+        /* In a mount namespace of the test's own: a test that dies leaves no mount on the host. The
+         * directory is opened after: an fd from before would still walk the host's mounts. */
+        ASSERT_OK(unshare(CLONE_NEWNS));
+        ASSERT_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+        dir = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        ASSERT_TRUE(dir >= 0);
         ASSERT_EQ(run("mkdir -p $D/src/m $D/src/n && echo x > $D/src/n/f", d), 0);
         snprintf(p, sizeof(p), "%s/src/m", d);
         ASSERT_OK(mount("tmpfs", p, "tmpfs", 0, "size=8m,mode=0711"));
