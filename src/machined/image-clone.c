@@ -108,7 +108,7 @@ int clone_job_run(CloneJob *j, CloneProgressFn progress, char *message, size_t m
         _cleanup_close_ int src_dir_fd = -EBADF, src_fd = -EBADF;
         _cleanup_free_ char *src = NULL;
         CloneProgress p = { .fn = progress };
-        char error_path[PATH_MAX];
+        char error_path[PATH_MAX] = "";
         struct stat st;
         char *base;
         int r;
