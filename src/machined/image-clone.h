@@ -11,9 +11,11 @@
  * (IMAGE_TEMP_PREFIX "clone-NEW-..."), which no listing shows, and renamed into place when complete:
  * a failed copy (a full disk) is removed before the error is reported, and what a killed machined
  * leaves is swept at its next start. The ways, fastest first: a btrfs snapshot (a subvolume into a
- * pool on the same btrfs), a reflink of each file (FICLONE, where the filesystem shares extents), a
- * copy of each file in the kernel (copy_file_range, holes kept). Owners, modes, timestamps, xattrs
- * (ACLs are xattrs), symlinks, device nodes, FIFOs, sockets and hard links are kept. */
+ * pool on the same btrfs); else copy_tree_at() (src/shared/copy-tree.h), the copy engine of the
+ * copy verbs too: a reflink of each file (FICLONE, where the filesystem shares extents), a copy of
+ * each file's data in the kernel (copy_file_range, holes kept). Owners, modes, timestamps, all
+ * xattrs (ACLs are xattrs), symlinks, device nodes, FIFOs, sockets and hard links are kept; other
+ * file systems mounted inside the tree are copied as their empty mount points. */
 typedef struct CloneJob {
         char *src_path;
         ImageType type;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -19,6 +22,8 @@
 #define HARDLINKS_MAX 1024
 #define XATTR_BUF_SIZE (64 * 1024)
 #define COPY_BUF_SIZE (128 * 1024)
+/* copy_file_range() in chunks, so that the progress moves within a large file. */
+#define COPY_CHUNK_SIZE (8 * 1024 * 1024)
 
 typedef struct HardLink {
         dev_t dev;
@@ -38,7 +43,16 @@ typedef struct CopyContext {
          * itself) would meet it while walking, and copy it into itself again and again. */
         dev_t top_dev;
         ino_t top_ino;
+        /* The source's file system, for same_file_system. */
+        dev_t src_dev;
+        uint64_t done;
 } CopyContext;
+
+static void progress_add(CopyContext *c, uint64_t n) {
+        c->done += n;
+        if (c->o->progress && n > 0)
+                c->o->progress(c->done, c->o->userdata);
+}
 
 static void context_done(CopyContext *c) {
         for (size_t i = 0; i < c->n_links; i++)
@@ -164,28 +178,14 @@ static bool copy_needs_fallback(int e) {
         return e == EXDEV || e == EINVAL || e == EOPNOTSUPP || e == ENOSYS;
 }
 
-static int copy_data(int in, int out) {
-        _cleanup_free_ char *buf = NULL;
+/* Across file systems of different types, or where the file system has no copy_file_range. */
+static int copy_range_plain(CopyContext *c, int in, int out, off_t off, off_t end) {
+        _cleanup_free_ char *buf = malloc(COPY_BUF_SIZE);
 
-        for (;;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, 1U << 30, 0);
-                if (n == 0)
-                        return 0;
-                if (n > 0)
-                        continue;
-                if (errno == EINTR)
-                        continue;
-                if (!copy_needs_fallback(errno))
-                        return -errno;
-                break;
-        }
-        /* Across file systems of different types, or where the file system has no copy_file_range:
-         * from where the fast path stopped. */
-        buf = malloc(COPY_BUF_SIZE);
         if (!buf)
                 return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(in, buf, COPY_BUF_SIZE);
+        while (off < end) {
+                ssize_t n = pread(in, buf, (size_t) MIN((off_t) COPY_BUF_SIZE, end - off), off);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -193,10 +193,78 @@ static int copy_data(int in, int out) {
                 }
                 if (n == 0)
                         return 0;
-                int r = loop_write(out, buf, (size_t) n);
+                for (ssize_t w = 0; w < n;) {
+                        ssize_t k = pwrite(out, buf + w, (size_t) (n - w), off + w);
+                        if (k < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return -errno;
+                        }
+                        w += k;
+                }
+                off += n;
+                progress_add(c, (uint64_t) n);
+        }
+        return 0;
+}
+
+static int copy_range(CopyContext *c, int in, int out, off_t off, off_t end) {
+        while (off < end) {
+                loff_t i = off, o = off;
+                ssize_t n = copy_file_range(in, &i, out, &o, (size_t) MIN((off_t) COPY_CHUNK_SIZE, end - off), 0);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (copy_needs_fallback(errno))
+                                return copy_range_plain(c, in, out, off, end);
+                        return -errno;
+                }
+                if (n == 0)     /* the file shrank meanwhile */
+                        return 0;
+                off += n;
+                progress_add(c, (uint64_t) n);
+        }
+        return 0;
+}
+
+/* A reflink where the file system shares extents; else the data segments only, so that a hole stays a
+ * hole (the size set at the end keeps one at the end too). The size is the one stat() saw. */
+static int copy_data(CopyContext *c, int in, int out, off_t size) {
+        uint64_t expected = c->done + (uint64_t) size;
+        off_t off = 0;
+        int r;
+
+        if (ioctl(out, FICLONE, in) >= 0) {
+                progress_add(c, (uint64_t) size);
+                return 0;
+        }
+        while (off < size) {
+                off_t data = lseek(in, off, SEEK_DATA), hole;
+
+                if (data < 0 && errno == ENXIO)         /* a hole up to the end */
+                        break;
+                if (data < 0 && errno != EINVAL && errno != EOPNOTSUPP)
+                        return -errno;
+                if (data < 0)                           /* no SEEK_DATA here: all data */
+                        data = off, hole = size;
+                else {
+                        hole = lseek(in, data, SEEK_HOLE);
+                        if (hole < 0)
+                                return -errno;
+                }
+                if (data >= size)
+                        break;
+                hole = MIN(hole, size);
+                progress_add(c, (uint64_t) (data - off));
+                r = copy_range(c, in, out, data, hole);
                 if (r < 0)
                         return r;
+                off = hole;
         }
+        /* The holes at the end and what a shrinking file did not have: the sum stays the sizes. */
+        if (c->done < expected)
+                progress_add(c, expected - c->done);
+        return RET_NERRNO(ftruncate(out, size));
 }
 
 static HardLink *hardlink_find(CopyContext *c, const struct stat *st) {
@@ -214,6 +282,7 @@ static int hardlink_try(CopyContext *c, const struct stat *st, int ddir, const c
                 return 0;
         if (linkat(l->fd, "", ddir, dname, AT_EMPTY_PATH) < 0)
                 return -errno;
+        progress_add(c, (uint64_t) st->st_size);
         if (--l->left == 0)
                 l->fd = safe_close(l->fd);
         return 1;
@@ -266,7 +335,7 @@ static int copy_regular(CopyContext *c, int sdir, const char *sname, int ddir, c
         dfd = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (dfd < 0)
                 return -errno;
-        r = copy_data(sfd, dfd);
+        r = copy_data(c, sfd, dfd, st->st_size);
         if (r < 0)
                 return r;
         r = apply_attributes(c, sfd, dfd, st);
@@ -322,15 +391,20 @@ static int copy_directory(CopyContext *c, int sdir, const char *sname, int ddir,
         sfd = open_checked(sdir, sname, st, O_RDONLY | O_DIRECTORY);
         if (sfd < 0)
                 return sfd;
-        r = check_file_system(sfd);
-        if (r < 0)
-                return r;
+        bool mount_point = depth > 0 && c->o->same_file_system && st->st_dev != c->src_dev;
+        if (!mount_point) {
+                r = check_file_system(sfd);
+                if (r < 0)
+                        return r;
+        }
         /* Private until complete: nobody reads or writes a half-copied directory. */
         if (mkdirat(ddir, dname, 0700) < 0)
                 return -errno;
         dfd = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
+        if (mount_point)
+                return apply_attributes(c, sfd, dfd, st);
         if (depth == 0) {
                 struct stat top;
                 if (fstat(dfd, &top) < 0)
@@ -375,6 +449,11 @@ static int copy_node(CopyContext *c, int sdir, const char *sname, int ddir, cons
                 return fail(c, -errno);
         if (depth > 0 && S_ISDIR(st.st_mode) && st.st_dev == c->top_dev && st.st_ino == c->top_ino)
                 return 0;
+        if (depth == 0) {
+                c->src_dev = st.st_dev;
+                if (c->o->top_mode != 0)
+                        st.st_mode = (st.st_mode & S_IFMT) | (c->o->top_mode & 07777);
+        }
         switch (st.st_mode & S_IFMT) {
         case S_IFREG:
                 r = copy_regular(c, sdir, sname, ddir, dname, &st, depth);
@@ -428,20 +507,20 @@ static int install(int ddir, const char *tmp, const char *dname, bool replace) {
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
                  const CopyTreeOptions *options) {
         _cleanup_free_ CopyContext *c = calloc(1, sizeof(CopyContext));
-        char tmp[COPY_TEMPORARY_NAME_SIZE];
+        char tmp[NAME_MAX + 1];     /* a temporary name of the caller: any single name */
         struct stat st;
         int r;
 
         if (!c)
                 return -ENOMEM;
-        if (!name_is_single(src_name) || !name_is_single(dst_name))
+        if (!name_is_single(src_name) || (dst_name ? !name_is_single(dst_name) : !options->temporary_name))
                 return -EINVAL;
         c->o = options;
         if (options->error_path && options->error_path_size > 0)
                 options->error_path[0] = 0;
         path_push(c, src_name);
 
-        if (!options->replace && fstatat(dst_dir_fd, dst_name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+        if (dst_name && !options->replace && fstatat(dst_dir_fd, dst_name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
                 return -EEXIST;
         if (options->temporary_name) {
                 if (!name_is_single(options->temporary_name) ||
@@ -454,11 +533,63 @@ int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const cha
         if (r >= 0)
                 r = copy_node(c, src_dir_fd, src_name, dst_dir_fd, tmp, 0);
         context_done(c);
-        if (r >= 0)
+        if (r >= 0 && dst_name)
                 r = install(dst_dir_fd, tmp, dst_name, options->replace);
         if (r < 0)
                 (void) remove_tree_at(dst_dir_fd, tmp);
         return r;
+}
+
+static void tree_size(int dir_fd, dev_t dev, bool same_file_system, unsigned depth, uint64_t *total) {
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd;
+
+        if (depth >= COPY_DEPTH_MAX)
+                return;
+        fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                struct stat st;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+                    fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISREG(st.st_mode))
+                        *total += (uint64_t) st.st_size;
+                else if (S_ISDIR(st.st_mode) && (!same_file_system || st.st_dev == dev)) {
+                        _cleanup_close_ int sub = openat(dir_fd, de->d_name,
+                                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub >= 0)
+                                tree_size(sub, dev, same_file_system, depth + 1, total);
+                }
+        }
+}
+
+int copy_tree_size(int src_dir_fd, const char *src_name, bool same_file_system, uint64_t *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        uint64_t total = 0;
+        struct stat st;
+
+        if (!name_is_single(src_name))
+                return -EINVAL;
+        if (fstatat(src_dir_fd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (S_ISREG(st.st_mode))
+                total = (uint64_t) st.st_size;
+        else if (S_ISDIR(st.st_mode)) {
+                fd = openat(src_dir_fd, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                tree_size(fd, st.st_dev, same_file_system, 0, &total);
+        }
+        *ret = total;
+        return 0;
 }
 
 static int remove_tree_depth(int dir_fd, const char *name, unsigned depth) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Copies a file or a tree the way "cp -a" does (contents, modes, owners, timestamps, xattrs, symlinks
  * as symlinks, hard links within the tree, FIFOs, sockets and device nodes), working only through
@@ -15,10 +16,18 @@
  * negative errno refuses the copy (-EOVERFLOW: the id has no counterpart). */
 typedef int (*CopyShiftId)(uint32_t id, bool is_gid, uint32_t *ret, void *userdata);
 
+/* Progress: the bytes of file contents handled so far (data and holes alike, the size of every link
+ * of a hard-linked file), called after each chunk of a file; the caller rate-limits. At the end they
+ * add up to copy_tree_size() of a source that did not change meanwhile. */
+typedef void (*CopyProgress)(uint64_t done, void *userdata);
+
 typedef struct CopyTreeOptions {
         /* NULL: owners are kept as they are. */
         CopyShiftId shift_id;
+        /* For shift_id and progress. */
         void *userdata;
+        /* NULL: no progress reported. */
+        CopyProgress progress;
         /* Replace an existing destination (atomically: the old one is exchanged for the copy, then
          * removed); without it an existing destination is -EEXIST. */
         bool replace;
@@ -28,6 +37,14 @@ typedef struct CopyTreeOptions {
         /* The name the copy is built under, NULL: a random one. A caller that may be killed during
          * the copy names it, so that it can remove what is left (remove_tree_at()). */
         const char *temporary_name;
+        /* dst_name NULL: the complete copy is left under temporary_name (which must be given), for
+         * the caller to rename into place; on failure it is removed all the same. */
+        /* Other file systems mounted inside the tree are not entered: a mount point is copied as an
+         * empty directory with its attributes (as its own file system's root has them). Without it
+         * they are copied (procfs and sysfs are refused either way). */
+        bool same_file_system;
+        /* Non-zero: the permission bits of the copy of the top node, instead of the source's. */
+        mode_t top_mode;
         /* Filled on failure: the node that failed, relative to the source's parent ("" unknown). */
         char *error_path;
         size_t error_path_size;
@@ -38,6 +55,10 @@ typedef struct CopyTreeOptions {
  * complete; on failure the temporary copy is removed, so that no half-written copy is left. */
 int copy_tree_at(int src_dir_fd, const char *src_name, int dst_dir_fd, const char *dst_name,
                  const CopyTreeOptions *options);
+
+/* The bytes a copy of src_name will handle, for the progress's total: the sizes of the regular files
+ * (every link), by stat alone. Unreadable parts are left out. */
+int copy_tree_size(int src_dir_fd, const char *src_name, bool same_file_system, uint64_t *ret);
 
 /* A fresh temporary name (".#copy" and 16 hex digits) for CopyTreeOptions.temporary_name. */
 #define COPY_TEMPORARY_NAME_SIZE 32
