@@ -37,15 +37,19 @@ assert_false() {
         if "$@"; then fail "$m (command succeeded: $*)"; else pass "$m"; fi
 }
 
-# Runs nspawn, capturing stdout in $OUT, stderr in $ERR and the exit status in $RC.
-run_nspawn() {
-        local o e
+# Runs a command for at most SECONDS with stdin from ${STDIN_FILE:-/dev/null}: its stdout in $OUT, its stderr
+# in $ERR, its exit status in $RC.
+capture() { # seconds command...
+        local o e t=$1
+        shift
         o=$(mktemp) e=$(mktemp)
         RC=0
-        timeout 60 "$NSPAWN" "$@" >"$o" 2>"$e" </dev/null || RC=$?
+        timeout "$t" "$@" >"$o" 2>"$e" <"${STDIN_FILE:-/dev/null}" || RC=$?
         OUT=$(cat "$o") ERR=$(cat "$e")
         rm -f "$o" "$e"
 }
+# Runs nspawn, capturing stdout in $OUT, stderr in $ERR and the exit status in $RC.
+run_nspawn() { capture 60 "$NSPAWN" "$@"; }
 
 # True when PID runs below ANCESTOR (its parent chain reaches it).
 is_descendant() { # pid ancestor

@@ -10,6 +10,7 @@
 #include "fd-util.h"
 #include "machine-bind.h"
 #include "machine-copy.h"
+#include "copy-tree.h"
 #include "machine-root.h"
 #include "mount-util.h"
 #include "string-util.h"
@@ -73,7 +74,7 @@ static int open_target(int root_fd, const MachineBind *b, bool source_is_dir, in
                 return -errno;
         if (source_is_dir != !!S_ISDIR(st.st_mode))
                 return source_is_dir ? -ENOTDIR : -EISDIR;
-        r = machine_check_not_api_fs(fd);
+        r = copy_refuse_api_fs(fd);
         if (r < 0)
                 return r;
         *ret_fd = TAKE_FD(fd);

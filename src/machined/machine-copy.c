@@ -323,7 +323,7 @@ int machine_copy_work(void *userdata, char *message, size_t message_size) {
                         c->flags & MACHINE_COPY_MKDIR, &dst_name, &dst_dir);
         /* Never into the guest's /proc or /sys (its /proc/sys is the kernel's). */
         if (r >= 0 && c->to_machine)
-                r = machine_check_not_api_fs(dst_dir);
+                r = copy_refuse_api_fs(dst_dir);
         if (r >= 0 && !(c->flags & MACHINE_COPY_REPLACE) && fstatat(dst_dir, dst_name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
                 r = -EEXIST;
         if (r < 0) {

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdio.h>
-#include <sys/statfs.h>
 
 #include "fd-util.h"
 #include "machine-root.h"
@@ -15,13 +13,13 @@ int machine_leader_check(int leader_pidfd) {
         return 0;
 }
 
-int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd) {
+static int open_root(pid_t leader, int leader_pidfd, int flags, int *ret_fd) {
         _cleanup_close_ int fd = -EBADF;
         char p[64];
         int r;
 
         snprintf(p, sizeof(p), "/proc/%d/root", (int) leader);
-        fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        fd = open(p, flags | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? -ESRCH : -errno;
         r = machine_leader_check(leader_pidfd);
@@ -29,30 +27,12 @@ int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd) {
                 return r;
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd) {
+        return open_root(leader, leader_pidfd, O_PATH, ret_fd);
 }
 
 int machine_open_root_directory(pid_t leader, int leader_pidfd, int *ret_fd) {
-        _cleanup_close_ int fd = -EBADF;
-        char p[64];
-        int r;
-
-        snprintf(p, sizeof(p), "/proc/%d/root", (int) leader);
-        fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        r = machine_leader_check(leader_pidfd);
-        if (r < 0)
-                return r;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
-int machine_check_not_api_fs(int fd) {
-        struct statfs sfs;
-
-        if (fstatfs(fd, &sfs) < 0)
-                return -errno;
-        if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
-                return -EPERM;
-        return 0;
+        return open_root(leader, leader_pidfd, O_RDONLY | O_NOCTTY, ret_fd);
 }

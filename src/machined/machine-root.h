@@ -13,8 +13,6 @@ int machine_leader_check(int leader_pidfd);
 /* An O_PATH fd of the leader's root; -ESRCH when the leader is gone (checked after opening, so the
  * root is the pidfd's process's, not a recycled pid's). */
 int machine_open_root(pid_t leader, int leader_pidfd, int *ret_fd);
-/* -EPERM when fd is on procfs or sysfs: a guest's API file systems are the kernel's, not its files. */
-int machine_check_not_api_fs(int fd);
 /* The leader's root as a directory fd of its own (O_RDONLY), for OpenMachineRootDirectory: the
  * caller resolves paths below it itself (with openat2(RESOLVE_IN_ROOT) to stay inside). */
 int machine_open_root_directory(pid_t leader, int leader_pidfd, int *ret_fd);

@@ -313,7 +313,6 @@ static int open_checked(int dir, const char *name, const struct stat *st, int fl
         return fd_reopen(path_fd, flags);
 }
 
-static int check_file_system(int fd);
 
 static int copy_regular(CopyContext *c, int sdir, const char *sname, int ddir, const char *dname,
                         const struct stat *st, unsigned depth) {
@@ -328,7 +327,7 @@ static int copy_regular(CopyContext *c, int sdir, const char *sname, int ddir, c
                 return sfd;
         /* Files inside a tree were checked with their directory. */
         if (depth == 0) {
-                r = check_file_system(sfd);
+                r = copy_refuse_api_fs(sfd);
                 if (r < 0)
                         return r;
         }
@@ -368,9 +367,7 @@ static int copy_special(CopyContext *c, int ddir, const char *dname, const struc
 
 static int copy_node(CopyContext *c, int sdir, const char *sname, int ddir, const char *dname, unsigned depth);
 
-/* procfs and sysfs are views of the kernel, not files: a tree that reaches into them is refused
- * rather than copied (a guest's /proc would also show its processes' memory to the copier). */
-static int check_file_system(int fd) {
+int copy_refuse_api_fs(int fd) {
         struct statfs sfs;
 
         if (fstatfs(fd, &sfs) < 0)
@@ -393,7 +390,7 @@ static int copy_directory(CopyContext *c, int sdir, const char *sname, int ddir,
                 return sfd;
         bool mount_point = depth > 0 && c->o->same_file_system && st->st_dev != c->src_dev;
         if (!mount_point) {
-                r = check_file_system(sfd);
+                r = copy_refuse_api_fs(sfd);
                 if (r < 0)
                         return r;
         }

@@ -64,5 +64,10 @@ int copy_tree_size(int src_dir_fd, const char *src_name, bool same_file_system, 
 #define COPY_TEMPORARY_NAME_SIZE 32
 int copy_temporary_name(char buf[static COPY_TEMPORARY_NAME_SIZE]);
 
+/* -EPERM when fd is on procfs or sysfs: those are views of the kernel, not files; a tree that reaches
+ * into them is refused rather than copied (a guest's /proc would also show its processes' memory to
+ * the copier). */
+int copy_refuse_api_fs(int fd);
+
 /* Removes name below dir_fd and, for a directory, everything in it, without following symlinks. */
 int remove_tree_at(int dir_fd, const char *name);

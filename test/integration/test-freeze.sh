@@ -16,12 +16,7 @@ start_bus
 start_machined || { fail "machined did not start"; test_end; }
 
 mctl() { # $OUT, $ERR, $RC
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        timeout 30 "$MCTL" "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
+        capture 30 "$MCTL" "$@"
 }
 listed() { "$MCTL" list --no-legend 2>/dev/null | grep -q "^$1 "; }
 counter() { cat "$T/counter" 2>/dev/null || echo 0; }

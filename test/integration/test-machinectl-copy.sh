@@ -17,12 +17,7 @@ start_bus
 start_machined || { fail "machined did not start"; test_end; }
 
 mctl() { # $OUT, $ERR, $RC
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        timeout 60 "$MCTL" "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
+        capture 60 "$MCTL" "$@"
 }
 # The call failed with one line on stderr that contains text, and no escape character.
 refused_mctl() { # description text machinectl-args...

@@ -20,12 +20,7 @@ test_begin
 . "$SRCDIR/test/lib-image.sh"
 
 mctl() {
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        timeout 60 "$MACHINECTL" "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
+        capture 60 "$MACHINECTL" "$@"
 }
 # The refusal of a machinectl call: exit 1, one line on stderr matching the text.
 refused_mctl() { # description regex args...

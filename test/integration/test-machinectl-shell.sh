@@ -13,14 +13,9 @@ MCTL=${MACHINECTL:-$BUILDDIR/machinectl}
 
 test_begin
 
-# machinectl with stdin from /dev/null (or $IN): $OUT, $ERR, $RC.
+# machinectl with stdin from /dev/null (or $STDIN_FILE): $OUT, $ERR, $RC.
 mctl() {
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        timeout 30 "$MCTL" "$@" >"$o" 2>"$e" <"${IN:-/dev/null}" || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
+        capture 30 "$MCTL" "$@"
 }
 listed() { "$MCTL" list --no-legend 2>/dev/null | grep -q "^$1 "; }
 leader_of() { "$MCTL" show "$1" -P Leader 2>/dev/null; }
@@ -72,7 +67,7 @@ assert_eq "bar qux"$'\n'"BAZ FOO HOME LOGNAME PATH PWD SHELL SHLVL TERM USER " "
 mctl shell ${MP}a /bin/ls -d /proc
 assert_eq "0:/proc" "$RC:$OUT" "options after NAME belong to the command"
 printf 'x\ny' > "$WORK/in"
-IN=$WORK/in mctl shell ${MP}a /bin/cat
+STDIN_FILE=$WORK/in mctl shell ${MP}a /bin/cat
 assert_eq "0:x"$'\n'"y" "$RC:$OUT" "stdin from a file, through cat, ends with the file"
 OUT=$(echo hello | timeout 30 "$MCTL" shell ${MP}a /bin/cat)
 assert_eq hello "$OUT" "echo x | machinectl shell NAME /bin/cat"

@@ -14,12 +14,7 @@ test_begin
 grep -q '^0::/$' /proc/self/cgroup || echo $$ > "$CGROOT/cgroup.procs" || true
 
 mctl() { # runs our machinectl: $OUT, $ERR, $RC
-        local o e
-        o=$(mktemp) e=$(mktemp)
-        RC=0
-        timeout 30 "$MACHINECTL" --no-pager "$@" >"$o" 2>"$e" </dev/null || RC=$?
-        OUT=$(cat "$o") ERR=$(cat "$e")
-        rm -f "$o" "$e"
+        capture 30 "$MACHINECTL" --no-pager "$@"
 }
 # The distribution's machinectl refuses to run unless /run/systemd/system exists: a private /run/systemd.
 DM() { unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system && exec /usr/bin/machinectl --no-pager "$@"' sh "$@" 2>&1; }
