@@ -152,6 +152,16 @@ assert_eq 1 "$RC" "shell -H of an unknown machine fails"
 assert_eq "No machine '${MP}nosuch' known" "$ERR" "shell -H of an unknown machine: the remote machinectl's line"
 remote -H "root@127.0.0.1:$DEAD_PORT" shell "${MP}s" /bin/true
 assert_eq 255 "$RC" "shell -H to a dead port: ssh's failure"
+# At a terminal: ssh -t gives the remote machinectl one, with our window size; raw mode and the
+# command's exit status come through, and our terminal is restored.
+OUT=$(env DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus-here python3 "$SRCDIR/test/pty-run.py" 30 100 \
+        'wait:# ' 'send:stty size; tty\n' 'wait:30 100' 'wait:/dev/pts/' 'send:exit 5\n' -- \
+        unshare -m --propagation private sh -c 'mount --bind "$0" /root && exec "$@"' "$HOMEDIR" \
+        "$MACHINECTL" -H "root@127.0.0.1:$PORT" shell "${MP}s")
+assert_match "30 100" "$OUT" "shell -H at a terminal: the window size arrives"
+assert_match "/dev/pts/[0-9]+" "$OUT" "shell -H at a terminal: the command runs on a pty in the container"
+assert_match "@@EXIT=5" "$OUT" "shell -H at a terminal: the exit status comes back"
+assert_match "@@RESTORED=yes" "$OUT" "shell -H at a terminal: our terminal is restored"
 remote -H "root@127.0.0.1:$PORT" terminate "${MP}s"
 assert_true "the container is gone" wait_until 10 sh -c "! '$MACHINECTL' list --no-legend | grep -q '^${MP}s '"
 
